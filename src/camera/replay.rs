@@ -1,0 +1,297 @@
+//! Cameras made of files, for the demo, tests, benchmarks and staff diagnostics.
+//!
+//! `replay:DIR` plays a folder as a looping 30 fps camera. Images (`.jpg`, `.png`) are
+//! decoded like photos. Recorded raw buffers (`NAME.WIDTHxHEIGHT.mjpeg` / `.yuyv`) go
+//! through [`UsbSource`] and so through exactly the decode and reconnect path of a USB
+//! camera. An optional `replay.toml` in the folder sets `fps`, and can simulate an unplug:
+//! `unplug_after_frames = 90` and `unplugged_attempts = 3` (reopen attempts that fail).
+//! The demo camera is the same image replay over frames embedded in the binary.
+
+use super::decode::{PixelFormat, RawFrame};
+use super::usb::{CaptureDevice, UsbSource};
+use super::{CameraError, FrameSource, Mode, SourceInfo, SourceKind};
+use image::RgbImage;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+mod demo_frames {
+    include!(concat!(env!("OUT_DIR"), "/demo_frames.rs"));
+}
+
+const DEFAULT_FPS: u32 = 30;
+
+/// Sleeps so that frames come at a steady rate; after a stall it restarts the beat
+/// instead of bursting to catch up.
+struct Pacer {
+    interval: Duration,
+    next: Option<Instant>,
+}
+
+impl Pacer {
+    fn new(fps: u32) -> Self {
+        Self { interval: Duration::from_secs_f64(1.0 / f64::from(fps.max(1))), next: None }
+    }
+
+    fn wait(&mut self) {
+        let now = Instant::now();
+        let due = self.next.unwrap_or(now);
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        let after = due.max(now);
+        self.next = Some(if now > due + self.interval { now + self.interval } else { after + self.interval });
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Loop,
+    /// Forwards then backwards: the demo's sway is recorded as half a cycle.
+    PingPong,
+}
+
+fn frame_index(step: usize, len: usize, order: Order) -> usize {
+    match order {
+        Order::Loop => step % len,
+        Order::PingPong if len < 2 => 0,
+        Order::PingPong => {
+            let period = 2 * len - 2;
+            let k = step % period;
+            if k < len { k } else { period - k }
+        }
+    }
+}
+
+/// Plays encoded images (JPEG, PNG) as a camera.
+pub struct ReplaySource {
+    frames: Vec<Arc<[u8]>>,
+    order: Order,
+    step: usize,
+    pacer: Pacer,
+    info: SourceInfo,
+}
+
+impl ReplaySource {
+    /// The built-in demo camera (frames from the public-domain NASA astronaut portrait,
+    /// see assets/demo/PROVENANCE.md).
+    pub fn demo() -> Self {
+        let frames = demo_frames::FRAMES.iter().map(|f| Arc::from(*f)).collect();
+        Self {
+            frames,
+            order: Order::PingPong,
+            step: 0,
+            pacer: Pacer::new(DEFAULT_FPS),
+            info: SourceInfo { kind: SourceKind::Demo, name: "(built-in)".into(), mode: None },
+        }
+    }
+
+    fn images(frames: Vec<Arc<[u8]>>, fps: u32, name: String) -> Self {
+        Self {
+            frames,
+            order: Order::Loop,
+            step: 0,
+            pacer: Pacer::new(fps),
+            info: SourceInfo { kind: SourceKind::Replay, name, mode: None },
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+}
+
+impl FrameSource for ReplaySource {
+    fn info(&self) -> SourceInfo {
+        self.info.clone()
+    }
+
+    fn next_frame(&mut self) -> Result<RgbImage, CameraError> {
+        self.pacer.wait();
+        let bytes = &self.frames[frame_index(self.step, self.frames.len(), self.order)];
+        self.step += 1;
+        let image = image::load_from_memory(bytes).map_err(|e| CameraError::CorruptFrame(e.to_string()))?;
+        Ok(image.to_rgb8())
+    }
+}
+
+/// `replay.toml`: how a replay folder plays.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaySettings {
+    pub fps: Option<u32>,
+    /// Simulate an unplug after this many frames …
+    pub unplug_after_frames: Option<u64>,
+    /// … during which this many reopen attempts fail.
+    #[serde(default)]
+    pub unplugged_attempts: u32,
+}
+
+/// Raw buffers recorded from a camera, played as a [`CaptureDevice`].
+pub struct RecordedDevice {
+    buffers: Vec<RawFrame>,
+    name: String,
+    fps: u32,
+    pacer: Pacer,
+    step: usize,
+    open: bool,
+    delivered: u64,
+    unplug_after: Option<u64>,
+    failing_opens_left: u32,
+    unplugged_attempts: u32,
+    /// How often the device was opened (for tests of the reconnect path).
+    pub opens: u32,
+}
+
+impl RecordedDevice {
+    pub fn new(buffers: Vec<RawFrame>, name: String, settings: &ReplaySettings) -> Self {
+        let fps = settings.fps.unwrap_or(DEFAULT_FPS);
+        Self {
+            buffers,
+            name,
+            fps,
+            pacer: Pacer::new(fps),
+            step: 0,
+            open: false,
+            delivered: 0,
+            unplug_after: settings.unplug_after_frames,
+            failing_opens_left: 0,
+            unplugged_attempts: settings.unplugged_attempts,
+            opens: 0,
+        }
+    }
+}
+
+impl CaptureDevice for RecordedDevice {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn open(&mut self) -> Result<Mode, CameraError> {
+        if self.failing_opens_left > 0 {
+            self.failing_opens_left -= 1;
+            return Err(CameraError::Disconnected(format!("{}: no such device (simulated unplug)", self.name)));
+        }
+        self.open = true;
+        self.opens += 1;
+        let first = &self.buffers[0];
+        Ok(Mode { format: first.format, width: first.width, height: first.height, fps: self.fps })
+    }
+
+    fn read(&mut self) -> Result<RawFrame, CameraError> {
+        if !self.open {
+            return Err(CameraError::Disconnected("not open".into()));
+        }
+        if self.unplug_after.is_some_and(|n| self.delivered >= n) {
+            self.unplug_after = None;
+            self.failing_opens_left = self.unplugged_attempts;
+            return Err(CameraError::Disconnected(format!("{}: read failed (simulated unplug)", self.name)));
+        }
+        self.pacer.wait();
+        let raw = self.buffers[self.step % self.buffers.len()].clone();
+        self.step += 1;
+        self.delivered += 1;
+        Ok(raw)
+    }
+
+    fn close(&mut self) {
+        self.open = false;
+    }
+}
+
+/// `frame-00.1280x720.mjpeg` → (MJPEG, 1280, 720)
+pub fn parse_raw_name(path: &Path) -> Option<(PixelFormat, u32, u32)> {
+    let format = match path.extension()?.to_str()? {
+        "mjpeg" => PixelFormat::Mjpeg,
+        "yuyv" => PixelFormat::Yuyv,
+        _ => return None,
+    };
+    let stem = path.file_stem()?.to_str()?;
+    let size = stem.rsplit('.').next()?;
+    let (w, h) = size.split_once('x')?;
+    Some((format, w.parse().ok()?, h.parse().ok()?))
+}
+
+fn is_image(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        Some("jpg" | "jpeg" | "png")
+    )
+}
+
+fn unusable(dir: &Path, what: &str) -> CameraError {
+    CameraError::Unusable(format!("replay folder {}: {what}", dir.display()))
+}
+
+/// Opens a replay folder as a camera.
+pub fn open_dir(dir: &Path) -> Result<Box<dyn FrameSource>, CameraError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| unusable(dir, &e.to_string()))?;
+    let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+    files.sort();
+    let settings: ReplaySettings = match std::fs::read_to_string(dir.join("replay.toml")) {
+        Ok(text) => toml::from_str(&text).map_err(|e| unusable(dir, &format!("replay.toml: {e}")))?,
+        Err(_) => ReplaySettings::default(),
+    };
+    let name = dir.display().to_string();
+    let raw: Vec<&PathBuf> = files.iter().filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("mjpeg" | "yuyv"))).collect();
+    let images: Vec<&PathBuf> = files.iter().filter(|p| is_image(p)).collect();
+    match (raw.is_empty(), images.is_empty()) {
+        (true, true) => Err(unusable(
+            dir,
+            "no frames; put .jpg/.png images, or raw buffers named NAME.WIDTHxHEIGHT.mjpeg / .yuyv, in it",
+        )),
+        (false, false) => Err(unusable(dir, "holds both images and raw buffers; use one kind per folder")),
+        (true, false) => {
+            let frames = images
+                .iter()
+                .map(|p| std::fs::read(p).map(Arc::from).map_err(|e| unusable(dir, &format!("{}: {e}", p.display()))))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Box::new(ReplaySource::images(frames, settings.fps.unwrap_or(DEFAULT_FPS), name)))
+        }
+        (false, true) => {
+            let mut buffers = Vec::with_capacity(raw.len());
+            for p in raw {
+                let (format, width, height) = parse_raw_name(p).ok_or_else(|| {
+                    unusable(dir, &format!("{}: name raw buffers NAME.WIDTHxHEIGHT.mjpeg or .yuyv", p.display()))
+                })?;
+                let data = std::fs::read(p).map_err(|e| unusable(dir, &format!("{}: {e}", p.display())))?;
+                buffers.push(RawFrame { format, width, height, data });
+            }
+            Ok(Box::new(UsbSource::replaying(RecordedDevice::new(buffers, name, &settings))))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ping_pong_walks_forwards_then_back() {
+        let order: Vec<usize> = (0..10).map(|s| frame_index(s, 4, Order::PingPong)).collect();
+        assert_eq!(order, vec![0, 1, 2, 3, 2, 1, 0, 1, 2, 3]);
+        assert_eq!((0..5).map(|s| frame_index(s, 3, Order::Loop)).collect::<Vec<_>>(), vec![0, 1, 2, 0, 1]);
+        assert_eq!(frame_index(5, 1, Order::PingPong), 0);
+    }
+
+    #[test]
+    fn raw_buffer_names_carry_format_and_size() {
+        assert_eq!(parse_raw_name(Path::new("a/frame-00.1280x720.mjpeg")), Some((PixelFormat::Mjpeg, 1280, 720)));
+        assert_eq!(parse_raw_name(Path::new("f.640x360.yuyv")), Some((PixelFormat::Yuyv, 640, 360)));
+        assert_eq!(parse_raw_name(Path::new("f.yuyv")), None);
+        assert_eq!(parse_raw_name(Path::new("f.640x360.raw")), None);
+    }
+
+    #[test]
+    fn the_demo_camera_has_frames() {
+        let mut demo = ReplaySource::demo();
+        assert!(demo.len() >= 10);
+        let frame = demo.next_frame().unwrap();
+        assert_eq!(frame.dimensions(), (1280, 720));
+    }
+}

@@ -1,0 +1,347 @@
+//! Site configuration: one TOML file whose every key is optional. The defaults are
+//! embedded (a demo site that is always open), so `capture-kiosk run` works with no file;
+//! `assets/config.example.toml` documents every key. A bad file is refused with the key
+//! and line that are wrong, never half-applied.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Deserializer};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The fully documented example; a test keeps it identical to [`Config::default`].
+pub const EXAMPLE_TOML: &str = include_str!("../assets/config.example.toml");
+
+/// Where `run` looks for a config file when `--config` is not given.
+pub const SYSTEM_CONFIG: &str = "/etc/capture-kiosk/config.toml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "zh" => Ok(Lang::Zh),
+            "en" => Ok(Lang::En),
+            other => Err(format!("unknown language {other:?}: use zh or en")),
+        }
+    }
+}
+
+/// A text shown to candidates, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Localized {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Localized {
+    fn new(zh: &str, en: &str) -> Self {
+        Self { zh: zh.into(), en: en.into() }
+    }
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub kiosk: KioskSection,
+    pub campaign: CampaignSection,
+    pub identity: IdentitySection,
+    pub camera: CameraSection,
+    pub staff: StaffSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KioskSection {
+    pub id: String,
+    pub site_name: Localized,
+    /// Absent: `$STATE_DIRECTORY` (systemd), else `~/.local/share/capture-kiosk`.
+    pub data_dir: Option<PathBuf>,
+    pub default_language: Lang,
+    pub idle_timeout_secs: u64,
+    pub done_return_secs: u64,
+}
+
+impl Default for KioskSection {
+    fn default() -> Self {
+        Self {
+            id: "demo-kiosk-01".into(),
+            site_name: Localized::new("演示采集点", "Demo collection point"),
+            data_dir: None,
+            default_language: Lang::Zh,
+            idle_timeout_secs: 90,
+            done_return_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CampaignSection {
+    pub name: Localized,
+    #[serde(deserialize_with = "local_datetime")]
+    pub window_start: NaiveDateTime,
+    #[serde(deserialize_with = "local_datetime")]
+    pub window_end: NaiveDateTime,
+    pub help_line: String,
+    pub fee_yuan: u32,
+    pub photo_profile: String,
+    pub max_retakes: u32,
+    pub capture_countdown_secs: u64,
+}
+
+impl Default for CampaignSection {
+    fn default() -> Self {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").expect("valid default");
+        Self {
+            name: Localized::new(
+                "高等教育自学考试 毕业/学位照片采集（演示）",
+                "Self-study exam graduation / degree photos (demo)",
+            ),
+            window_start: at("2026-01-01T00:00:00"),
+            window_end: at("2036-12-31T23:59:59"),
+            help_line: "010-0000-0000".into(),
+            fee_yuan: 30,
+            photo_profile: "bj-degree".into(),
+            max_retakes: 3,
+            capture_countdown_secs: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentitySection {
+    pub admission_number_length: usize,
+}
+
+impl Default for IdentitySection {
+    fn default() -> Self {
+        Self { admission_number_length: 12 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CameraSection {
+    /// `auto`, `demo`, `usb:INDEX`, `usb:/dev/v4l/by-id/…` or `replay:DIR`.
+    pub source: String,
+    pub min_width: u32,
+    pub min_height: u32,
+    pub reconnect_interval_ms: u64,
+}
+
+impl Default for CameraSection {
+    fn default() -> Self {
+        Self { source: "auto".into(), min_width: 1280, min_height: 720, reconnect_interval_ms: 1000 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StaffSection {
+    pub pin: String,
+    pub max_pin_attempts: u32,
+    pub lockout_secs: u64,
+}
+
+/// The demo PIN; `doctor` warns while a site still uses it.
+pub const DEMO_STAFF_PIN: &str = "2580";
+
+impl Default for StaffSection {
+    fn default() -> Self {
+        Self { pin: DEMO_STAFF_PIN.into(), max_pin_attempts: 5, lockout_secs: 60 }
+    }
+}
+
+fn local_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
+    let dt = toml::value::Datetime::deserialize(d)?;
+    if dt.offset.is_some() {
+        return Err(serde::de::Error::custom(
+            "write the kiosk's local time without an offset, e.g. 2025-06-12T08:30:00",
+        ));
+    }
+    let (Some(date), Some(time)) = (dt.date, dt.time) else {
+        return Err(serde::de::Error::custom("needs a date and a time, e.g. 2025-06-12T08:30:00"));
+    };
+    chrono::NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
+        .and_then(|d| d.and_hms_opt(time.hour.into(), time.minute.into(), time.second.unwrap_or(0).into()))
+        .ok_or_else(|| serde::de::Error::custom("not a valid date and time"))
+}
+
+/// A config file that cannot be used, with where and what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}{}: {message}", origin(path), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Invalid { path: Option<PathBuf>, line: Option<usize>, message: String },
+}
+
+fn origin(path: &Option<PathBuf>) -> String {
+    match path {
+        Some(p) => format!("config file {}", p.display()),
+        None => "config".into(),
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::parse(&text, Some(path))
+    }
+
+    /// Parses and validates config text; `path` only labels error messages.
+    pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.map(Path::to_owned),
+            line: e.span().map(|s| line_of(text, s.start)),
+            message: e.message().trim().to_string(),
+        })?;
+        config.validate().map_err(|(key, message)| ConfigError::Invalid {
+            path: path.map(Path::to_owned),
+            line: locate_key(text, key),
+            message: format!("`{key}` {message}"),
+        })?;
+        Ok(config)
+    }
+
+    /// Checks what the types alone cannot; returns the dotted key and what is wrong.
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        let c = &self.campaign;
+        if c.window_end <= c.window_start {
+            return Err(("campaign.window_end", "must be after campaign.window_start".into()));
+        }
+        if crate::profile::Profile::builtin(&c.photo_profile).is_none() {
+            return Err((
+                "campaign.photo_profile",
+                format!("is {:?}; known profiles: {}", c.photo_profile, crate::profile::BUILTIN_IDS.join(", ")),
+            ));
+        }
+        if self.kiosk.id.trim().is_empty() || !self.kiosk.id.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) {
+            return Err(("kiosk.id", "must be non-empty and use only letters, digits, '-', '_' and '.'".into()));
+        }
+        if self.kiosk.idle_timeout_secs < 15 {
+            return Err(("kiosk.idle_timeout_secs", "must be at least 15 seconds".into()));
+        }
+        let pin = &self.staff.pin;
+        if pin.len() < 4 || pin.len() > 12 || !pin.chars().all(|ch| ch.is_ascii_digit()) {
+            return Err(("staff.pin", "must be 4 to 12 digits".into()));
+        }
+        if !(4..=32).contains(&self.identity.admission_number_length) {
+            return Err(("identity.admission_number_length", "must be between 4 and 32".into()));
+        }
+        if let Err(e) = self.camera.source.parse::<crate::camera::CameraSpec>() {
+            return Err(("camera.source", e.to_string()));
+        }
+        Ok(())
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.kiosk.idle_timeout_secs)
+    }
+
+    pub fn uses_demo_pin(&self) -> bool {
+        self.staff.pin == DEMO_STAFF_PIN
+    }
+}
+
+fn line_of(text: &str, byte_offset: usize) -> usize {
+    text[..byte_offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The line on which a dotted key (`section.key`) is set, if it is.
+fn locate_key(text: &str, dotted: &str) -> Option<usize> {
+    let (section, key) = dotted.split_once('.')?;
+    let mut current = String::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = name.trim().to_string();
+        } else if current == section
+            && line.split_once('=').is_some_and(|(k, _)| k.trim() == key)
+        {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_example_is_exactly_the_default() {
+        let example = Config::parse(EXAMPLE_TOML, None).expect("example parses");
+        assert_eq!(example, Config::default());
+    }
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        assert_eq!(Config::parse("", None).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key_and_line() {
+        let text = "[kiosk]\nid = \"k1\"\nidle_timeout_secs = \"soon\"\n";
+        let err = Config::parse(text, Some(Path::new("site.toml"))).unwrap_err().to_string();
+        assert!(err.starts_with("config file site.toml, line 3:"), "{err}");
+        assert!(err.contains("idle_timeout_secs") || err.contains("invalid type"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_its_line() {
+        let text = "[campaign]\nfee_yuan = 30\nfee_yaun = 31\n";
+        let err = Config::parse(text, None).unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("fee_yaun"), "{err}");
+    }
+
+    #[test]
+    fn a_window_that_ends_before_it_starts_is_refused() {
+        let text = "[campaign]\nwindow_start = 2025-06-14T08:00:00\nwindow_end = 2025-06-12T17:00:00\n";
+        let err = Config::parse(text, None).unwrap_err().to_string();
+        assert_eq!(err, "config, line 3: `campaign.window_end` must be after campaign.window_start");
+    }
+
+    #[test]
+    fn semantic_errors_name_key_and_line() {
+        let err = Config::parse("[staff]\n\npin = \"12a4\"\n", None).unwrap_err().to_string();
+        assert_eq!(err, "config, line 3: `staff.pin` must be 4 to 12 digits");
+        let err = Config::parse("[campaign]\nphoto_profile = \"passport\"\n", None).unwrap_err().to_string();
+        assert!(err.starts_with("config, line 2: `campaign.photo_profile` is \"passport\""), "{err}");
+        let err = Config::parse("[camera]\nsource = \"webcam\"\n", None).unwrap_err().to_string();
+        assert!(err.starts_with("config, line 2: `camera.source`"), "{err}");
+    }
+
+    #[test]
+    fn window_times_must_be_local() {
+        let text = "[campaign]\nwindow_start = 2025-06-12T08:00:00+08:00\n";
+        let err = Config::parse(text, None).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("without an offset"), "{err}");
+    }
+}

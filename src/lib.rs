@@ -1,0 +1,14 @@
+//! capture-kiosk: a self-hosted photo-capture kiosk for official graduation / degree
+//! photos. The pure core (`identity`, `roster`, `session`, `profile`, `photo`) takes values
+//! and returns values; `camera` and `store` touch devices and disk; `app` wires them to
+//! the screens in `ui/`. See docs/ARCHITECTURE.md for the map.
+
+pub mod camera;
+pub mod config;
+pub mod failpoint;
+pub mod identity;
+pub mod photo;
+pub mod profile;
+pub mod roster;
+pub mod session;
+pub mod store;

@@ -1,0 +1,489 @@
+//! The kiosk's memory: one SQLite database (WAL, foreign keys, full sync) and the photo
+//! files beside it in the data directory. Accepting a capture writes the photo atomically
+//! (temp file, fsync, rename, fsync the folder) and then inserts the capture, its outbox
+//! entry and an audit entry in one transaction — so after a crash or power loss a capture
+//! is either wholly there or wholly absent. Opening the store tidies what a crash left.
+//!
+//! Layout: `kiosk.db`, `photos/YYYY-MM-DD/<uuid>.jpg`, `photos/.incoming/` (being
+//! written), `orphans/` (photos whose transaction never committed, kept for inspection).
+
+use crate::identity::{AdmissionNumber, MobileNumber};
+use crate::roster::RosterEntry;
+use crate::session::CandidateStatus;
+use chrono::{DateTime, Local, SecondsFormat};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+
+pub const DB_FILE: &str = "kiosk.db";
+const PHOTOS: &str = "photos";
+const INCOMING: &str = "photos/.incoming";
+const ORPHANS: &str = "orphans";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the disk holding {path} is full; free space (or move the data directory) and try again")]
+    DiskFull { path: PathBuf },
+    #[error("{what} {path}: {source}")]
+    Io { what: &'static str, path: PathBuf, source: std::io::Error },
+    #[error(
+        "data directory {path} is not writable ({source}); choose another with --data-dir, or give \
+         the kiosk's user write access to it"
+    )]
+    NotWritable { path: PathBuf, source: std::io::Error },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database is newer (schema {found}) than this capture-kiosk (schema {known}); update capture-kiosk")]
+    TooNew { found: i64, known: i64 },
+    #[error("capture {id} is already stored with a different photo")]
+    Conflict { id: Uuid },
+}
+
+impl StoreError {
+    fn io(what: &'static str, path: &Path, source: std::io::Error) -> Self {
+        if source.raw_os_error() == Some(libc::ENOSPC) || source.kind() == std::io::ErrorKind::StorageFull {
+            StoreError::DiskFull { path: path.to_owned() }
+        } else {
+            StoreError::Io { what, path: path.to_owned(), source }
+        }
+    }
+
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::DiskFull { .. } => true,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => e.code == rusqlite::ErrorCode::DiskFull,
+            _ => false,
+        }
+    }
+}
+
+/// A photo the candidate accepted, ready to be stored.
+pub struct NewCapture<'a> {
+    pub id: Uuid,
+    pub entry: &'a RosterEntry,
+    pub mobile: &'a MobileNumber,
+    pub profile: &'a str,
+    pub taken_at: DateTime<Local>,
+    pub retakes: u32,
+    pub jpeg: &'a [u8],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCapture {
+    pub id: Uuid,
+    pub photo_file: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// What the staff dashboard shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub captures_today: u64,
+    pub captures_total: u64,
+    pub pending_uploads: u64,
+    pub failed_uploads: u64,
+    pub roster_entries: u64,
+}
+
+/// What opening the store found and tidied after a crash.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Half-written temp files removed.
+    pub partial_files_removed: usize,
+    /// Complete photos without a committed capture, moved to `orphans/`.
+    pub orphans_moved: usize,
+}
+
+pub struct Store {
+    conn: Connection,
+    data_dir: PathBuf,
+    recovery: Recovery,
+}
+
+fn now_text() -> String {
+    Local::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn time_text(t: DateTime<Local>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`, migrates the schema and tidies
+    /// what an earlier crash left behind.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        for dir in [data_dir.to_owned(), data_dir.join(INCOMING), data_dir.join(ORPHANS)] {
+            std::fs::create_dir_all(&dir).map_err(|source| StoreError::NotWritable { path: dir.clone(), source })?;
+        }
+        let conn = Connection::open(data_dir.join(DB_FILE))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a committed capture survives power loss, not only a killed process.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut store = Store { conn, data_dir: data_dir.to_owned(), recovery: Recovery::default() };
+        store.migrate()?;
+        store.recovery = store.recover()?;
+        Ok(store)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { found: version, known });
+        }
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+            tracing::info!("database migrated to {name}");
+        }
+        Ok(())
+    }
+
+    /// Removes half-written temp files and moves photos that have no committed capture
+    /// into `orphans/` (a crash between the photo write and the commit).
+    fn recover(&mut self) -> Result<Recovery, StoreError> {
+        let mut recovery = Recovery::default();
+        let incoming = self.data_dir.join(INCOMING);
+        for entry in std::fs::read_dir(&incoming).map_err(|e| StoreError::io("cannot read", &incoming, e))?.flatten() {
+            let _ = std::fs::remove_file(entry.path());
+            recovery.partial_files_removed += 1;
+        }
+        let photos = self.data_dir.join(PHOTOS);
+        let days = std::fs::read_dir(&photos).map_err(|e| StoreError::io("cannot read", &photos, e))?;
+        let mut known = self.conn.prepare("SELECT 1 FROM captures WHERE photo_file = ?1")?;
+        for day in days.flatten().filter(|d| d.path().is_dir() && !d.file_name().to_string_lossy().starts_with('.')) {
+            for file in std::fs::read_dir(day.path()).map_err(|e| StoreError::io("cannot read", &day.path(), e))?.flatten() {
+                let relative = format!("{PHOTOS}/{}/{}", day.file_name().to_string_lossy(), file.file_name().to_string_lossy());
+                if known.exists([&relative])? {
+                    continue;
+                }
+                let target = self.data_dir.join(ORPHANS).join(file.file_name());
+                std::fs::rename(file.path(), &target).map_err(|e| StoreError::io("cannot move", &file.path(), e))?;
+                recovery.orphans_moved += 1;
+            }
+        }
+        drop(known);
+        if recovery.orphans_moved > 0 {
+            tracing::warn!(
+                "{} photo(s) from an interrupted save were never committed; moved to {}",
+                recovery.orphans_moved,
+                self.data_dir.join(ORPHANS).display()
+            );
+            self.audit("system", "recovery.orphans_moved", None, &serde_json::json!({ "count": recovery.orphans_moved }))?;
+        }
+        Ok(recovery)
+    }
+
+    /// Replaces the whole roster in one transaction. Returns the number of entries.
+    pub fn replace_roster(&mut self, entries: &[RosterEntry], source: &str) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM roster", [])?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO roster (admission_no, education_level, name, phone) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for e in entries {
+                insert.execute(params![
+                    e.admission_no.as_str(),
+                    e.education_level,
+                    e.name,
+                    e.phone.as_ref().map(MobileNumber::as_str)
+                ])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO roster_source (id, imported_at, source, entries) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET imported_at = ?1, source = ?2, entries = ?3",
+            params![now_text(), source, entries.len() as i64],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'staff', 'roster.imported', ?2)",
+            params![now_text(), serde_json::json!({ "entries": entries.len(), "source": source }).to_string()],
+        )?;
+        tx.commit()?;
+        Ok(entries.len())
+    }
+
+    /// Every roster entry of an admission number (one per education level).
+    pub fn find_roster(&self, no: &AdmissionNumber) -> Result<Vec<RosterEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT admission_no, name, education_level, phone FROM roster WHERE admission_no = ?1
+             ORDER BY education_level",
+        )?;
+        let rows = stmt.query_map([no.as_str()], row_to_entry)?;
+        rows.map(|r| r.map_err(StoreError::from)).collect()
+    }
+
+    /// The roster in admission-number order, `limit` entries from `offset`.
+    pub fn roster_page(&self, offset: usize, limit: usize) -> Result<Vec<RosterEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT admission_no, name, education_level, phone FROM roster
+             ORDER BY admission_no, education_level LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = stmt.query_map(params![limit as i64, offset as i64], row_to_entry)?;
+        rows.map(|r| r.map_err(StoreError::from)).collect()
+    }
+
+    /// (imported at, source, entries) of the current roster.
+    pub fn roster_source(&self) -> Result<Option<(String, String, u64)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT imported_at, source, entries FROM roster_source WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            })
+            .optional()?)
+    }
+
+    /// Where a candidate stands at one education level.
+    pub fn candidate_status(&self, no: &AdmissionNumber, level: &str) -> Result<CandidateStatus, StoreError> {
+        let latest: Option<(String, String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT accepted_at, review_status, review_reason FROM captures
+                 WHERE admission_no = ?1 AND education_level = ?2 ORDER BY accepted_at DESC LIMIT 1",
+                params![no.as_str(), level],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((accepted_at, review, reason)) = latest else {
+            return Ok(CandidateStatus::NotCaptured);
+        };
+        let reopened: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM reopenings WHERE admission_no = ?1 AND education_level = ?2
+             AND reopened_at > ?3)",
+            params![no.as_str(), level, accepted_at],
+            |r| r.get(0),
+        )?;
+        Ok(match (reopened, review.as_str()) {
+            (true, _) => CandidateStatus::Reopened,
+            (false, "approved") => CandidateStatus::Approved,
+            (false, "rejected") => CandidateStatus::Rejected { reason: reason.unwrap_or_default() },
+            (false, _) => CandidateStatus::AwaitingReview,
+        })
+    }
+
+    /// Staff let a candidate capture again (after approval or while under review).
+    pub fn reopen(&mut self, no: &AdmissionNumber, level: &str, reason: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO reopenings (admission_no, education_level, reopened_at, reason) VALUES (?1, ?2, ?3, ?4)",
+            params![no.as_str(), level, now_text(), reason],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'staff', 'candidate.reopened', ?2)",
+            params![now_text(), serde_json::json!({ "reason": reason }).to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a review decision for a capture (from the central service, or in tests).
+    pub fn record_decision(&mut self, id: Uuid, approved: bool, reason: Option<&str>) -> Result<(), StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE captures SET review_status = ?2, review_reason = ?3, reviewed_at = ?4 WHERE id = ?1",
+            params![id.to_string(), if approved { "approved" } else { "rejected" }, reason, now_text()],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows));
+        }
+        Ok(())
+    }
+
+    /// Stores an accepted capture: the photo file first (atomically), then one transaction
+    /// with the capture, its outbox entry and an audit entry. Storing the same capture
+    /// again (same id, same photo) is a no-op that returns the stored capture.
+    pub fn accept_capture(&mut self, c: &NewCapture) -> Result<StoredCapture, StoreError> {
+        let sha256 = hex(&Sha256::digest(c.jpeg));
+        if let Some(existing) = self.stored_capture(c.id)? {
+            return if existing.sha256 == sha256 { Ok(existing) } else { Err(StoreError::Conflict { id: c.id }) };
+        }
+        let accepted_at = now_text();
+        let day = c.taken_at.format("%Y-%m-%d").to_string();
+        let relative = PathBuf::from(PHOTOS).join(&day).join(format!("{}.jpg", c.id));
+        self.write_photo(&relative, c.id, c.jpeg)?;
+        crate::failpoint::hit("store.after_photo_write");
+
+        let result = (|| -> Result<(), StoreError> {
+            let tx = self.conn.transaction()?;
+            tx.execute(
+                "INSERT INTO captures (id, admission_no, education_level, name, mobile, profile, taken_at,
+                     accepted_at, retakes, photo_file, photo_sha256, photo_bytes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    c.id.to_string(),
+                    c.entry.admission_no.as_str(),
+                    c.entry.education_level,
+                    c.entry.name,
+                    c.mobile.as_str(),
+                    c.profile,
+                    time_text(c.taken_at),
+                    accepted_at,
+                    c.retakes,
+                    relative.to_string_lossy(),
+                    sha256,
+                    c.jpeg.len() as i64
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO outbox (capture_id, enqueued_at) VALUES (?1, ?2)",
+                params![c.id.to_string(), accepted_at],
+            )?;
+            tx.execute(
+                "INSERT INTO audit (at, actor, action, capture_id, detail) VALUES (?1, 'candidate', 'capture.accepted', ?2, ?3)",
+                params![
+                    accepted_at,
+                    c.id.to_string(),
+                    serde_json::json!({ "profile": c.profile, "retakes": c.retakes, "bytes": c.jpeg.len() }).to_string()
+                ],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            // Not committed: take the photo back so it does not linger as an orphan.
+            let _ = std::fs::remove_file(self.data_dir.join(&relative));
+            return Err(e);
+        }
+        Ok(StoredCapture { id: c.id, photo_file: relative, sha256, bytes: c.jpeg.len() as u64 })
+    }
+
+    fn write_photo(&self, relative: &Path, id: Uuid, jpeg: &[u8]) -> Result<(), StoreError> {
+        let temp = self.data_dir.join(INCOMING).join(format!("{id}.jpg.tmp"));
+        let target = self.data_dir.join(relative);
+        let folder = target.parent().expect("photo path has a folder").to_owned();
+        std::fs::create_dir_all(&folder).map_err(|e| StoreError::io("cannot create", &folder, e))?;
+        let written = (|| {
+            let mut f = std::fs::File::create(&temp)?;
+            f.write_all(jpeg)?;
+            f.sync_all()
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temp);
+            return Err(StoreError::io("cannot write", &temp, e));
+        }
+        std::fs::rename(&temp, &target).map_err(|e| StoreError::io("cannot rename", &temp, e))?;
+        for dir in [folder, self.data_dir.join(INCOMING)] {
+            std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io("cannot sync", &dir, e))?;
+        }
+        Ok(())
+    }
+
+    /// A stored capture by id.
+    pub fn stored_capture(&self, id: Uuid) -> Result<Option<StoredCapture>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT photo_file, photo_sha256, photo_bytes FROM captures WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok(StoredCapture { id, photo_file: PathBuf::from(r.get::<_, String>(0)?), sha256: r.get(1)?, bytes: r.get::<_, i64>(2)? as u64 }),
+            )
+            .optional()?)
+    }
+
+    pub fn audit(&self, actor: &str, action: &str, capture_id: Option<Uuid>, detail: &serde_json::Value) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO audit (at, actor, action, capture_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![now_text(), actor, action, capture_id.map(|i| i.to_string()), detail.to_string()],
+        )?;
+        Ok(())
+    }
+
+    pub fn stats(&self, today: chrono::NaiveDate) -> Result<Stats, StoreError> {
+        let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64, StoreError> {
+            Ok(self.conn.query_row(sql, p, |r| r.get::<_, i64>(0))? as u64)
+        };
+        let day = today.format("%Y-%m-%d").to_string();
+        Ok(Stats {
+            captures_today: count("SELECT COUNT(*) FROM captures WHERE substr(accepted_at, 1, 10) = ?1", &[&day])?,
+            captures_total: count("SELECT COUNT(*) FROM captures", &[])?,
+            pending_uploads: count("SELECT COUNT(*) FROM outbox WHERE uploaded_at IS NULL", &[])?,
+            failed_uploads: count("SELECT COUNT(*) FROM outbox WHERE uploaded_at IS NULL AND permanent_error = 1", &[])?,
+            roster_entries: count("SELECT COUNT(*) FROM roster", &[])?,
+        })
+    }
+
+    /// SQLite's own check plus: every capture has its outbox entry and its photo file.
+    /// Returns the problems found (empty when all is well).
+    pub fn check_integrity(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let row = row?;
+            if row != "ok" {
+                problems.push(format!("sqlite: {row}"));
+            }
+        }
+        let mut stmt = self.conn.prepare("PRAGMA foreign_key_check")?;
+        let fk = stmt.query_map([], |r| r.get::<_, String>(0))?.count();
+        if fk > 0 {
+            problems.push(format!("{fk} rows break foreign keys"));
+        }
+        let no_outbox: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM captures c LEFT JOIN outbox o ON o.capture_id = c.id WHERE o.capture_id IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        if no_outbox > 0 {
+            problems.push(format!("{no_outbox} captures have no outbox entry"));
+        }
+        let mut stmt = self.conn.prepare("SELECT id, photo_file, photo_bytes FROM captures")?;
+        let mut missing = 0;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
+            let (_, file, bytes) = row?;
+            match std::fs::metadata(self.data_dir.join(&file)) {
+                Ok(m) if m.len() == bytes as u64 => {}
+                _ => missing += 1,
+            }
+        }
+        if missing > 0 {
+            problems.push(format!("{missing} captures are missing their photo file (or it has the wrong size)"));
+        }
+        Ok(problems)
+    }
+}
+
+fn row_to_entry(r: &rusqlite::Row) -> rusqlite::Result<RosterEntry> {
+    let no: String = r.get(0)?;
+    let phone: Option<String> = r.get(3)?;
+    let bad = |what: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, what.into());
+    Ok(RosterEntry {
+        admission_no: AdmissionNumber::parse(&no, no.len()).map_err(|e| bad(e.to_string()))?,
+        name: r.get(1)?,
+        education_level: r.get(2)?,
+        phone: phone.map(|p| MobileNumber::parse(&p)).transpose().map_err(|e| bad(e.to_string()))?,
+    })
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Free bytes for an unprivileged writer on the filesystem holding `path`.
+pub fn free_space(path: &Path) -> std::io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `s` a writable statvfs.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(s.f_bavail as u64 * s.f_frsize as u64)
+}
