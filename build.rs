@@ -7,7 +7,9 @@ fn main() {
     let config = slint_build::CompilerConfiguration::new()
         .with_bundled_translations("ui/translations")
         .with_default_translation_context(slint_build::DefaultTranslationContext::None)
-        .embed_resources(slint_build::EmbedResourcesKind::EmbedFiles);
+        .embed_resources(slint_build::EmbedResourcesKind::EmbedFiles)
+        // Element metadata for the automation interface the UI tests drive (src/app/automation.rs).
+        .with_debug_info(true);
     slint_build::compile_with_config("ui/app.slint", config).expect("ui/app.slint compiles");
 
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());

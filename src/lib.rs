@@ -12,3 +12,7 @@ pub mod profile;
 pub mod roster;
 pub mod session;
 pub mod store;
+
+pub mod app;
+pub mod cli;
+pub mod doctor;

@@ -1,0 +1,488 @@
+//! The kiosk as it runs: where the parts meet. Owns the window, the session, the store
+//! and the camera feed on the UI thread; turns screen callbacks into session events,
+//! carries out the session's effects, and renders the session's state into the screens.
+//! The camera thread only hands over frames; nothing here blocks on the camera.
+
+mod automation;
+mod preview;
+pub mod view;
+
+pub mod ui {
+    slint::include_modules!();
+}
+
+use crate::camera::feed::{CameraFeed, CameraState, FeedStatus};
+use crate::camera::{self, CameraSettings, CameraSpec};
+use crate::config::{Config, Lang};
+use crate::identity::{AdmissionNumber, name_matches};
+use crate::photo::{self, Photo};
+use crate::profile::{Framing, Profile};
+use crate::session::{
+    Candidate, Effect, Event, IdentifyOutcome, IdentifyProblem, LookupOutcome, SaveProblem, Session, SessionConfig,
+    State,
+};
+use crate::store::{NewCapture, Store};
+use anyhow::Context;
+use chrono::{DateTime, Local};
+use slint::ComponentHandle;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use ui::{KioskAdapter, KioskWindow};
+use uuid::Uuid;
+use view::{SiteTexts, View};
+
+/// A frame older than this is not taken as the photo (the camera has stalled).
+const MAX_FRAME_AGE: Duration = Duration::from_millis(500);
+/// Below this free space the staff screen warns.
+const LOW_DISK_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+pub struct RunOptions {
+    pub config: Config,
+    pub data_dir: PathBuf,
+    pub camera: CameraSpec,
+    pub fullscreen: bool,
+    pub lang: Lang,
+}
+
+/// A photo taken and shown for review, not yet accepted.
+struct PendingPhoto {
+    id: Uuid,
+    taken_at: DateTime<Local>,
+    photo: Photo,
+}
+
+struct Kiosk {
+    window: slint::Weak<KioskWindow>,
+    session: Session,
+    store: Store,
+    config: Config,
+    profile: Profile,
+    feed: Option<CameraFeed>,
+    pending: Option<PendingPhoto>,
+    lang: Lang,
+    last_view: Option<View>,
+    /// Whether the camera thread should prepare preview images (only on the capture screen).
+    preview_wanted: Arc<AtomicBool>,
+    automation: bool,
+}
+
+/// Runs the kiosk until its window is closed.
+pub fn run(opts: RunOptions) -> anyhow::Result<()> {
+    let _lock = DataDirLock::acquire(&opts.data_dir)?;
+    let store = Store::open(&opts.data_dir).with_context(|| format!("cannot open the store in {}", opts.data_dir.display()))?;
+    let profile = Profile::builtin(&opts.config.campaign.photo_profile).context("config names an unknown photo profile")?;
+    tracing::info!(
+        "kiosk {} starting: data {}, profile {}, roster {} entries",
+        opts.config.kiosk.id,
+        opts.data_dir.display(),
+        profile.id,
+        store.stats(Local::now().date_naive())?.roster_entries
+    );
+
+    let window = KioskWindow::new().context("cannot open the kiosk window (is there a display? see README)")?;
+    if opts.fullscreen {
+        window.window().set_fullscreen(true);
+    }
+    let automation = std::env::var_os(automation::ENV).is_some();
+    let preview_wanted = Arc::new(AtomicBool::new(false));
+    let kiosk = Rc::new(RefCell::new(Kiosk {
+        window: window.as_weak(),
+        session: Session::new(SessionConfig::from_config(&opts.config), Instant::now()),
+        store,
+        config: opts.config.clone(),
+        profile,
+        feed: None,
+        pending: None,
+        lang: opts.lang,
+        last_view: None,
+        preview_wanted: preview_wanted.clone(),
+        automation,
+    }));
+    kiosk.borrow_mut().set_language(opts.lang);
+
+    let feed = start_camera(&opts, &window, preview_wanted);
+    kiosk.borrow_mut().feed = Some(feed);
+    wire_callbacks(&window, &kiosk);
+
+    let tick = slint::Timer::default();
+    {
+        let kiosk = kiosk.clone();
+        tick.start(slint::TimerMode::Repeated, Duration::from_millis(200), move || {
+            kiosk.borrow_mut().tick();
+        });
+    }
+    if automation {
+        automation::start(window.as_weak());
+    }
+    kiosk.borrow_mut().render();
+    window.run().context("the window's event loop failed")?;
+
+    let feed = kiosk.borrow_mut().feed.take();
+    if let Some(feed) = feed {
+        feed.stop(Duration::from_secs(2));
+    }
+    tracing::info!("kiosk stopped");
+    Ok(())
+}
+
+fn start_camera(opts: &RunOptions, window: &KioskWindow, preview_wanted: Arc<AtomicBool>) -> CameraFeed {
+    let spec = opts.camera.clone();
+    let settings = CameraSettings { min_width: opts.config.camera.min_width, min_height: opts.config.camera.min_height };
+    let frames_to_ui = preview::PreviewSender::new(window.as_weak(), preview_wanted);
+    let status_window = window.as_weak();
+    let automation = std::env::var_os(automation::ENV).is_some();
+    CameraFeed::start(
+        move || camera::open(&spec, settings),
+        Duration::from_millis(opts.config.camera.reconnect_interval_ms),
+        move |frame| frames_to_ui.send(frame),
+        move |status: &FeedStatus| {
+            let state = ui_camera_state(&status.state);
+            if automation {
+                automation::announce(&format!("camera {state:?}"));
+            }
+            let _ = status_window.upgrade_in_event_loop(move |w| w.global::<KioskAdapter>().set_camera_state(state));
+        },
+    )
+}
+
+fn ui_camera_state(s: &CameraState) -> ui::CameraState {
+    match s {
+        CameraState::Starting => ui::CameraState::Starting,
+        CameraState::Streaming => ui::CameraState::Streaming,
+        CameraState::Disconnected { .. } => ui::CameraState::Disconnected,
+        CameraState::Failed { .. } => ui::CameraState::Failed,
+    }
+}
+
+fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
+    let a = window.global::<KioskAdapter>();
+    let k = kiosk.clone();
+    let on = move |f: fn(&mut Kiosk)| {
+        let k = k.clone();
+        move || f(&mut k.borrow_mut())
+    };
+    a.on_touch(on(|k| k.dispatch(Event::Touch)));
+    a.on_start(on(|k| k.dispatch(Event::Start { wall: Local::now().naive_local() })));
+    a.on_open_status_lookup(on(|k| k.dispatch(Event::OpenStatusLookup)));
+    a.on_open_staff(on(|k| k.dispatch(Event::OpenStaff)));
+    a.on_confirm(on(|k| k.dispatch(Event::Confirmed)));
+    a.on_not_me(on(|k| k.dispatch(Event::NotMe)));
+    a.on_take_photo(on(|k| k.dispatch(Event::CaptureRequested)));
+    a.on_accept(on(|k| k.dispatch(Event::Accept)));
+    a.on_retake(on(|k| k.dispatch(Event::Retake)));
+    a.on_back(on(|k| k.dispatch(Event::Back)));
+    a.on_home(on(|k| k.dispatch(Event::Home)));
+
+    let k = kiosk.clone();
+    a.on_set_language(move |code| {
+        let lang = code.parse().unwrap_or_default();
+        k.borrow_mut().set_language(lang);
+    });
+    let k = kiosk.clone();
+    a.on_submit_identity(move |number, name| {
+        let mut k = k.borrow_mut();
+        let outcome = k.identify(&number, &name);
+        k.dispatch(Event::Identified(outcome));
+    });
+    let k = kiosk.clone();
+    a.on_choose_level(move |i| k.borrow_mut().dispatch(Event::LevelChosen(i.max(0) as usize)));
+    let k = kiosk.clone();
+    a.on_submit_contact(move |mobile, use_roster, consent| {
+        let mobile = (!use_roster).then(|| mobile.to_string());
+        k.borrow_mut().dispatch(Event::ContactSubmitted { mobile, consent });
+    });
+    let k = kiosk.clone();
+    a.on_lookup_status(move |number| {
+        let mut k = k.borrow_mut();
+        let outcome = k.lookup(&number);
+        k.dispatch(Event::StatusLookedUp(outcome));
+    });
+    let k = kiosk.clone();
+    a.on_enter_pin(move |pin| k.borrow_mut().enter_pin(pin.as_str()));
+    a.on_without_last(|text| {
+        let mut s = text.to_string();
+        s.pop();
+        s.into()
+    });
+}
+
+impl Kiosk {
+    fn window(&self) -> Option<KioskWindow> {
+        self.window.upgrade()
+    }
+
+    fn set_language(&mut self, lang: Lang) {
+        self.lang = lang;
+        if let Err(e) = slint::select_bundled_translation(lang.code()) {
+            tracing::warn!("cannot switch the screens to {}: {e}", lang.code());
+        }
+        if let Some(w) = self.window() {
+            SiteTexts::new(&self.config, &self.profile, lang).apply(&w.global::<KioskAdapter>());
+        }
+        self.session.handle(Event::Touch, Instant::now());
+        self.render();
+    }
+
+    /// Feeds an event to the session and carries out its effects, whose results are
+    /// events again; then shows the new state.
+    fn dispatch(&mut self, event: Event) {
+        let mut queue = VecDeque::from([event]);
+        while let Some(event) = queue.pop_front() {
+            for effect in self.session.handle(event, Instant::now()) {
+                if let Some(follow_up) = self.perform(effect) {
+                    queue.push_back(follow_up);
+                }
+            }
+        }
+        self.render();
+    }
+
+    fn perform(&mut self, effect: Effect) -> Option<Event> {
+        match effect {
+            Effect::TakePhoto => Some(self.take_photo()),
+            Effect::SaveCapture { capture_id } => Some(Event::Saved(self.save(capture_id))),
+            Effect::DiscardPhoto { capture_id } => {
+                if self.pending.as_ref().is_some_and(|p| p.id == capture_id) {
+                    self.pending = None;
+                    if let Some(w) = self.window() {
+                        w.global::<KioskAdapter>().set_photo(slint::Image::default());
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    fn take_photo(&mut self) -> Event {
+        let frame = self.feed.as_ref().and_then(|f| f.latest()).filter(|f| f.captured_at.elapsed() <= MAX_FRAME_AGE);
+        let Some(frame) = frame else {
+            tracing::warn!("photo not taken: no recent camera frame");
+            return Event::PhotoFailed;
+        };
+        match photo::centre_crop(&frame.image, &self.profile) {
+            Ok(photo) => {
+                let id = Uuid::new_v4();
+                if let Some(w) = self.window() {
+                    w.global::<KioskAdapter>().set_photo(preview::to_slint_image(&photo.image));
+                }
+                tracing::info!("photo {id} taken ({} bytes)", photo.jpeg.len());
+                self.pending = Some(PendingPhoto { id, taken_at: Local::now(), photo });
+                Event::PhotoTaken { capture_id: id }
+            }
+            Err(e) => {
+                tracing::error!("photo not taken: {e}");
+                Event::PhotoFailed
+            }
+        }
+    }
+
+    fn save(&mut self, capture_id: Uuid) -> Result<(), SaveProblem> {
+        let State::Review { sitting, .. } = self.session.state() else { return Err(SaveProblem::Failed) };
+        let Some(pending) = self.pending.as_ref().filter(|p| p.id == capture_id) else {
+            tracing::error!("capture {capture_id}: the photo to save is gone");
+            return Err(SaveProblem::Failed);
+        };
+        let capture = NewCapture {
+            id: capture_id,
+            entry: &sitting.candidate.entry,
+            mobile: &sitting.mobile,
+            profile: &self.profile.id,
+            taken_at: pending.taken_at,
+            retakes: sitting.retakes_used,
+            jpeg: &pending.photo.jpeg,
+        };
+        match self.store.accept_capture(&capture) {
+            Ok(stored) => {
+                // Tests wait for this line to kill the kiosk right after an accept.
+                tracing::info!("capture {} accepted and stored ({} bytes)", stored.id, stored.bytes);
+                if self.automation {
+                    automation::announce(&format!("stored {}", stored.id));
+                }
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!("capture {capture_id} NOT stored: {e}");
+                Err(if e.is_disk_full() { SaveProblem::DiskFull } else { SaveProblem::Failed })
+            }
+        }
+    }
+
+    fn identify(&self, number: &str, name: &str) -> IdentifyOutcome {
+        let Ok(no) = AdmissionNumber::parse(number, self.config.identity.admission_number_length) else {
+            return IdentifyOutcome::Invalid(IdentifyProblem::AdmissionNumberInvalid);
+        };
+        if name.trim().is_empty() {
+            return IdentifyOutcome::Invalid(IdentifyProblem::NameEmpty);
+        }
+        let entries = match self.store.find_roster(&no) {
+            Ok(entries) => entries,
+            Err(e) => {
+                tracing::error!("roster look-up failed: {e}");
+                return IdentifyOutcome::NoMatch;
+            }
+        };
+        let mut candidates = Vec::new();
+        for entry in entries.into_iter().filter(|e| name_matches(&e.name, name)) {
+            match self.store.candidate_status(&entry.admission_no, &entry.education_level) {
+                Ok(status) => candidates.push(Candidate { entry, status }),
+                Err(e) => tracing::error!("status look-up failed: {e}"),
+            }
+        }
+        if candidates.is_empty() { IdentifyOutcome::NoMatch } else { IdentifyOutcome::Matched(candidates) }
+    }
+
+    fn lookup(&self, number: &str) -> LookupOutcome {
+        let Ok(no) = AdmissionNumber::parse(number, self.config.identity.admission_number_length) else {
+            return LookupOutcome::Invalid;
+        };
+        let entries = self.store.find_roster(&no).unwrap_or_else(|e| {
+            tracing::error!("roster look-up failed: {e}");
+            Vec::new()
+        });
+        let Some(first) = entries.first() else { return LookupOutcome::NotFound };
+        let name = first.name.clone();
+        let levels = entries
+            .iter()
+            .filter_map(|e| {
+                let status = self.store.candidate_status(&e.admission_no, &e.education_level).ok()?;
+                Some((e.education_level.clone(), status))
+            })
+            .collect();
+        LookupOutcome::Found { name, levels }
+    }
+
+    fn enter_pin(&mut self, pin: &str) {
+        self.dispatch(Event::PinEntered(pin.to_string()));
+        let action = match self.session.state() {
+            State::StaffDashboard => "staff.signed_in",
+            State::StaffPin { problem: Some(crate::session::PinProblem::Locked { .. }) } => "staff.pin_locked",
+            _ => "staff.pin_wrong",
+        };
+        if let Err(e) = self.store.audit("staff", action, None, &serde_json::json!({})) {
+            tracing::error!("audit log write failed: {e}");
+        }
+        if action == "staff.signed_in" {
+            self.refresh_dashboard();
+        }
+    }
+
+    fn tick(&mut self) {
+        let before = self.session.state().clone();
+        self.dispatch(Event::Tick);
+        if matches!(self.session.state(), State::StaffDashboard) {
+            self.refresh_dashboard();
+        }
+        if before != *self.session.state() && matches!(self.session.state(), State::Welcome) {
+            tracing::info!("session ended; screens cleared");
+        }
+    }
+
+    fn render(&mut self) {
+        let Some(w) = self.window() else { return };
+        let a = w.global::<KioskAdapter>();
+        let view = View::of(&self.session, Instant::now(), self.lang, Local::now().format("%H:%M").to_string());
+        if self.last_view.as_ref() == Some(&view) {
+            return;
+        }
+        let screen_changed = self.last_view.as_ref().is_none_or(|v| v.screen != view.screen);
+        view.apply(&a);
+        if screen_changed {
+            let on_capture = view.screen == ui::Screen::Capture;
+            self.preview_wanted.store(on_capture, Ordering::Relaxed);
+            if on_capture {
+                self.update_framing(&a);
+            } else {
+                a.set_preview(slint::Image::default());
+            }
+            if self.automation {
+                automation::announce(&format!("screen {:?}", view.screen));
+            }
+        }
+        self.last_view = Some(view);
+    }
+
+    fn update_framing(&self, a: &KioskAdapter) {
+        let (w, h) = self
+            .feed
+            .as_ref()
+            .and_then(|f| f.latest())
+            .map(|f| f.image.dimensions())
+            .unwrap_or((16, 9));
+        let f = Framing::for_camera(&self.profile, w, h);
+        a.set_preview_aspect(w as f32 / h as f32);
+        a.set_framing(ui::Framing {
+            frame_x: f.frame_x,
+            frame_y: f.frame_y,
+            frame_w: f.frame_w,
+            frame_h: f.frame_h,
+            crown_y: f.crown_y,
+            chin_y: f.chin_y,
+            oval_w: f.oval_w,
+        });
+    }
+
+    fn refresh_dashboard(&self) {
+        let Some(w) = self.window() else { return };
+        let stats = self.store.stats(Local::now().date_naive()).unwrap_or_default();
+        let status = self.feed.as_ref().map(|f| f.status()).unwrap_or_default();
+        let free = crate::store::free_space(self.store.data_dir()).ok();
+        w.global::<KioskAdapter>().set_dashboard(ui::Dashboard {
+            captures_today: stats.captures_today as i32,
+            captures_total: stats.captures_total as i32,
+            pending_uploads: stats.pending_uploads as i32,
+            failed_uploads: stats.failed_uploads as i32,
+            roster_entries: stats.roster_entries as i32,
+            camera_state: ui_camera_state(&status.state),
+            camera_source: status.source.map(|s| s.to_string()).unwrap_or_default().into(),
+            camera_fps: format!("{:.0}", status.fps).into(),
+            camera_corrupt_frames: status.corrupt_frames as i32,
+            camera_disconnects: status.disconnects as i32,
+            demo_fallback: status.demo_fallback,
+            free_disk: free.map(human_bytes).unwrap_or_else(|| "?".into()).into(),
+            disk_low: free.is_some_and(|f| f < LOW_DISK_BYTES),
+            kiosk_id: self.config.kiosk.id.as_str().into(),
+            data_dir: self.store.data_dir().display().to_string().into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        });
+    }
+}
+
+pub fn human_bytes(b: u64) -> String {
+    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    const MIB: f64 = 1024.0 * 1024.0;
+    let b = b as f64;
+    if b >= GIB { format!("{:.1} GB", b / GIB) } else { format!("{:.0} MB", b / MIB) }
+}
+
+/// One kiosk per data directory: a second `run` on the same directory is refused.
+struct DataDirLock {
+    _file: std::fs::File,
+}
+
+impl DataDirLock {
+    fn acquire(data_dir: &std::path::Path) -> anyhow::Result<Self> {
+        use std::os::fd::AsRawFd;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+        let path = data_dir.join("kiosk.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        // SAFETY: flock on a file descriptor we own.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            anyhow::bail!(
+                "another capture-kiosk is already running with the data directory {}; stop it first, or use another --data-dir",
+                data_dir.display()
+            );
+        }
+        Ok(Self { _file: file })
+    }
+}

@@ -1,0 +1,294 @@
+//! The command line: `run` (the default), `roster import|list` and `doctor`. Parses
+//! arguments, finds the config and the data directory, and reports errors with what to do
+//! next. The work itself happens in `app`, `roster`, `store` and `doctor`.
+
+use crate::camera::CameraSpec;
+use crate::config::{Config, Lang, SYSTEM_CONFIG};
+use crate::roster::parse_roster;
+use crate::store::Store;
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples:
+  capture-kiosk                                  the kiosk on built-in defaults (demo camera if no USB camera)
+  capture-kiosk run --camera usb:/dev/v4l/by-id/usb-046d_HD_Pro_Webcam_C920-video-index0 --fullscreen
+  capture-kiosk run --camera replay:tests/fixtures/camera/mjpeg --lang en
+  capture-kiosk roster import /media/usb/roster.csv --dry-run
+  capture-kiosk roster import /media/usb/roster.csv
+  capture-kiosk doctor --config /etc/capture-kiosk/config.toml
+
+Config: --config FILE, else /etc/capture-kiosk/config.toml if it exists, else built-in defaults
+(every key is documented in assets/config.example.toml). Data: --data-dir, else the config's
+kiosk.data_dir, else $STATE_DIRECTORY (systemd), else ~/.local/share/capture-kiosk.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "capture-kiosk",
+    version,
+    about = "Photo-capture kiosk for official graduation and degree photos",
+    long_about = "Photo-capture kiosk for official graduation and degree photos.\n\n\
+        Candidates identify with their admission number (准考证号) and name, stand in front of \
+        the backdrop, and the kiosk takes, shows and stores their photo. With no subcommand, \
+        `run` starts the kiosk.",
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+struct CommonArgs {
+    /// Config file (TOML). Default: /etc/capture-kiosk/config.toml if it exists, else built-in defaults
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the database and the photos are kept (overrides the config's kiosk.data_dir)
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+struct RunArgs {
+    /// Camera: auto (first USB camera, else the demo camera), demo, usb:INDEX,
+    /// usb:/dev/v4l/by-id/…, or replay:DIR (a folder of images or recorded .mjpeg/.yuyv buffers)
+    #[arg(long, value_name = "SPEC")]
+    camera: Option<CameraSpec>,
+    /// Fill the screen (on the kiosk itself)
+    #[arg(long)]
+    fullscreen: bool,
+    /// Language a new candidate sees first: zh or en (candidates can switch on every screen)
+    #[arg(long, value_name = "zh|en")]
+    lang: Option<Lang>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start the kiosk (the default)
+    Run(RunArgs),
+    /// Import or list the roster of candidates who may have their photo taken here
+    #[command(subcommand)]
+    Roster(RosterCommand),
+    /// Check cameras, data directory, free disk, database and config, and say what to fix
+    Doctor,
+}
+
+#[derive(Subcommand, Debug)]
+enum RosterCommand {
+    /// Replace the roster with a CSV file (UTF-8; header admission_no,name,education_level,phone)
+    #[command(after_help = "Bad rows are listed with their line numbers and skipped; the good rows are \
+        imported. Exit status: 0 all rows imported, 2 some rows rejected, 1 nothing imported.")]
+    Import {
+        /// The roster CSV
+        file: PathBuf,
+        /// Only check the file and report; import nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print the roster (admission number, name, education level, phone)
+    List {
+        /// At most this many rows
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Skip this many rows first
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+    },
+}
+
+/// Where the config came from, for messages.
+pub struct LoadedConfig {
+    pub config: Config,
+    pub source: String,
+    /// No config file: the demo site (which gets the demo roster while its roster is empty).
+    pub builtin: bool,
+}
+
+/// The demo site's candidates (fake admission numbers 00001111000x).
+pub const DEMO_ROSTER: &str = include_str!("../assets/demo/roster.csv");
+
+pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<LoadedConfig> {
+    let from_env = std::env::var_os("CAPTURE_KIOSK_CONFIG").map(PathBuf::from);
+    let path = explicit.map(Path::to_owned).or(from_env).or_else(|| {
+        let system = PathBuf::from(SYSTEM_CONFIG);
+        system.exists().then_some(system)
+    });
+    match path {
+        Some(p) => Ok(LoadedConfig { config: Config::load(&p)?, source: p.display().to_string(), builtin: false }),
+        None => Ok(LoadedConfig { config: Config::default(), source: "built-in defaults".into(), builtin: true }),
+    }
+}
+
+/// `--data-dir`, else the config's, else `$STATE_DIRECTORY` (systemd), else the XDG data dir.
+pub fn resolve_data_dir(explicit: Option<&Path>, config: &Config) -> PathBuf {
+    if let Some(p) = explicit.or(config.kiosk.data_dir.as_deref()) {
+        return p.to_owned();
+    }
+    if let Some(dir) = std::env::var_os("STATE_DIRECTORY").and_then(|d| std::env::split_paths(&d).next()) {
+        return dir;
+    }
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return PathBuf::from(xdg).join("capture-kiosk");
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => PathBuf::from(home).join(".local/share/capture-kiosk"),
+        None => PathBuf::from("kiosk-data"),
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let loaded = load_config(cli.common.config.as_deref())?;
+    let data_dir = resolve_data_dir(cli.common.data_dir.as_deref(), &loaded.config);
+    match cli.command {
+        None => run(cli.run, loaded, data_dir),
+        Some(Command::Run(args)) => run(args, loaded, data_dir),
+        Some(Command::Roster(RosterCommand::Import { file, dry_run })) => roster_import(&file, dry_run, &loaded.config, &data_dir),
+        Some(Command::Roster(RosterCommand::List { limit, offset })) => roster_list(&data_dir, offset, limit),
+        Some(Command::Doctor) => Ok(crate::doctor::run(&loaded, &data_dir)),
+    }
+}
+
+fn run(args: RunArgs, loaded: LoadedConfig, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
+    tracing::info!("config: {}", loaded.source);
+    let camera = match args.camera {
+        Some(c) => c,
+        None => loaded.config.camera.source.parse().context("camera.source in the config")?,
+    };
+    let lang = args.lang.unwrap_or(loaded.config.kiosk.default_language);
+    if loaded.builtin {
+        load_demo_roster_if_empty(&loaded.config, &data_dir)?;
+    }
+    crate::app::run(crate::app::RunOptions { config: loaded.config, data_dir, camera, fullscreen: args.fullscreen, lang })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_demo_roster_if_empty(config: &Config, data_dir: &Path) -> anyhow::Result<()> {
+    let mut store = Store::open(data_dir)?;
+    if store.roster_source()?.is_none() {
+        let report = parse_roster(DEMO_ROSTER.as_bytes(), config.identity.admission_number_length)?;
+        let n = store.replace_roster(&report.entries, "demo roster (built in)")?;
+        tracing::info!("no config file and an empty roster: loaded the demo roster ({n} entries)");
+    }
+    Ok(())
+}
+
+fn roster_import(file: &Path, dry_run: bool, config: &Config, data_dir: &Path) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read the roster file {}", file.display()))?;
+    let report = parse_roster(&bytes, config.identity.admission_number_length)
+        .with_context(|| format!("{} cannot be imported", file.display()))?;
+    println!(
+        "Read {} rows from {}: {} good, {} rejected.",
+        report.rows_read(),
+        file.display(),
+        report.entries.len(),
+        report.bad_rows.len()
+    );
+    for bad in &report.bad_rows {
+        println!("  line {}: {}", bad.line, bad.problem);
+    }
+    if dry_run {
+        println!("Dry run: nothing was imported.");
+    } else if report.entries.is_empty() {
+        anyhow::bail!("no good rows: nothing was imported; the current roster is unchanged");
+    } else {
+        let mut store = Store::open(data_dir)?;
+        let before = store.stats(chrono::Local::now().date_naive())?.roster_entries;
+        let source = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let n = store.replace_roster(&report.entries, &source)?;
+        println!("Imported {n} roster entries (replacing {before}) into {}.", data_dir.display());
+        if !report.bad_rows.is_empty() {
+            println!("Fix the rejected rows and import the whole file again to add them.");
+        }
+    }
+    Ok(if report.bad_rows.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+fn roster_list(data_dir: &Path, offset: usize, limit: usize) -> anyhow::Result<ExitCode> {
+    let store = Store::open(data_dir)?;
+    let Some((imported_at, source, total)) = store.roster_source()? else {
+        println!("The roster is empty. Import one with: capture-kiosk roster import FILE.csv");
+        return Ok(ExitCode::SUCCESS);
+    };
+    println!("Roster: {total} entries, from {source}, imported {imported_at}");
+    println!("admission_no\tname\teducation_level\tphone");
+    let page = store.roster_page(offset, limit)?;
+    for e in &page {
+        let phone = e.phone.as_ref().map(|p| p.as_str()).unwrap_or("");
+        println!("{}\t{}\t{}\t{}", e.admission_no.as_str(), e.name, e.education_level, phone);
+    }
+    if offset + page.len() < total as usize {
+        println!("… {} more (use --offset {} to see them)", total as usize - offset - page.len(), offset + page.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_is_the_default_and_takes_its_options_at_top_level() {
+        let cli = Cli::try_parse_from(["capture-kiosk", "--camera", "replay:x", "--lang", "en", "--data-dir", "d"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.run.camera, Some(CameraSpec::Replay("x".into())));
+        assert_eq!(cli.run.lang, Some(Lang::En));
+        assert_eq!(cli.common.data_dir, Some(PathBuf::from("d")));
+    }
+
+    #[test]
+    fn a_bad_camera_spec_is_refused_with_the_choices() {
+        let err = Cli::try_parse_from(["capture-kiosk", "run", "--camera", "webcam"]).unwrap_err().to_string();
+        assert!(err.contains("usb:INDEX"), "{err}");
+    }
+
+    #[test]
+    fn the_demo_roster_is_clean() {
+        let report = parse_roster(DEMO_ROSTER.as_bytes(), Config::default().identity.admission_number_length).unwrap();
+        assert!(report.bad_rows.is_empty(), "{:?}", report.bad_rows);
+        assert!(report.entries.len() >= 5);
+    }
+
+    #[test]
+    fn data_dir_precedence() {
+        let mut config = Config::default();
+        assert_eq!(resolve_data_dir(Some(Path::new("/x")), &config), PathBuf::from("/x"));
+        config.kiosk.data_dir = Some("/from-config".into());
+        assert_eq!(resolve_data_dir(None, &config), PathBuf::from("/from-config"));
+    }
+}

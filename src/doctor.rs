@@ -1,0 +1,169 @@
+//! `capture-kiosk doctor`: checks what the kiosk needs — config, data directory, free
+//! disk, database, roster, cameras and their modes, a display — and says what to fix.
+//! Read-only except that it creates the data directory and database if they are missing.
+
+use crate::app::human_bytes;
+use crate::camera::usb::{camera_modes, choose_mode, list_cameras};
+use crate::cli::LoadedConfig;
+use crate::store::Store;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Below this free space doctor warns (a day of captures is a few hundred MB at most).
+const WARN_FREE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Ok,
+    Warn,
+    Error,
+}
+
+struct Report {
+    worst: Level,
+}
+
+impl Report {
+    fn line(&mut self, topic: &str, level: Level, text: impl AsRef<str>) {
+        let tag = match level {
+            Level::Ok => "ok   ",
+            Level::Warn => "warn ",
+            Level::Error => "ERROR",
+        };
+        println!("{topic:<10} {tag}  {}", text.as_ref());
+        self.worst = self.worst.max(level);
+    }
+}
+
+pub fn run(loaded: &LoadedConfig, data_dir: &Path) -> ExitCode {
+    let mut r = Report { worst: Level::Ok };
+    println!("capture-kiosk {} doctor", env!("CARGO_PKG_VERSION"));
+    let config = &loaded.config;
+
+    r.line("config", Level::Ok, format!("{} (kiosk {}, profile {})", loaded.source, config.kiosk.id, config.campaign.photo_profile));
+    if config.uses_demo_pin() {
+        r.line("", Level::Warn, "the staff PIN is the demo PIN: set [staff] pin in the config");
+    }
+    let now = chrono::Local::now().naive_local();
+    if now < config.campaign.window_start || now > config.campaign.window_end {
+        r.line(
+            "",
+            Level::Warn,
+            format!(
+                "now is outside the collection window ({} – {}): candidates will see the window page",
+                config.campaign.window_start, config.campaign.window_end
+            ),
+        );
+    }
+
+    match Store::open(data_dir) {
+        Ok(store) => {
+            r.line("data dir", Level::Ok, format!("{} (writable)", data_dir.display()));
+            check_disk(&mut r, data_dir);
+            check_database(&mut r, &store);
+        }
+        Err(e) => r.line("data dir", Level::Error, e.to_string()),
+    }
+    check_cameras(&mut r, config.camera.min_width, config.camera.min_height);
+    match (std::env::var("WAYLAND_DISPLAY"), std::env::var("DISPLAY")) {
+        (Ok(w), _) => r.line("display", Level::Ok, format!("Wayland ({w})")),
+        (_, Ok(d)) => r.line("display", Level::Ok, format!("X11 (DISPLAY={d})")),
+        _ => r.line(
+            "display",
+            Level::Warn,
+            "no display: `run` needs X11 or Wayland (on the kiosk: the systemd unit starts it under the cage compositor)",
+        ),
+    }
+    r.line("fonts", Level::Ok, "built in (WenQuanYi Micro Hei): Chinese renders without system fonts");
+
+    match r.worst {
+        Level::Ok => {
+            println!("All good.");
+            ExitCode::SUCCESS
+        }
+        Level::Warn => {
+            println!("Usable; see the warnings above.");
+            ExitCode::SUCCESS
+        }
+        Level::Error => {
+            println!("Not usable until the errors above are fixed.");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check_disk(r: &mut Report, data_dir: &Path) {
+    match crate::store::free_space(data_dir) {
+        Ok(free) if free < WARN_FREE_BYTES => {
+            r.line("free disk", Level::Warn, format!("{} free: make room before a busy day", human_bytes(free)))
+        }
+        Ok(free) => r.line("free disk", Level::Ok, format!("{} free", human_bytes(free))),
+        Err(e) => r.line("free disk", Level::Error, format!("cannot tell: {e}")),
+    }
+}
+
+fn check_database(r: &mut Report, store: &Store) {
+    let recovery = store.recovery();
+    if recovery.orphans_moved > 0 || recovery.partial_files_removed > 0 {
+        r.line(
+            "database",
+            Level::Warn,
+            format!(
+                "tidied after an interrupted save: {} unfinished file(s) removed, {} uncommitted photo(s) moved to orphans/",
+                recovery.partial_files_removed, recovery.orphans_moved
+            ),
+        );
+    }
+    match (store.check_integrity(), store.stats(chrono::Local::now().date_naive())) {
+        (Err(e), _) | (_, Err(e)) => r.line("database", Level::Error, e.to_string()),
+        (Ok(problems), Ok(stats)) if problems.is_empty() => {
+            r.line(
+                "database",
+                Level::Ok,
+                format!(
+                    "integrity ok; {} captures ({} today), {} waiting to upload",
+                    stats.captures_total, stats.captures_today, stats.pending_uploads
+                ),
+            );
+            match store.roster_source() {
+                Ok(Some((at, source, n))) => r.line("roster", Level::Ok, format!("{n} entries from {source}, imported {at}")),
+                _ => r.line("roster", Level::Warn, "empty: import one with `capture-kiosk roster import FILE.csv`"),
+            }
+        }
+        (Ok(problems), Ok(_)) => {
+            for p in problems {
+                r.line("database", Level::Error, p);
+            }
+        }
+    }
+}
+
+fn check_cameras(r: &mut Report, min_width: u32, min_height: u32) {
+    let cameras = list_cameras();
+    if cameras.is_empty() {
+        r.line("cameras", Level::Warn, "no USB camera found: `run` uses the demo camera (plug one in; see README)");
+        return;
+    }
+    for cam in cameras {
+        let links = if cam.by_id.is_empty() {
+            String::new()
+        } else {
+            format!(" — use --camera usb:{}", cam.by_id[0].display())
+        };
+        match camera_modes(cam.index) {
+            Ok(modes) => {
+                let chosen = choose_mode(&modes, min_width, min_height);
+                let level = match chosen {
+                    Some(m) if m.width >= min_width && m.height >= min_height => Level::Ok,
+                    _ => Level::Warn,
+                };
+                r.line("cameras", level, format!("/dev/video{} {}{links}", cam.index, cam.name));
+                for m in modes {
+                    let mark = if Some(m) == chosen { "  <- used" } else { "" };
+                    println!("{:<17}{m}{mark}", "");
+                }
+            }
+            Err(e) => r.line("cameras", Level::Warn, format!("/dev/video{} {}: cannot read its modes ({e}); in use?", cam.index, cam.name)),
+        }
+    }
+}

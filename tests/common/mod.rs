@@ -1,0 +1,317 @@
+//! Drives the real `capture-kiosk` binary in a real window: each test gets its own Xvfb,
+//! presses buttons with real X input events (xdotool) at the places the kiosk's
+//! automation interface reports, and takes screenshots with ImageMagick.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+/// How long to wait for the kiosk to show something before the test fails (a guard
+/// against hanging, not a performance assertion).
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+pub fn kiosk_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_capture-kiosk")
+}
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A private X server.
+pub struct Display {
+    child: Child,
+    pub name: String,
+}
+
+impl Display {
+    pub fn start(width: u32, height: u32) -> Display {
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", &format!("{width}x{height}x24"), "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb runs (apt-get install xvfb; .ci/run installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("Xvfb reports its display");
+        let name = format!(":{}", line.trim());
+        Display { child, name }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Kiosk {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+    pending: VecDeque<String>,
+    pub display: String,
+    pub data_dir: PathBuf,
+    stderr_path: PathBuf,
+    window: Option<String>,
+}
+
+/// A kiosk test environment: a temp dir with a config, a data dir and the log.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// `config` is TOML text (every key optional).
+    pub fn new(config: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        Site { dir }
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Runs a `capture-kiosk` subcommand against this site; returns (status, stdout).
+    pub fn cli(&self, args: &[&str]) -> (i32, String) {
+        let out = Command::new(kiosk_bin())
+            .args(args)
+            .arg("--config")
+            .arg(self.config())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .output()
+            .unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    pub fn import_demo_roster(&self) {
+        let (code, out) = self.cli(&["roster", "import", repo().join("assets/demo/roster.csv").to_str().unwrap()]);
+        assert_eq!(code, 0, "{out}");
+    }
+
+    pub fn start_kiosk(&self, display: &Display, extra: &[&str]) -> Kiosk {
+        let stderr_path = self.dir.path().join("kiosk.log");
+        let mut child = Command::new(kiosk_bin())
+            .arg("run")
+            .arg("--config")
+            .arg(self.config())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(extra)
+            .env("DISPLAY", &display.name)
+            .env("CAPTURE_KIOSK_AUTOMATION", "1")
+            .env("SLINT_BACKEND", "winit-software")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("automation: ") {
+                    if tx.send(rest.to_string()).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        let stdin = child.stdin.take().unwrap();
+        // Wait until the window is on screen: a click before that would be lost.
+        let search = Command::new("xdotool")
+            .args(["search", "--sync", "--onlyvisible", "--class", "capture-kiosk"])
+            .env("DISPLAY", &display.name)
+            .output()
+            .expect("xdotool runs (apt-get install xdotool; .ci/run installs it)");
+        let window = String::from_utf8_lossy(&search.stdout).lines().last().map(str::to_string);
+        Kiosk {
+            child,
+            stdin,
+            lines: rx,
+            pending: VecDeque::new(),
+            display: display.name.clone(),
+            data_dir: self.data_dir(),
+            stderr_path,
+            window,
+        }
+    }
+}
+
+impl Kiosk {
+    /// The next announcement that satisfies `wanted`; others stay pending.
+    pub fn expect(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(i) = self.pending.iter().position(|l| wanted(l)) {
+                return self.pending.remove(i).unwrap();
+            }
+            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => self.pending.push_back(line),
+                Err(RecvTimeoutError::Timeout) => panic!("waited in vain for {what}; pending: {:?}\n{}", self.pending, self.log()),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the kiosk exited while waiting for {what}; pending: {:?}\n{}", self.pending, self.log())
+                }
+            }
+        }
+    }
+
+    /// Waits for the announcement `<kind> <value>`; earlier announcements of the same
+    /// kind are passed over (they are states the kiosk has already left).
+    fn wait_state(&mut self, kind: &str, value: &str) {
+        let prefix = format!("{kind} ");
+        let wanted = format!("{kind} {value}");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            while let Some(i) = self.pending.iter().position(|l| l.starts_with(&prefix)) {
+                if self.pending.remove(i).unwrap() == wanted {
+                    return;
+                }
+            }
+            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => self.pending.push_back(line),
+                Err(_) => panic!("waited in vain for {wanted:?}; pending: {:?}\n{}", self.pending, self.log()),
+            }
+        }
+    }
+
+    /// Waits until the kiosk shows `screen`.
+    pub fn wait_screen(&mut self, screen: &str) {
+        self.wait_state("screen", screen);
+    }
+
+    /// Waits until the camera is in `state` (Streaming, Disconnected, …).
+    pub fn wait_camera(&mut self, state: &str) {
+        self.wait_state("camera", state);
+    }
+
+    fn ask(&mut self, command: &str, answer: impl Fn(&str) -> bool) -> String {
+        writeln!(self.stdin, "{command}").unwrap();
+        self.stdin.flush().unwrap();
+        self.expect(command, answer)
+    }
+
+    /// Screen rectangle of the visible element with this automation id, waiting for it.
+    pub fn locate(&mut self, id: &str) -> (i32, i32, i32, i32) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let answer = self.ask(&format!("where {id}"), |l| l.starts_with("at ") || l == format!("missing {id}"));
+            if let Some(rest) = answer.strip_prefix("at ") {
+                let n: Vec<i32> = rest.split(' ').map(|v| v.parse().unwrap()).collect();
+                return (n[0], n[1], n[2], n[3]);
+            }
+            assert!(Instant::now() < deadline, "no visible element {id:?}\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The accessible value of an element (what an entry field holds).
+    pub fn value(&mut self, id: &str) -> String {
+        self.locate(id);
+        let answer = self.ask(&format!("value {id}"), |l| l.starts_with("value") || l == format!("missing {id}"));
+        answer.strip_prefix("value").unwrap_or_default().trim_start().to_string()
+    }
+
+    fn xdotool(&self, args: &[&str]) {
+        let status = Command::new("xdotool").args(args).env("DISPLAY", &self.display).status().expect("xdotool runs");
+        assert!(status.success(), "xdotool {args:?} failed");
+    }
+
+    /// Presses the element with this automation id: a real pointer click in its middle.
+    pub fn click(&mut self, id: &str) {
+        let (x, y, w, h) = self.locate(id);
+        self.xdotool(&["mousemove", "--sync", &(x + w / 2).to_string(), &(y + h / 2).to_string(), "click", "1"]);
+        // Hand the UI one event-loop turn so the next query sees the result.
+        self.ask("screen", |l| l.starts_with("current "));
+    }
+
+    /// Types on the real keyboard (as a USB barcode scanner or a keyboard does).
+    pub fn type_keys(&mut self, text: &str) {
+        self.focus();
+        self.xdotool(&["type", "--delay", "25", text]);
+        self.ask("screen", |l| l.starts_with("current "));
+    }
+
+    pub fn key(&mut self, name: &str) {
+        self.focus();
+        self.xdotool(&["key", name]);
+        self.ask("screen", |l| l.starts_with("current "));
+    }
+
+    /// Gives the kiosk window the keyboard focus (there is no window manager to do it).
+    fn focus(&mut self) {
+        if self.window.is_none() {
+            let out = Command::new("xdotool")
+                .args(["search", "--class", "capture-kiosk"])
+                .env("DISPLAY", &self.display)
+                .output()
+                .unwrap();
+            let id = String::from_utf8_lossy(&out.stdout).lines().next().expect("kiosk window").to_string();
+            self.window = Some(id);
+        }
+        let id = self.window.clone().unwrap();
+        self.xdotool(&["windowfocus", &id]);
+    }
+
+    /// Saves what the screen shows. Returns the PNG path.
+    pub fn screenshot(&mut self, path: &Path) -> PathBuf {
+        // Let the last change reach the screen.
+        self.ask("screen", |l| l.starts_with("current "));
+        std::thread::sleep(Duration::from_millis(300));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let status = Command::new("import")
+            .args(["-window", "root", path.to_str().unwrap()])
+            .env("DISPLAY", &self.display)
+            .status()
+            .expect("ImageMagick import runs");
+        assert!(status.success());
+        path.to_owned()
+    }
+
+    pub fn log(&self) -> String {
+        let mut s = String::new();
+        if let Ok(mut f) = std::fs::File::open(&self.stderr_path) {
+            let _ = f.read_to_string(&mut s);
+        }
+        s
+    }
+
+    /// `kill -9`: no chance to clean up.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn close(mut self) {
+        // SIGTERM-like end: close stdin and kill; the store is crash-safe either way.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// sha256 of a file, hex.
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).unwrap();
+    sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
