@@ -167,6 +167,13 @@ fn init_logging() {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(Command::Doctor) = cli.command {
+        // Doctor reports a bad config among its findings and checks the rest regardless.
+        let loaded = load_config(cli.common.config.as_deref());
+        let config = loaded.as_ref().map(|l| l.config.clone()).unwrap_or_default();
+        let data_dir = resolve_data_dir(cli.common.data_dir.as_deref(), &config);
+        return Ok(crate::doctor::run(loaded, &data_dir));
+    }
     let loaded = load_config(cli.common.config.as_deref())?;
     let data_dir = resolve_data_dir(cli.common.data_dir.as_deref(), &loaded.config);
     match cli.command {
@@ -174,7 +181,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Run(args)) => run(args, loaded, data_dir),
         Some(Command::Roster(RosterCommand::Import { file, dry_run })) => roster_import(&file, dry_run, &loaded.config, &data_dir),
         Some(Command::Roster(RosterCommand::List { limit, offset })) => roster_list(&data_dir, offset, limit),
-        Some(Command::Doctor) => Ok(crate::doctor::run(&loaded, &data_dir)),
+        Some(Command::Doctor) => unreachable!("handled above"),
     }
 }
 

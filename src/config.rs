@@ -217,10 +217,17 @@ impl Config {
 
     /// Parses and validates config text; `path` only labels error messages.
     pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
-            path: path.map(Path::to_owned),
-            line: e.span().map(|s| line_of(text, s.start)),
-            message: e.message().trim().to_string(),
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            let message = friendlier(e.message().trim());
+            ConfigError::Invalid {
+                path: path.map(Path::to_owned),
+                line,
+                message: match line.and_then(|l| key_on_line(text, l)) {
+                    Some(key) if !message.contains(&key) => format!("`{key}`: {message}"),
+                    _ => message,
+                },
+            }
         })?;
         config.validate().map_err(|(key, message)| ConfigError::Invalid {
             path: path.map(Path::to_owned),
@@ -274,6 +281,29 @@ fn line_of(text: &str, byte_offset: usize) -> usize {
     text[..byte_offset.min(text.len())].matches('\n').count() + 1
 }
 
+/// The dotted key (`section.key`) set on a line, if the line sets one.
+fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let mut section = String::new();
+    for (i, raw) in text.lines().enumerate().take(line) {
+        let l = raw.trim();
+        if let Some(name) = l.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.trim().to_string();
+        } else if i + 1 == line {
+            let key = l.split_once('=')?.0.trim().trim_matches('"');
+            return Some(if section.is_empty() { key.to_string() } else { format!("{section}.{key}") });
+        }
+    }
+    None
+}
+
+/// serde's type names, in words a site administrator uses.
+fn friendlier(message: &str) -> String {
+    message
+        .replace("expected u32", "expected a whole number")
+        .replace("expected u64", "expected a whole number")
+        .replace("expected usize", "expected a whole number")
+}
+
 /// The line on which a dotted key (`section.key`) is set, if it is.
 fn locate_key(text: &str, dotted: &str) -> Option<usize> {
     let (section, key) = dotted.split_once('.')?;
@@ -310,8 +340,10 @@ mod tests {
     fn a_wrong_type_names_the_key_and_line() {
         let text = "[kiosk]\nid = \"k1\"\nidle_timeout_secs = \"soon\"\n";
         let err = Config::parse(text, Some(Path::new("site.toml"))).unwrap_err().to_string();
-        assert!(err.starts_with("config file site.toml, line 3:"), "{err}");
-        assert!(err.contains("idle_timeout_secs") || err.contains("invalid type"), "{err}");
+        assert_eq!(
+            err,
+            "config file site.toml, line 3: `kiosk.idle_timeout_secs`: invalid type: string \"soon\", expected a whole number"
+        );
     }
 
     #[test]

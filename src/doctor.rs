@@ -35,12 +35,22 @@ impl Report {
     }
 }
 
-pub fn run(loaded: &LoadedConfig, data_dir: &Path) -> ExitCode {
+pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
     let mut r = Report { worst: Level::Ok };
     println!("capture-kiosk {} doctor", env!("CARGO_PKG_VERSION"));
-    let config = &loaded.config;
+    let config = match &loaded {
+        Ok(loaded) => {
+            let c = &loaded.config;
+            r.line("config", Level::Ok, format!("{} (kiosk {}, profile {})", loaded.source, c.kiosk.id, c.campaign.photo_profile));
+            c.clone()
+        }
+        Err(e) => {
+            r.line("config", Level::Error, format!("{e:#}; the checks below use the built-in defaults"));
+            crate::config::Config::default()
+        }
+    };
+    let config = &config;
 
-    r.line("config", Level::Ok, format!("{} (kiosk {}, profile {})", loaded.source, config.kiosk.id, config.campaign.photo_profile));
     if config.uses_demo_pin() {
         r.line("", Level::Warn, "the staff PIN is the demo PIN: set [staff] pin in the config");
     }

@@ -19,14 +19,14 @@ echo "source $(sha256sum "$src" | cut -d' ' -f1)  skimage/data/astronaut.png"
 # The portrait is 512x512 with the head (crown to chin) at about y 15..190. Scale it so
 # the head is about half of a 3:4 crop of a 1280x720 frame, centre the head, and fill
 # the rest with a studio grey; left/top edges are feathered into it.
-scale=1075
+scale=1140
 convert -size ${scale}x${scale} xc: -fx "min(1, min(min(i, w-1-i), j)/70)" "$work/mask.png"
 convert "$src" -resize ${scale}x${scale} "$work/mask.png" -alpha off -compose CopyOpacity -composite "$work/portrait.png"
 
 rm -f assets/demo/frame-*.jpg
 n=30   # a 2 s sway, played forwards and backwards at 30 fps
 for i in $(seq 0 $((n - 1))); do
-  read -r angle dx dy < <(python3 -c "import math; t=2*math.pi*$i/(2*$n); print(f'{0.8*math.sin(t):.3f} {167+5*math.sin(t):.0f} {90+2*math.cos(t):.0f}')")
+  read -r angle dx dy < <(python3 -c "import math; t=2*math.pi*$i/(2*$n); print(f'{0.8*math.sin(t):.3f} {139+5*math.sin(t):.0f} {52+2*math.cos(t):.0f}')")
   convert -size 1280x720 xc:'#b9b6b3' \( "$work/portrait.png" -background none -rotate "$angle" \) \
     -geometry "+${dx}+${dy}" -compose over -composite -quality 82 -sampling-factor 2x2 -strip \
     "assets/demo/frame-$(printf %02d "$i").jpg"

@@ -1,0 +1,130 @@
+//! The command line as staff use it: the real binary, real files, real SQLite.
+
+use std::path::Path;
+use std::process::Command;
+
+fn kiosk(args: &[&str], data_dir: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("CAPTURE_KIOSK_CONFIG")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// 1,000 candidates; rows 17, 504 and 998 (lines 18, 505 and 999) are bad.
+fn roster_with_three_bad_rows(path: &Path) {
+    let mut csv = String::from("\u{feff}admission_no,name,education_level,phone\n");
+    for i in 1..=1000u32 {
+        let row = match i {
+            17 => format!("0100{i:08}X,考生{},本科,\n", name(i)),           // not a number
+            504 => format!("0100{i:08},,本科,\n"),                           // no name
+            998 => format!("0100{i:08},考生{},本科,1234\n", name(i)),       // bad phone
+            _ => format!("０１００{:08},考生{},{},\n", i, name(i), if i % 2 == 0 { "本科" } else { "专科" }),
+        };
+        csv.push_str(&row);
+    }
+    std::fs::write(path, csv).unwrap();
+}
+
+/// Names without digits (the roster refuses digits in names).
+fn name(i: u32) -> String {
+    i.to_string().chars().map(|c| "零一二三四五六七八九".chars().nth(c.to_digit(10).unwrap() as usize).unwrap()).collect()
+}
+
+#[test]
+fn roster_import_reports_exactly_the_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("roster.csv");
+    roster_with_three_bad_rows(&csv);
+    let data = dir.path().join("data");
+
+    let (code, out, _) = kiosk(&["roster", "import", csv.to_str().unwrap(), "--dry-run"], &data);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("Read 1000 rows") && out.contains("997 good, 3 rejected"), "{out}");
+    let reported: Vec<&str> = out.lines().filter(|l| l.trim_start().starts_with("line ")).collect();
+    assert_eq!(reported.len(), 3, "{out}");
+    assert!(reported[0].contains("line 18: admission_no"), "{out}");
+    assert!(reported[1].contains("line 505: name is empty"), "{out}");
+    assert!(reported[2].contains("line 999: phone"), "{out}");
+    assert!(out.contains("Dry run: nothing was imported."));
+    let (_, list, _) = kiosk(&["roster", "list"], &data);
+    assert!(list.contains("The roster is empty"), "a dry run imports nothing: {list}");
+
+    let (code, out, _) = kiosk(&["roster", "import", csv.to_str().unwrap()], &data);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("Imported 997 roster entries"), "{out}");
+    let (code, list, _) = kiosk(&["roster", "list", "--limit", "2"], &data);
+    assert_eq!(code, 0);
+    assert!(list.contains("Roster: 997 entries, from roster.csv"), "{list}");
+    assert!(list.contains("010000000001\t考生一\t专科"), "full-width digits were normalised: {list}");
+    assert!(list.contains("995 more"), "{list}");
+}
+
+#[test]
+fn a_clean_roster_imports_with_status_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/roster.csv");
+    let (code, out, _) = kiosk(&["roster", "import", demo.to_str().unwrap()], &data);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 rejected"));
+}
+
+#[test]
+fn a_roster_that_is_not_utf8_is_refused_as_a_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("gbk.csv");
+    let mut bytes = b"admission_no,name,education_level\n010000000001,".to_vec();
+    bytes.extend_from_slice(&[0xCD, 0xF5, 0xD0, 0xA1, 0xC3, 0xF7, b',', 0xB1, 0xBE, 0xBF, 0xC6, b'\n']);
+    std::fs::write(&csv, bytes).unwrap();
+    let (code, _, err) = kiosk(&["roster", "import", csv.to_str().unwrap()], &dir.path().join("data"));
+    assert_eq!(code, 1);
+    assert!(err.contains("not UTF-8") && err.contains("CSV UTF-8"), "{err}");
+}
+
+#[test]
+fn a_bad_config_names_the_key_and_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("site.toml");
+    std::fs::write(&config, "[kiosk]\nid = \"k1\"\n\n[campaign]\nfee_yuan = \"thirty\"\n").unwrap();
+    let (code, out, _) = kiosk(&["doctor", "--config", config.to_str().unwrap()], &dir.path().join("data"));
+    assert_eq!(code, 1);
+    assert!(out.contains("site.toml, line 5: `campaign.fee_yuan`: invalid type"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("database")), "the other checks still run: {out}");
+    let (code, _, err) = kiosk(&["run", "--config", config.to_str().unwrap()], &dir.path().join("data"));
+    assert_eq!(code, 1, "the kiosk refuses to start on a bad config");
+    assert!(err.contains("line 5: `campaign.fee_yuan`"), "{err}");
+}
+
+#[test]
+fn doctor_checks_everything_and_says_what_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("site.toml");
+    std::fs::write(&config, "[kiosk]\nid = \"k1\"\n").unwrap();
+    let (code, out, _) = kiosk(&["doctor", "--config", config.to_str().unwrap()], &data);
+    assert_eq!(code, 0, "warnings only: {out}");
+    for topic in ["config", "data dir", "free disk", "database", "roster", "cameras", "fonts"] {
+        assert!(out.lines().any(|l| l.starts_with(topic)), "doctor reports {topic}: {out}");
+    }
+    assert!(out.contains("demo PIN"), "{out}");
+    assert!(out.contains("roster import"), "an empty roster says how to import one: {out}");
+    assert!(out.contains("integrity ok"), "{out}");
+}
+
+#[test]
+fn help_teaches_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, _) = kiosk(&["--help"], dir.path());
+    assert_eq!(code, 0);
+    for needle in ["run", "roster", "doctor", "--camera", "replay:DIR", "Examples:"] {
+        assert!(out.contains(needle), "--help mentions {needle}: {out}");
+    }
+}
