@@ -334,3 +334,36 @@ fn the_preview_survives_an_unplugged_camera() {
     k.wait_screen("Review");
     assert!(k.log().contains("corrupt camera frame"), "the truncated frame was dropped and counted");
 }
+
+#[test]
+fn the_kiosk_fills_a_1920x1080_screen() {
+    let site = Site::new(OPEN_SITE);
+    site.import_demo_roster();
+    let display = Display::start(1920, 1080);
+    let mut k = site.start_kiosk(&display, &["--camera", &replay_camera(), "--fullscreen"]);
+    k.wait_screen("Welcome");
+    // Scaled with the screen (by 1080/800 = 1.35): the start button is 380×90 at 1280×800.
+    let (_, _, w, h) = k.locate("start");
+    assert!(w >= 500 && h >= 120, "start button {w}×{h}");
+    let mut shots = Shots::new("1080p");
+    shots.take(&mut k, "welcome");
+    let size = image::image_dimensions(&shots.taken[0]).unwrap();
+    assert_eq!(size, (1920, 1080));
+    k.click("start");
+    k.wait_screen("Identify");
+    k.type_keys("000011110001");
+    k.key("Return");
+    k.type_keys("wangxiaoming");
+    shots.take(&mut k, "identify");
+    k.click("next");
+    k.wait_screen("Contact");
+    k.click("consent");
+    k.click("next");
+    k.wait_screen("Confirm");
+    k.click("confirm");
+    k.wait_screen("Capture");
+    k.wait_camera("Streaming");
+    shots.take(&mut k, "capture");
+    let (x, y, w, h) = k.locate("preview");
+    assert!(x >= 0 && y >= 0 && x + w <= 1920 && y + h <= 1080 && w >= 1200, "preview at {x},{y} {w}×{h}");
+}

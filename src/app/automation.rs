@@ -7,7 +7,8 @@
 //! `where <id>` with `automation: at <x> <y> <width> <height>` (screen pixels of the
 //! element whose `accessible-id` is `<id>`) or `automation: missing <id>`, `value <id>`
 //! with `automation: value <accessible-value>`, and `screen` with `automation: current <Screen>`.
-//! Camera state changes are announced as `automation: camera <State>`.
+//! Camera state changes are announced as `automation: camera <State>`; `stats` answers
+//! with cumulative frame counters (`automation: stats t=… camera_frames=… preview_shown=…`).
 
 use super::ui::{KioskAdapter, KioskWindow};
 use i_slint_backend_testing::ElementHandle;
@@ -22,13 +23,17 @@ pub fn announce(line: &str) {
     let _ = out.flush();
 }
 
-pub fn start(window: slint::Weak<KioskWindow>) {
+pub fn start(window: slint::Weak<KioskWindow>, stats: Box<dyn Fn() -> String + Send>) {
     std::thread::Builder::new()
         .name("automation".into())
         .spawn(move || {
             for line in std::io::stdin().lock().lines() {
                 let Ok(line) = line else { break };
                 let line = line.trim().to_string();
+                if line == "stats" {
+                    announce(&stats());
+                    continue;
+                }
                 let _ = window.upgrade_in_event_loop(move |w| answer(&w, &line));
             }
         })

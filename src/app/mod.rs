@@ -85,9 +85,6 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     );
 
     let window = KioskWindow::new().context("cannot open the kiosk window (is there a display? see README)")?;
-    if opts.fullscreen {
-        window.window().set_fullscreen(true);
-    }
     let automation = std::env::var_os(automation::ENV).is_some();
     let preview_wanted = Arc::new(AtomicBool::new(false));
     let kiosk = Rc::new(RefCell::new(Kiosk {
@@ -105,7 +102,9 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     }));
     kiosk.borrow_mut().set_language(opts.lang);
 
-    let feed = start_camera(&opts, &window, preview_wanted);
+    let preview_stats = Arc::new(preview::PreviewStats::default());
+    let feed = start_camera(&opts, &window, preview_wanted, preview_stats.clone());
+    let monitor = feed.monitor();
     kiosk.borrow_mut().feed = Some(feed);
     wire_callbacks(&window, &kiosk);
 
@@ -117,9 +116,32 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         });
     }
     if automation {
-        automation::start(window.as_weak());
+        let started = Instant::now();
+        automation::start(
+            window.as_weak(),
+            Box::new(move || {
+                let camera = monitor.status();
+                format!(
+                    "stats t={:.3} camera_frames={} camera_corrupt={} preview_shown={} preview_skipped={}",
+                    started.elapsed().as_secs_f64(),
+                    camera.frames,
+                    camera.corrupt_frames,
+                    preview_stats.shown.load(Ordering::Relaxed),
+                    preview_stats.skipped.load(Ordering::Relaxed)
+                )
+            }),
+        );
     }
     kiosk.borrow_mut().render();
+    if opts.fullscreen {
+        // The native window exists once the event loop runs.
+        let weak = window.as_weak();
+        slint::Timer::single_shot(Duration::from_millis(10), move || {
+            if let Some(w) = weak.upgrade() {
+                fill_monitor(&w);
+            }
+        });
+    }
     window.run().context("the window's event loop failed")?;
 
     let feed = kiosk.borrow_mut().feed.take();
@@ -130,10 +152,15 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn start_camera(opts: &RunOptions, window: &KioskWindow, preview_wanted: Arc<AtomicBool>) -> CameraFeed {
+fn start_camera(
+    opts: &RunOptions,
+    window: &KioskWindow,
+    preview_wanted: Arc<AtomicBool>,
+    preview_stats: Arc<preview::PreviewStats>,
+) -> CameraFeed {
     let spec = opts.camera.clone();
     let settings = CameraSettings { min_width: opts.config.camera.min_width, min_height: opts.config.camera.min_height };
-    let frames_to_ui = preview::PreviewSender::new(window.as_weak(), preview_wanted);
+    let frames_to_ui = preview::PreviewSender::new(window.as_weak(), preview_wanted, preview_stats);
     let status_window = window.as_weak();
     let automation = std::env::var_os(automation::ENV).is_some();
     CameraFeed::start(
@@ -148,6 +175,25 @@ fn start_camera(opts: &RunOptions, window: &KioskWindow, preview_wanted: Arc<Ato
             let _ = status_window.upgrade_in_event_loop(move |w| w.global::<KioskAdapter>().set_camera_state(state));
         },
     )
+}
+
+/// Full screen. With a window manager or compositor, fullscreen is enough; on a bare X
+/// server (no window manager) the window is also moved to and sized like its monitor.
+fn fill_monitor(window: &KioskWindow) {
+    use slint::winit_030::WinitWindowAccessor;
+    use slint::winit_030::winit::window::Fullscreen;
+    window.window().set_fullscreen(true);
+    let filled = window.window().with_winit_window(|w| {
+        let monitor = w.current_monitor().or_else(|| w.available_monitors().next())?;
+        w.set_outer_position(monitor.position());
+        let _ = w.request_inner_size(monitor.size());
+        w.set_fullscreen(Some(Fullscreen::Borderless(Some(monitor.clone()))));
+        Some(monitor.size())
+    });
+    match filled.flatten() {
+        Some(size) => tracing::info!("full screen: {}×{}", size.width, size.height),
+        None => tracing::warn!("full screen requested, but the display reports no monitor"),
+    }
 }
 
 fn ui_camera_state(s: &CameraState) -> ui::CameraState {

@@ -7,29 +7,44 @@ use crate::camera::Frame;
 use image::RgbImage;
 use slint::{ComponentHandle, Rgb8Pixel, SharedPixelBuffer};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// How many camera frames reached the preview, and how many were skipped because the UI
+/// had not yet taken the previous one (cumulative; see `tools/measure-preview-fps`).
+#[derive(Default)]
+pub struct PreviewStats {
+    pub shown: AtomicU64,
+    pub skipped: AtomicU64,
+}
 
 pub struct PreviewSender {
     window: slint::Weak<KioskWindow>,
     wanted: Arc<AtomicBool>,
     in_flight: Arc<AtomicBool>,
+    stats: Arc<PreviewStats>,
 }
 
 impl PreviewSender {
-    pub fn new(window: slint::Weak<KioskWindow>, wanted: Arc<AtomicBool>) -> Self {
-        Self { window, wanted, in_flight: Arc::new(AtomicBool::new(false)) }
+    pub fn new(window: slint::Weak<KioskWindow>, wanted: Arc<AtomicBool>, stats: Arc<PreviewStats>) -> Self {
+        Self { window, wanted, in_flight: Arc::new(AtomicBool::new(false)), stats }
     }
 
     /// Called on the camera thread for every frame.
     pub fn send(&self, frame: &Arc<Frame>) {
-        if !self.wanted.load(Ordering::Relaxed) || self.in_flight.swap(true, Ordering::AcqRel) {
+        if !self.wanted.load(Ordering::Relaxed) {
+            return;
+        }
+        if self.in_flight.swap(true, Ordering::AcqRel) {
+            self.stats.skipped.fetch_add(1, Ordering::Relaxed);
             return;
         }
         let buffer = mirrored(&frame.image);
         let in_flight = self.in_flight.clone();
+        let stats = self.stats.clone();
         let posted = self.window.upgrade_in_event_loop(move |w| {
             in_flight.store(false, Ordering::Release);
             w.global::<KioskAdapter>().set_preview(slint::Image::from_rgb8(buffer));
+            stats.shown.fetch_add(1, Ordering::Relaxed);
         });
         if posted.is_err() {
             self.in_flight.store(false, Ordering::Release); // the event loop has ended

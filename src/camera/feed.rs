@@ -88,6 +88,11 @@ impl CameraFeed {
         Self { shared, thread: Some(thread) }
     }
 
+    /// A handle that reads the feed's status from any thread.
+    pub fn monitor(&self) -> FeedMonitor {
+        FeedMonitor(self.shared.clone())
+    }
+
     /// The newest frame, if the camera is streaming.
     pub fn latest(&self) -> Option<Arc<Frame>> {
         self.shared.latest.lock().expect("latest").clone()
@@ -119,6 +124,16 @@ impl CameraFeed {
 impl Drop for CameraFeed {
     fn drop(&mut self) {
         self.signal_stop();
+    }
+}
+
+/// Reads a feed's status from any thread.
+#[derive(Clone)]
+pub struct FeedMonitor(Arc<Shared>);
+
+impl FeedMonitor {
+    pub fn status(&self) -> FeedStatus {
+        self.0.status.lock().expect("status").clone()
     }
 }
 
