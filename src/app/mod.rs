@@ -5,6 +5,7 @@
 
 mod automation;
 mod preview;
+mod systemd;
 pub mod view;
 
 pub mod ui {
@@ -38,6 +39,8 @@ use view::{SiteTexts, View};
 
 /// A frame older than this is not taken as the photo (the camera has stalled).
 const MAX_FRAME_AGE: Duration = Duration::from_millis(500);
+/// A "streaming" camera without a frame for this long is hung: stop feeding the watchdog.
+const HUNG_CAMERA: Duration = Duration::from_secs(10);
 /// Below this free space the staff screen warns.
 const LOW_DISK_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -69,6 +72,7 @@ struct Kiosk {
     /// Whether the camera thread should prepare preview images (only on the capture screen).
     preview_wanted: Arc<AtomicBool>,
     automation: bool,
+    systemd: systemd::Notifier,
 }
 
 /// Runs the kiosk until its window is closed.
@@ -99,6 +103,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         last_view: None,
         preview_wanted: preview_wanted.clone(),
         automation,
+        systemd: systemd::Notifier::from_env(),
     }));
     kiosk.borrow_mut().set_language(opts.lang);
 
@@ -133,6 +138,14 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         );
     }
     kiosk.borrow_mut().render();
+    {
+        let kiosk = kiosk.clone();
+        slint::Timer::single_shot(Duration::from_millis(10), move || {
+            let k = kiosk.borrow();
+            k.systemd.ready();
+            k.systemd.status(&format!("kiosk {} ready", k.config.kiosk.id));
+        });
+    }
     if opts.fullscreen {
         // The native window exists once the event loop runs.
         let weak = window.as_weak();
@@ -418,6 +431,13 @@ impl Kiosk {
     }
 
     fn tick(&mut self) {
+        if let Some(feed) = &self.feed {
+            let streaming = feed.status().state == CameraState::Streaming;
+            let age = feed.latest().map(|f| f.captured_at.elapsed());
+            if systemd::camera_healthy(streaming, age, HUNG_CAMERA) {
+                self.systemd.alive();
+            }
+        }
         let before = self.session.state().clone();
         self.dispatch(Event::Tick);
         if matches!(self.session.state(), State::StaffDashboard) {
