@@ -78,6 +78,17 @@ enum Command {
     Roster(RosterCommand),
     /// Check cameras, data directory, free disk, database and config, and say what to fix
     Doctor,
+    /// Let a candidate whose photo was approved (or is under review) take a new one
+    Reopen {
+        /// The candidate's admission number
+        admission_no: String,
+        /// The education level, when the candidate is on the roster at several
+        #[arg(long)]
+        level: Option<String>,
+        /// Why (kept in the audit log)
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -182,6 +193,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Roster(RosterCommand::Import { file, dry_run })) => roster_import(&file, dry_run, &loaded.config, &data_dir),
         Some(Command::Roster(RosterCommand::List { limit, offset })) => roster_list(&data_dir, offset, limit),
         Some(Command::Doctor) => unreachable!("handled above"),
+        Some(Command::Reopen { admission_no, level, reason }) => {
+            reopen(&admission_no, level.as_deref(), &reason, &loaded.config, &data_dir)
+        }
     }
 }
 
@@ -238,6 +252,29 @@ fn roster_import(file: &Path, dry_run: bool, config: &Config, data_dir: &Path) -
         }
     }
     Ok(if report.bad_rows.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+fn reopen(number: &str, level: Option<&str>, reason: &str, config: &Config, data_dir: &Path) -> anyhow::Result<ExitCode> {
+    let no = crate::identity::AdmissionNumber::parse(number, config.identity.admission_number_length)?;
+    anyhow::ensure!(!reason.trim().is_empty(), "give a --reason: it is kept in the audit log");
+    let mut store = Store::open(data_dir)?;
+    let entries = store.find_roster(&no)?;
+    anyhow::ensure!(!entries.is_empty(), "admission number {number} is not on this kiosk's roster");
+    let levels: Vec<&str> = entries.iter().map(|e| e.education_level.as_str()).collect();
+    let level = match (level, levels.as_slice()) {
+        (Some(l), _) if levels.contains(&l) => l.to_string(),
+        (Some(l), _) => anyhow::bail!("{number} is not on the roster at level {l:?}; its levels: {}", levels.join(", ")),
+        (None, [only]) => only.to_string(),
+        (None, _) => anyhow::bail!("{number} is on the roster at several levels; choose one with --level ({})", levels.join(", ")),
+    };
+    let before = store.candidate_status(&no, &level)?;
+    if before.may_capture() {
+        println!("{number} ({level}) may already take a photo ({before:?}); nothing to re-open.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    store.reopen(&no, &level, reason)?;
+    println!("{number} ({level}) may now take a new photo at this kiosk.");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn roster_list(data_dir: &Path, offset: usize, limit: usize) -> anyhow::Result<ExitCode> {

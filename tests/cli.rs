@@ -128,3 +128,40 @@ fn help_teaches_the_commands() {
         assert!(out.contains(needle), "--help mentions {needle}: {out}");
     }
 }
+
+#[test]
+fn staff_can_reopen_a_candidate_for_a_new_photo() {
+    use capture_kiosk::identity::{AdmissionNumber, MobileNumber};
+    use capture_kiosk::session::CandidateStatus;
+    use capture_kiosk::store::{NewCapture, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/roster.csv");
+    kiosk(&["roster", "import", demo.to_str().unwrap()], &data);
+    let no = AdmissionNumber::parse("000011110003", 12).unwrap();
+    {
+        let mut store = Store::open(&data).unwrap();
+        let entry = store.find_roster(&no).unwrap().into_iter().find(|e| e.education_level == "本科").unwrap();
+        let img = image::RgbImage::new(48, 64);
+        let jpeg = capture_kiosk::photo::encode_jpeg(&img, 300).unwrap();
+        let mobile = MobileNumber::parse("13800000003").unwrap();
+        store
+            .accept_capture(&NewCapture {
+                id: uuid::Uuid::new_v4(),
+                entry: &entry,
+                mobile: &mobile,
+                profile: "bj-degree",
+                taken_at: chrono::Local::now(),
+                retakes: 0,
+                jpeg: &jpeg,
+            })
+            .unwrap();
+    }
+    let (code, _, err) = kiosk(&["reopen", "000011110003", "--reason", "damaged"], &data);
+    assert_eq!(code, 1);
+    assert!(err.contains("several levels") && err.contains("--level"), "{err}");
+    let (code, out, _) = kiosk(&["reopen", "000011110003", "--level", "本科", "--reason", "damaged"], &data);
+    assert_eq!(code, 0, "{out}");
+    let store = Store::open(&data).unwrap();
+    assert_eq!(store.candidate_status(&no, "本科").unwrap(), CandidateStatus::Reopened);
+}

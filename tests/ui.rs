@@ -163,6 +163,16 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     shots.take(&mut k, "already-captured");
     k.click("home");
 
+    // Staff re-open 张伟 for 本科 (e.g. the photo was damaged): the status page says so.
+    let (code, out) = site.cli(&["reopen", "000011110003", "--level", "本科", "--reason", "photo damaged in print"]);
+    assert_eq!(code, 0, "{out}");
+    k.click("open-status-lookup");
+    k.wait_screen("StatusLookup");
+    k.type_keys("000011110003");
+    k.key("Return");
+    k.wait_screen("CandidateStatus");
+    k.click("home");
+
     // A name that does not match: the no-match page with the help-line.
     k.wait_screen("Welcome");
     k.click("start");
