@@ -22,7 +22,10 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
         .collect();
     frames.sort();
-    assert!(!frames.is_empty(), "assets/demo holds the demo camera's frames");
+    assert!(
+        !frames.is_empty(),
+        "assets/demo holds the demo camera's frames"
+    );
     let mut f = std::fs::File::create(out.join("demo_frames.rs")).unwrap();
     writeln!(f, "pub static FRAMES: &[&[u8]] = &[").unwrap();
     for p in frames {

@@ -94,8 +94,10 @@ enum Command {
 #[derive(Subcommand, Debug)]
 enum RosterCommand {
     /// Replace the roster with a CSV file (UTF-8; header admission_no,name,education_level,phone)
-    #[command(after_help = "Bad rows are listed with their line numbers and skipped; the good rows are \
-        imported. Exit status: 0 all rows imported, 2 some rows rejected, 1 nothing imported.")]
+    #[command(
+        after_help = "Bad rows are listed with their line numbers and skipped; the good rows are \
+        imported. Exit status: 0 all rows imported, 2 some rows rejected, 1 nothing imported."
+    )]
     Import {
         /// The roster CSV
         file: PathBuf,
@@ -132,8 +134,16 @@ pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<LoadedConfig> {
         system.exists().then_some(system)
     });
     match path {
-        Some(p) => Ok(LoadedConfig { config: Config::load(&p)?, source: p.display().to_string(), builtin: false }),
-        None => Ok(LoadedConfig { config: Config::default(), source: "built-in defaults".into(), builtin: true }),
+        Some(p) => Ok(LoadedConfig {
+            config: Config::load(&p)?,
+            source: p.display().to_string(),
+            builtin: false,
+        }),
+        None => Ok(LoadedConfig {
+            config: Config::default(),
+            source: "built-in defaults".into(),
+            builtin: true,
+        }),
     }
 }
 
@@ -142,7 +152,9 @@ pub fn resolve_data_dir(explicit: Option<&Path>, config: &Config) -> PathBuf {
     if let Some(p) = explicit.or(config.kiosk.data_dir.as_deref()) {
         return p.to_owned();
     }
-    if let Some(dir) = std::env::var_os("STATE_DIRECTORY").and_then(|d| std::env::split_paths(&d).next()) {
+    if let Some(dir) =
+        std::env::var_os("STATE_DIRECTORY").and_then(|d| std::env::split_paths(&d).next())
+    {
         return dir;
     }
     if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
@@ -181,7 +193,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(Command::Doctor) = cli.command {
         // Doctor reports a bad config among its findings and checks the rest regardless.
         let loaded = load_config(cli.common.config.as_deref());
-        let config = loaded.as_ref().map(|l| l.config.clone()).unwrap_or_default();
+        let config = loaded
+            .as_ref()
+            .map(|l| l.config.clone())
+            .unwrap_or_default();
         let data_dir = resolve_data_dir(cli.common.data_dir.as_deref(), &config);
         return Ok(crate::doctor::run(loaded, &data_dir));
     }
@@ -190,12 +205,24 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => run(cli.run, loaded, data_dir),
         Some(Command::Run(args)) => run(args, loaded, data_dir),
-        Some(Command::Roster(RosterCommand::Import { file, dry_run })) => roster_import(&file, dry_run, &loaded.config, &data_dir),
-        Some(Command::Roster(RosterCommand::List { limit, offset })) => roster_list(&data_dir, offset, limit),
-        Some(Command::Doctor) => unreachable!("handled above"),
-        Some(Command::Reopen { admission_no, level, reason }) => {
-            reopen(&admission_no, level.as_deref(), &reason, &loaded.config, &data_dir)
+        Some(Command::Roster(RosterCommand::Import { file, dry_run })) => {
+            roster_import(&file, dry_run, &loaded.config, &data_dir)
         }
+        Some(Command::Roster(RosterCommand::List { limit, offset })) => {
+            roster_list(&data_dir, offset, limit)
+        }
+        Some(Command::Doctor) => unreachable!("handled above"),
+        Some(Command::Reopen {
+            admission_no,
+            level,
+            reason,
+        }) => reopen(
+            &admission_no,
+            level.as_deref(),
+            &reason,
+            &loaded.config,
+            &data_dir,
+        ),
     }
 }
 
@@ -203,28 +230,48 @@ fn run(args: RunArgs, loaded: LoadedConfig, data_dir: PathBuf) -> anyhow::Result
     tracing::info!("config: {}", loaded.source);
     let camera = match args.camera {
         Some(c) => c,
-        None => loaded.config.camera.source.parse().context("camera.source in the config")?,
+        None => loaded
+            .config
+            .camera
+            .source
+            .parse()
+            .context("camera.source in the config")?,
     };
     let lang = args.lang.unwrap_or(loaded.config.kiosk.default_language);
     if loaded.builtin {
         load_demo_roster_if_empty(&loaded.config, &data_dir)?;
     }
-    crate::app::run(crate::app::RunOptions { config: loaded.config, data_dir, camera, fullscreen: args.fullscreen, lang })?;
+    crate::app::run(crate::app::RunOptions {
+        config: loaded.config,
+        data_dir,
+        camera,
+        fullscreen: args.fullscreen,
+        lang,
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn load_demo_roster_if_empty(config: &Config, data_dir: &Path) -> anyhow::Result<()> {
     let mut store = Store::open(data_dir)?;
     if store.roster_source()?.is_none() {
-        let report = parse_roster(DEMO_ROSTER.as_bytes(), config.identity.admission_number_length)?;
+        let report = parse_roster(
+            DEMO_ROSTER.as_bytes(),
+            config.identity.admission_number_length,
+        )?;
         let n = store.replace_roster(&report.entries, "demo roster (built in)")?;
         tracing::info!("no config file and an empty roster: loaded the demo roster ({n} entries)");
     }
     Ok(())
 }
 
-fn roster_import(file: &Path, dry_run: bool, config: &Config, data_dir: &Path) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read the roster file {}", file.display()))?;
+fn roster_import(
+    file: &Path,
+    dry_run: bool,
+    config: &Config,
+    data_dir: &Path,
+) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file)
+        .with_context(|| format!("cannot read the roster file {}", file.display()))?;
     let report = parse_roster(&bytes, config.identity.admission_number_length)
         .with_context(|| format!("{} cannot be imported", file.display()))?;
     println!(
@@ -243,29 +290,60 @@ fn roster_import(file: &Path, dry_run: bool, config: &Config, data_dir: &Path) -
         anyhow::bail!("no good rows: nothing was imported; the current roster is unchanged");
     } else {
         let mut store = Store::open(data_dir)?;
-        let before = store.stats(chrono::Local::now().date_naive())?.roster_entries;
-        let source = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let before = store
+            .stats(chrono::Local::now().date_naive())?
+            .roster_entries;
+        let source = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let n = store.replace_roster(&report.entries, &source)?;
-        println!("Imported {n} roster entries (replacing {before}) into {}.", data_dir.display());
+        println!(
+            "Imported {n} roster entries (replacing {before}) into {}.",
+            data_dir.display()
+        );
         if !report.bad_rows.is_empty() {
             println!("Fix the rejected rows and import the whole file again to add them.");
         }
     }
-    Ok(if report.bad_rows.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if report.bad_rows.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
-fn reopen(number: &str, level: Option<&str>, reason: &str, config: &Config, data_dir: &Path) -> anyhow::Result<ExitCode> {
-    let no = crate::identity::AdmissionNumber::parse(number, config.identity.admission_number_length)?;
-    anyhow::ensure!(!reason.trim().is_empty(), "give a --reason: it is kept in the audit log");
+fn reopen(
+    number: &str,
+    level: Option<&str>,
+    reason: &str,
+    config: &Config,
+    data_dir: &Path,
+) -> anyhow::Result<ExitCode> {
+    let no =
+        crate::identity::AdmissionNumber::parse(number, config.identity.admission_number_length)?;
+    anyhow::ensure!(
+        !reason.trim().is_empty(),
+        "give a --reason: it is kept in the audit log"
+    );
     let mut store = Store::open(data_dir)?;
     let entries = store.find_roster(&no)?;
-    anyhow::ensure!(!entries.is_empty(), "admission number {number} is not on this kiosk's roster");
+    anyhow::ensure!(
+        !entries.is_empty(),
+        "admission number {number} is not on this kiosk's roster"
+    );
     let levels: Vec<&str> = entries.iter().map(|e| e.education_level.as_str()).collect();
     let level = match (level, levels.as_slice()) {
         (Some(l), _) if levels.contains(&l) => l.to_string(),
-        (Some(l), _) => anyhow::bail!("{number} is not on the roster at level {l:?}; its levels: {}", levels.join(", ")),
+        (Some(l), _) => anyhow::bail!(
+            "{number} is not on the roster at level {l:?}; its levels: {}",
+            levels.join(", ")
+        ),
         (None, [only]) => only.to_string(),
-        (None, _) => anyhow::bail!("{number} is on the roster at several levels; choose one with --level ({})", levels.join(", ")),
+        (None, _) => anyhow::bail!(
+            "{number} is on the roster at several levels; choose one with --level ({})",
+            levels.join(", ")
+        ),
     };
     let before = store.candidate_status(&no, &level)?;
     if before.may_capture() {
@@ -288,10 +366,20 @@ fn roster_list(data_dir: &Path, offset: usize, limit: usize) -> anyhow::Result<E
     let page = store.roster_page(offset, limit)?;
     for e in &page {
         let phone = e.phone.as_ref().map(|p| p.as_str()).unwrap_or("");
-        println!("{}\t{}\t{}\t{}", e.admission_no.as_str(), e.name, e.education_level, phone);
+        println!(
+            "{}\t{}\t{}\t{}",
+            e.admission_no.as_str(),
+            e.name,
+            e.education_level,
+            phone
+        );
     }
     if offset + page.len() < total as usize {
-        println!("… {} more (use --offset {} to see them)", total as usize - offset - page.len(), offset + page.len());
+        println!(
+            "… {} more (use --offset {} to see them)",
+            total as usize - offset - page.len(),
+            offset + page.len()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -308,7 +396,16 @@ mod tests {
 
     #[test]
     fn run_is_the_default_and_takes_its_options_at_top_level() {
-        let cli = Cli::try_parse_from(["capture-kiosk", "--camera", "replay:x", "--lang", "en", "--data-dir", "d"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "capture-kiosk",
+            "--camera",
+            "replay:x",
+            "--lang",
+            "en",
+            "--data-dir",
+            "d",
+        ])
+        .unwrap();
         assert!(cli.command.is_none());
         assert_eq!(cli.run.camera, Some(CameraSpec::Replay("x".into())));
         assert_eq!(cli.run.lang, Some(Lang::En));
@@ -317,13 +414,19 @@ mod tests {
 
     #[test]
     fn a_bad_camera_spec_is_refused_with_the_choices() {
-        let err = Cli::try_parse_from(["capture-kiosk", "run", "--camera", "webcam"]).unwrap_err().to_string();
+        let err = Cli::try_parse_from(["capture-kiosk", "run", "--camera", "webcam"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("usb:INDEX"), "{err}");
     }
 
     #[test]
     fn the_demo_roster_is_clean() {
-        let report = parse_roster(DEMO_ROSTER.as_bytes(), Config::default().identity.admission_number_length).unwrap();
+        let report = parse_roster(
+            DEMO_ROSTER.as_bytes(),
+            Config::default().identity.admission_number_length,
+        )
+        .unwrap();
         assert!(report.bad_rows.is_empty(), "{:?}", report.bad_rows);
         assert!(report.entries.len() >= 5);
     }
@@ -331,8 +434,14 @@ mod tests {
     #[test]
     fn data_dir_precedence() {
         let mut config = Config::default();
-        assert_eq!(resolve_data_dir(Some(Path::new("/x")), &config), PathBuf::from("/x"));
+        assert_eq!(
+            resolve_data_dir(Some(Path::new("/x")), &config),
+            PathBuf::from("/x")
+        );
         config.kiosk.data_dir = Some("/from-config".into());
-        assert_eq!(resolve_data_dir(None, &config), PathBuf::from("/from-config"));
+        assert_eq!(
+            resolve_data_dir(None, &config),
+            PathBuf::from("/from-config")
+        );
     }
 }

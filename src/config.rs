@@ -52,7 +52,10 @@ pub struct Localized {
 
 impl Localized {
     fn new(zh: &str, en: &str) -> Self {
-        Self { zh: zh.into(), en: en.into() }
+        Self {
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
@@ -114,7 +117,8 @@ pub struct CampaignSection {
 
 impl Default for CampaignSection {
     fn default() -> Self {
-        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").expect("valid default");
+        let at =
+            |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").expect("valid default");
         Self {
             name: Localized::new(
                 "高等教育自学考试 毕业/学位照片采集（演示）",
@@ -139,7 +143,9 @@ pub struct IdentitySection {
 
 impl Default for IdentitySection {
     fn default() -> Self {
-        Self { admission_number_length: 12 }
+        Self {
+            admission_number_length: 12,
+        }
     }
 }
 
@@ -155,7 +161,12 @@ pub struct CameraSection {
 
 impl Default for CameraSection {
     fn default() -> Self {
-        Self { source: "auto".into(), min_width: 1280, min_height: 720, reconnect_interval_ms: 1000 }
+        Self {
+            source: "auto".into(),
+            min_width: 1280,
+            min_height: 720,
+            reconnect_interval_ms: 1000,
+        }
     }
 }
 
@@ -172,7 +183,11 @@ pub const DEMO_STAFF_PIN: &str = "2580";
 
 impl Default for StaffSection {
     fn default() -> Self {
-        Self { pin: DEMO_STAFF_PIN.into(), max_pin_attempts: 5, lockout_secs: 60 }
+        Self {
+            pin: DEMO_STAFF_PIN.into(),
+            max_pin_attempts: 5,
+            lockout_secs: 60,
+        }
     }
 }
 
@@ -184,10 +199,18 @@ fn local_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::E
         ));
     }
     let (Some(date), Some(time)) = (dt.date, dt.time) else {
-        return Err(serde::de::Error::custom("needs a date and a time, e.g. 2025-06-12T08:30:00"));
+        return Err(serde::de::Error::custom(
+            "needs a date and a time, e.g. 2025-06-12T08:30:00",
+        ));
     };
     chrono::NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
-        .and_then(|d| d.and_hms_opt(time.hour.into(), time.minute.into(), time.second.unwrap_or(0).into()))
+        .and_then(|d| {
+            d.and_hms_opt(
+                time.hour.into(),
+                time.minute.into(),
+                time.second.unwrap_or(0).into(),
+            )
+        })
         .ok_or_else(|| serde::de::Error::custom("not a valid date and time"))
 }
 
@@ -195,9 +218,16 @@ fn local_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::E
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}{}: {message}", origin(path), line.map(|l| format!(", line {l}")).unwrap_or_default())]
-    Invalid { path: Option<PathBuf>, line: Option<usize>, message: String },
+    Invalid {
+        path: Option<PathBuf>,
+        line: Option<usize>,
+        message: String,
+    },
 }
 
 fn origin(path: &Option<PathBuf>) -> String {
@@ -210,8 +240,10 @@ fn origin(path: &Option<PathBuf>) -> String {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::parse(&text, Some(path))
     }
 
@@ -229,11 +261,13 @@ impl Config {
                 },
             }
         })?;
-        config.validate().map_err(|(key, message)| ConfigError::Invalid {
-            path: path.map(Path::to_owned),
-            line: locate_key(text, key),
-            message: format!("`{key}` {message}"),
-        })?;
+        config
+            .validate()
+            .map_err(|(key, message)| ConfigError::Invalid {
+                path: path.map(Path::to_owned),
+                line: locate_key(text, key),
+                message: format!("`{key}` {message}"),
+            })?;
         Ok(config)
     }
 
@@ -241,26 +275,48 @@ impl Config {
     fn validate(&self) -> Result<(), (&'static str, String)> {
         let c = &self.campaign;
         if c.window_end <= c.window_start {
-            return Err(("campaign.window_end", "must be after campaign.window_start".into()));
+            return Err((
+                "campaign.window_end",
+                "must be after campaign.window_start".into(),
+            ));
         }
         if crate::profile::Profile::builtin(&c.photo_profile).is_none() {
             return Err((
                 "campaign.photo_profile",
-                format!("is {:?}; known profiles: {}", c.photo_profile, crate::profile::BUILTIN_IDS.join(", ")),
+                format!(
+                    "is {:?}; known profiles: {}",
+                    c.photo_profile,
+                    crate::profile::BUILTIN_IDS.join(", ")
+                ),
             ));
         }
-        if self.kiosk.id.trim().is_empty() || !self.kiosk.id.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) {
-            return Err(("kiosk.id", "must be non-empty and use only letters, digits, '-', '_' and '.'".into()));
+        if self.kiosk.id.trim().is_empty()
+            || !self
+                .kiosk
+                .id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+        {
+            return Err((
+                "kiosk.id",
+                "must be non-empty and use only letters, digits, '-', '_' and '.'".into(),
+            ));
         }
         if self.kiosk.idle_timeout_secs < 15 {
-            return Err(("kiosk.idle_timeout_secs", "must be at least 15 seconds".into()));
+            return Err((
+                "kiosk.idle_timeout_secs",
+                "must be at least 15 seconds".into(),
+            ));
         }
         let pin = &self.staff.pin;
         if pin.len() < 4 || pin.len() > 12 || !pin.chars().all(|ch| ch.is_ascii_digit()) {
             return Err(("staff.pin", "must be 4 to 12 digits".into()));
         }
         if !(4..=32).contains(&self.identity.admission_number_length) {
-            return Err(("identity.admission_number_length", "must be between 4 and 32".into()));
+            return Err((
+                "identity.admission_number_length",
+                "must be between 4 and 32".into(),
+            ));
         }
         if let Err(e) = self.camera.source.parse::<crate::camera::CameraSpec>() {
             return Err(("camera.source", e.to_string()));
@@ -290,7 +346,11 @@ fn key_on_line(text: &str, line: usize) -> Option<String> {
             section = name.trim().to_string();
         } else if i + 1 == line {
             let key = l.split_once('=')?.0.trim().trim_matches('"');
-            return Some(if section.is_empty() { key.to_string() } else { format!("{section}.{key}") });
+            return Some(if section.is_empty() {
+                key.to_string()
+            } else {
+                format!("{section}.{key}")
+            });
         }
     }
     None
@@ -312,9 +372,7 @@ fn locate_key(text: &str, dotted: &str) -> Option<usize> {
         let line = raw.trim();
         if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             current = name.trim().to_string();
-        } else if current == section
-            && line.split_once('=').is_some_and(|(k, _)| k.trim() == key)
-        {
+        } else if current == section && line.split_once('=').is_some_and(|(k, _)| k.trim() == key) {
             return Some(i + 1);
         }
     }
@@ -339,7 +397,9 @@ mod tests {
     #[test]
     fn a_wrong_type_names_the_key_and_line() {
         let text = "[kiosk]\nid = \"k1\"\nidle_timeout_secs = \"soon\"\n";
-        let err = Config::parse(text, Some(Path::new("site.toml"))).unwrap_err().to_string();
+        let err = Config::parse(text, Some(Path::new("site.toml")))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "config file site.toml, line 3: `kiosk.idle_timeout_secs`: invalid type: string \"soon\", expected a whole number"
@@ -355,18 +415,31 @@ mod tests {
 
     #[test]
     fn a_window_that_ends_before_it_starts_is_refused() {
-        let text = "[campaign]\nwindow_start = 2025-06-14T08:00:00\nwindow_end = 2025-06-12T17:00:00\n";
+        let text =
+            "[campaign]\nwindow_start = 2025-06-14T08:00:00\nwindow_end = 2025-06-12T17:00:00\n";
         let err = Config::parse(text, None).unwrap_err().to_string();
-        assert_eq!(err, "config, line 3: `campaign.window_end` must be after campaign.window_start");
+        assert_eq!(
+            err,
+            "config, line 3: `campaign.window_end` must be after campaign.window_start"
+        );
     }
 
     #[test]
     fn semantic_errors_name_key_and_line() {
-        let err = Config::parse("[staff]\n\npin = \"12a4\"\n", None).unwrap_err().to_string();
+        let err = Config::parse("[staff]\n\npin = \"12a4\"\n", None)
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "config, line 3: `staff.pin` must be 4 to 12 digits");
-        let err = Config::parse("[campaign]\nphoto_profile = \"passport\"\n", None).unwrap_err().to_string();
-        assert!(err.starts_with("config, line 2: `campaign.photo_profile` is \"passport\""), "{err}");
-        let err = Config::parse("[camera]\nsource = \"webcam\"\n", None).unwrap_err().to_string();
+        let err = Config::parse("[campaign]\nphoto_profile = \"passport\"\n", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("config, line 2: `campaign.photo_profile` is \"passport\""),
+            "{err}"
+        );
+        let err = Config::parse("[camera]\nsource = \"webcam\"\n", None)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("config, line 2: `camera.source`"), "{err}");
     }
 
@@ -374,6 +447,9 @@ mod tests {
     fn window_times_must_be_local() {
         let text = "[campaign]\nwindow_start = 2025-06-12T08:00:00+08:00\n";
         let err = Config::parse(text, None).unwrap_err().to_string();
-        assert!(err.contains("line 2") && err.contains("without an offset"), "{err}");
+        assert!(
+            err.contains("line 2") && err.contains("without an offset"),
+            "{err}"
+        );
     }
 }

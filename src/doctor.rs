@@ -41,18 +41,33 @@ pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
     let config = match &loaded {
         Ok(loaded) => {
             let c = &loaded.config;
-            r.line("config", Level::Ok, format!("{} (kiosk {}, profile {})", loaded.source, c.kiosk.id, c.campaign.photo_profile));
+            r.line(
+                "config",
+                Level::Ok,
+                format!(
+                    "{} (kiosk {}, profile {})",
+                    loaded.source, c.kiosk.id, c.campaign.photo_profile
+                ),
+            );
             c.clone()
         }
         Err(e) => {
-            r.line("config", Level::Error, format!("{e:#}; the checks below use the built-in defaults"));
+            r.line(
+                "config",
+                Level::Error,
+                format!("{e:#}; the checks below use the built-in defaults"),
+            );
             crate::config::Config::default()
         }
     };
     let config = &config;
 
     if config.uses_demo_pin() {
-        r.line("", Level::Warn, "the staff PIN is the demo PIN: set [staff] pin in the config");
+        r.line(
+            "",
+            Level::Warn,
+            "the staff PIN is the demo PIN: set [staff] pin in the config",
+        );
     }
     let now = chrono::Local::now().naive_local();
     if now < config.campaign.window_start || now > config.campaign.window_end {
@@ -68,7 +83,11 @@ pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
 
     match Store::open(data_dir) {
         Ok(store) => {
-            r.line("data dir", Level::Ok, format!("{} (writable)", data_dir.display()));
+            r.line(
+                "data dir",
+                Level::Ok,
+                format!("{} (writable)", data_dir.display()),
+            );
             check_disk(&mut r, data_dir);
             check_database(&mut r, &store);
         }
@@ -84,7 +103,11 @@ pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
             "no display: `run` needs X11 or Wayland (on the kiosk: the systemd unit starts it under the cage compositor)",
         ),
     }
-    r.line("fonts", Level::Ok, "built in (WenQuanYi Micro Hei): Chinese renders without system fonts");
+    r.line(
+        "fonts",
+        Level::Ok,
+        "built in (WenQuanYi Micro Hei): Chinese renders without system fonts",
+    );
 
     match r.worst {
         Level::Ok => {
@@ -104,10 +127,16 @@ pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
 
 fn check_disk(r: &mut Report, data_dir: &Path) {
     match crate::store::free_space(data_dir) {
-        Ok(free) if free < WARN_FREE_BYTES => {
-            r.line("free disk", Level::Warn, format!("{} free: make room before a busy day", human_bytes(free)))
-        }
-        Ok(free) => r.line("free disk", Level::Ok, format!("{} free", human_bytes(free))),
+        Ok(free) if free < WARN_FREE_BYTES => r.line(
+            "free disk",
+            Level::Warn,
+            format!("{} free: make room before a busy day", human_bytes(free)),
+        ),
+        Ok(free) => r.line(
+            "free disk",
+            Level::Ok,
+            format!("{} free", human_bytes(free)),
+        ),
         Err(e) => r.line("free disk", Level::Error, format!("cannot tell: {e}")),
     }
 }
@@ -124,7 +153,10 @@ fn check_database(r: &mut Report, store: &Store) {
             ),
         );
     }
-    match (store.check_integrity(), store.stats(chrono::Local::now().date_naive())) {
+    match (
+        store.check_integrity(),
+        store.stats(chrono::Local::now().date_naive()),
+    ) {
         (Err(e), _) | (_, Err(e)) => r.line("database", Level::Error, e.to_string()),
         (Ok(problems), Ok(stats)) if problems.is_empty() => {
             r.line(
@@ -136,8 +168,16 @@ fn check_database(r: &mut Report, store: &Store) {
                 ),
             );
             match store.roster_source() {
-                Ok(Some((at, source, n))) => r.line("roster", Level::Ok, format!("{n} entries from {source}, imported {at}")),
-                _ => r.line("roster", Level::Warn, "empty: import one with `capture-kiosk roster import FILE.csv`"),
+                Ok(Some((at, source, n))) => r.line(
+                    "roster",
+                    Level::Ok,
+                    format!("{n} entries from {source}, imported {at}"),
+                ),
+                _ => r.line(
+                    "roster",
+                    Level::Warn,
+                    "empty: import one with `capture-kiosk roster import FILE.csv`",
+                ),
             }
         }
         (Ok(problems), Ok(_)) => {
@@ -151,7 +191,11 @@ fn check_database(r: &mut Report, store: &Store) {
 fn check_cameras(r: &mut Report, min_width: u32, min_height: u32) {
     let cameras = list_cameras();
     if cameras.is_empty() {
-        r.line("cameras", Level::Warn, "no USB camera found: `run` uses the demo camera (plug one in; see README)");
+        r.line(
+            "cameras",
+            Level::Warn,
+            "no USB camera found: `run` uses the demo camera (plug one in; see README)",
+        );
         return;
     }
     for cam in cameras {
@@ -167,13 +211,24 @@ fn check_cameras(r: &mut Report, min_width: u32, min_height: u32) {
                     Some(m) if m.width >= min_width && m.height >= min_height => Level::Ok,
                     _ => Level::Warn,
                 };
-                r.line("cameras", level, format!("/dev/video{} {}{links}", cam.index, cam.name));
+                r.line(
+                    "cameras",
+                    level,
+                    format!("/dev/video{} {}{links}", cam.index, cam.name),
+                );
                 for m in modes {
                     let mark = if Some(m) == chosen { "  <- used" } else { "" };
                     println!("{:<17}{m}{mark}", "");
                 }
             }
-            Err(e) => r.line("cameras", Level::Warn, format!("/dev/video{} {}: cannot read its modes ({e}); in use?", cam.index, cam.name)),
+            Err(e) => r.line(
+                "cameras",
+                Level::Warn,
+                format!(
+                    "/dev/video{} {}: cannot read its modes ({e}); in use?",
+                    cam.index, cam.name
+                ),
+            ),
         }
     }
 }

@@ -38,7 +38,10 @@ impl AdmissionNumber {
         }
         let found = normalised.len();
         if found != expected_len {
-            return Err(AdmissionNumberError::WrongLength { found, expected: expected_len });
+            return Err(AdmissionNumberError::WrongLength {
+                found,
+                expected: expected_len,
+            });
         }
         Ok(Self(normalised))
     }
@@ -102,21 +105,34 @@ pub enum MobileNumberError {
 
 impl MobileNumber {
     pub fn parse(raw: &str) -> Result<Self, MobileNumberError> {
-        let digits: String = normalise_digits(raw).chars().filter(|c| *c != '-').collect();
+        let digits: String = normalise_digits(raw)
+            .chars()
+            .filter(|c| *c != '-')
+            .collect();
         if digits.is_empty() {
             return Err(MobileNumberError::Empty);
         }
         let digits = digits
             .strip_prefix("+86")
             .or_else(|| digits.strip_prefix("0086"))
-            .or_else(|| if digits.len() == 13 { digits.strip_prefix("86") } else { None })
+            .or_else(|| {
+                if digits.len() == 13 {
+                    digits.strip_prefix("86")
+                } else {
+                    None
+                }
+            })
             .unwrap_or(&digits)
             .to_string();
         let valid = digits.len() == 11
             && digits.chars().all(|c| c.is_ascii_digit())
             && digits.as_bytes()[0] == b'1'
             && (b'3'..=b'9').contains(&digits.as_bytes()[1]);
-        if valid { Ok(Self(digits)) } else { Err(MobileNumberError::Invalid) }
+        if valid {
+            Ok(Self(digits))
+        } else {
+            Err(MobileNumberError::Invalid)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -141,7 +157,10 @@ fn mask_middle(s: &str, keep_start: usize, keep_end: usize) -> String {
         return "*".repeat(chars.len());
     }
     let mut out: String = chars[..keep_start].iter().collect();
-    out.extend(std::iter::repeat_n('*', chars.len() - keep_start - keep_end));
+    out.extend(std::iter::repeat_n(
+        '*',
+        chars.len() - keep_start - keep_end,
+    ));
     out.extend(&chars[chars.len() - keep_end..]);
     out
 }
@@ -157,7 +176,13 @@ pub fn mask_name(name: &str) -> String {
         n => chars
             .iter()
             .enumerate()
-            .map(|(i, &c)| if i == 0 || i == n - 1 || is_name_separator(c) { c } else { '*' })
+            .map(|(i, &c)| {
+                if i == 0 || i == n - 1 || is_name_separator(c) {
+                    c
+                } else {
+                    '*'
+                }
+            })
             .collect(),
     }
 }
@@ -257,7 +282,11 @@ impl NameUnit {
     fn match_lengths(&self, letters: &[u8]) -> Vec<usize> {
         match self {
             NameUnit::Letter(l) => {
-                if letters.first() == Some(l) { vec![1] } else { vec![] }
+                if letters.first() == Some(l) {
+                    vec![1]
+                } else {
+                    vec![]
+                }
             }
             NameUnit::Readings(readings) => readings
                 .iter()
@@ -281,12 +310,21 @@ mod tests {
 
     #[test]
     fn admission_number_rejects_letters_and_wrong_length() {
-        assert_eq!(AdmissionNumber::parse("01112345678A", 12), Err(AdmissionNumberError::NotADigit('A')));
+        assert_eq!(
+            AdmissionNumber::parse("01112345678A", 12),
+            Err(AdmissionNumberError::NotADigit('A'))
+        );
         assert_eq!(
             AdmissionNumber::parse("0111234567", 12),
-            Err(AdmissionNumberError::WrongLength { found: 10, expected: 12 })
+            Err(AdmissionNumberError::WrongLength {
+                found: 10,
+                expected: 12
+            })
         );
-        assert_eq!(AdmissionNumber::parse("  ", 12), Err(AdmissionNumberError::Empty));
+        assert_eq!(
+            AdmissionNumber::parse("  ", 12),
+            Err(AdmissionNumberError::Empty)
+        );
     }
 
     #[test]
@@ -299,11 +337,28 @@ mod tests {
 
     #[test]
     fn mobile_numbers_are_validated() {
-        assert_eq!(MobileNumber::parse("138 1234 5678").unwrap().as_str(), "13812345678");
-        assert_eq!(MobileNumber::parse("+86 13812345678").unwrap().as_str(), "13812345678");
-        assert_eq!(MobileNumber::parse("１３８１２３４５６７８").unwrap().as_str(), "13812345678");
-        assert_eq!(MobileNumber::parse("12812345678"), Err(MobileNumberError::Invalid));
-        assert_eq!(MobileNumber::parse("1381234567"), Err(MobileNumberError::Invalid));
+        assert_eq!(
+            MobileNumber::parse("138 1234 5678").unwrap().as_str(),
+            "13812345678"
+        );
+        assert_eq!(
+            MobileNumber::parse("+86 13812345678").unwrap().as_str(),
+            "13812345678"
+        );
+        assert_eq!(
+            MobileNumber::parse("１３８１２３４５６７８")
+                .unwrap()
+                .as_str(),
+            "13812345678"
+        );
+        assert_eq!(
+            MobileNumber::parse("12812345678"),
+            Err(MobileNumberError::Invalid)
+        );
+        assert_eq!(
+            MobileNumber::parse("1381234567"),
+            Err(MobileNumberError::Invalid)
+        );
         assert_eq!(MobileNumber::parse(""), Err(MobileNumberError::Empty));
     }
 

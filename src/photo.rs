@@ -30,8 +30,14 @@ pub fn centre_crop(frame: &RgbImage, profile: &Profile) -> Result<Photo, PhotoEr
     let (fw, fh) = frame.dimensions();
     let (ow, oh) = (profile.output.width, profile.output.height);
     let framing = Framing::for_camera(profile, fw, fh);
-    let (x, y) = ((framing.frame_x * fw as f32).round() as u32, (framing.frame_y * fh as f32).round() as u32);
-    let (w, h) = ((framing.frame_w * fw as f32).round() as u32, (framing.frame_h * fh as f32).round() as u32);
+    let (x, y) = (
+        (framing.frame_x * fw as f32).round() as u32,
+        (framing.frame_y * fh as f32).round() as u32,
+    );
+    let (w, h) = (
+        (framing.frame_w * fw as f32).round() as u32,
+        (framing.frame_h * fh as f32).round() as u32,
+    );
     if w.min(fw - x) < ow / 2 || h.min(fh - y) < oh / 2 {
         return Err(PhotoError::FrameTooSmall(fw, fh, ow, oh));
     }
@@ -57,13 +63,19 @@ mod tests {
     #[test]
     fn the_photo_has_the_profile_size_and_density() {
         let profile = Profile::builtin("bj-degree").unwrap();
-        let frame = RgbImage::from_fn(1280, 720, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+        let frame = RgbImage::from_fn(1280, 720, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+        });
         let photo = centre_crop(&frame, &profile).unwrap();
         assert_eq!(photo.image.dimensions(), (480, 640));
         let decoded = image::load_from_memory(&photo.jpeg).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (480, 640));
         // JFIF APP0: "JFIF\0", version, units = 1 (dpi), then 300 x 300.
-        let app0 = photo.jpeg.windows(5).position(|w| w == b"JFIF\0").expect("JFIF header");
+        let app0 = photo
+            .jpeg
+            .windows(5)
+            .position(|w| w == b"JFIF\0")
+            .expect("JFIF header");
         assert_eq!(&photo.jpeg[app0 + 7..app0 + 12], &[1, 1, 44, 1, 44]);
         assert!(!photo.jpeg.windows(4).any(|w| w == b"Exif"), "no EXIF");
     }
@@ -88,6 +100,9 @@ mod tests {
     fn a_tiny_frame_is_refused() {
         let profile = Profile::builtin("bj-degree").unwrap();
         let frame = RgbImage::new(160, 120);
-        assert!(matches!(centre_crop(&frame, &profile), Err(PhotoError::FrameTooSmall(..))));
+        assert!(matches!(
+            centre_crop(&frame, &profile),
+            Err(PhotoError::FrameTooSmall(..))
+        ));
     }
 }

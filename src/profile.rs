@@ -9,8 +9,14 @@ use serde::Deserialize;
 pub const BUILTIN_IDS: &[&str] = &["bj-degree", "chsi-graduation"];
 
 const BUILTIN_TOML: &[(&str, &str)] = &[
-    ("bj-degree", include_str!("../assets/profiles/bj-degree.toml")),
-    ("chsi-graduation", include_str!("../assets/profiles/chsi-graduation.toml")),
+    (
+        "bj-degree",
+        include_str!("../assets/profiles/bj-degree.toml"),
+    ),
+    (
+        "chsi-graduation",
+        include_str!("../assets/profiles/chsi-graduation.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -132,7 +138,10 @@ mod tests {
         let p = Profile::builtin("bj-degree").unwrap();
         let f = Framing::for_camera(&p, 1280, 720);
         assert_eq!(f.frame_h, 1.0);
-        assert!((f.frame_w * 1280.0 - 540.0).abs() < 0.01, "3:4 of 720 px is 540 px");
+        assert!(
+            (f.frame_w * 1280.0 - 540.0).abs() < 0.01,
+            "3:4 of 720 px is 540 px"
+        );
         assert!((f.frame_x * 1280.0 - 370.0).abs() < 0.01);
         assert!((f.crown_y - 0.12).abs() < 1e-6 && (f.chin_y - 0.645).abs() < 1e-6);
     }

@@ -83,7 +83,10 @@ pub enum RosterError {
         "the header line has no {missing:?} column; the first line must be `{HEADER}` \
          (found `{found}`)"
     )]
-    MissingColumn { missing: &'static str, found: String },
+    MissingColumn {
+        missing: &'static str,
+        found: String,
+    },
     #[error("the header line has an unknown column {0:?}; expected `{HEADER}`")]
     UnknownColumn(String),
     #[error(
@@ -140,12 +143,23 @@ pub fn parse_roster(bytes: &[u8], admission_no_len: usize) -> Result<RosterRepor
     }
     let position = |wanted: fn(&Column) -> bool| columns.iter().position(wanted);
     let found = header_text.join(",");
-    let col_no = position(|c| matches!(c, Column::AdmissionNo))
-        .ok_or_else(|| RosterError::MissingColumn { missing: "admission_no", found: found.clone() })?;
-    let col_name = position(|c| matches!(c, Column::Name))
-        .ok_or_else(|| RosterError::MissingColumn { missing: "name", found: found.clone() })?;
-    let col_level = position(|c| matches!(c, Column::EducationLevel))
-        .ok_or_else(|| RosterError::MissingColumn { missing: "education_level", found: found.clone() })?;
+    let col_no = position(|c| matches!(c, Column::AdmissionNo)).ok_or_else(|| {
+        RosterError::MissingColumn {
+            missing: "admission_no",
+            found: found.clone(),
+        }
+    })?;
+    let col_name =
+        position(|c| matches!(c, Column::Name)).ok_or_else(|| RosterError::MissingColumn {
+            missing: "name",
+            found: found.clone(),
+        })?;
+    let col_level = position(|c| matches!(c, Column::EducationLevel)).ok_or_else(|| {
+        RosterError::MissingColumn {
+            missing: "education_level",
+            found: found.clone(),
+        }
+    })?;
     let col_phone = position(|c| matches!(c, Column::Phone));
 
     let mut report = RosterReport::default();
@@ -153,10 +167,18 @@ pub fn parse_roster(bytes: &[u8], admission_no_len: usize) -> Result<RosterRepor
     let mut seen_level: HashMap<(String, String), u64> = HashMap::new();
     let mut seen_name: HashMap<String, (String, u64)> = HashMap::new();
     // csv's own line counter drifts over blank lines; byte offsets are exact.
-    let newlines: Vec<usize> = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
+    let newlines: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
     // A record's position includes the blank lines before it: skip them.
     let line_at = |offset: u64| {
-        let start = bytes[offset as usize..].iter().position(|b| !matches!(b, b'\r' | b'\n')).map_or(offset as usize, |k| offset as usize + k);
+        let start = bytes[offset as usize..]
+            .iter()
+            .position(|b| !matches!(b, b'\r' | b'\n'))
+            .map_or(offset as usize, |k| offset as usize + k);
         newlines.partition_point(|&n| n < start) as u64 + 1
     };
     let mut record = csv::ByteRecord::new();
@@ -170,22 +192,39 @@ pub fn parse_roster(bytes: &[u8], admission_no_len: usize) -> Result<RosterRepor
         let line = record.position().map_or(0, |p| line_at(p.byte()));
         let mut bad = |problem| report.bad_rows.push(BadRow { line, problem });
         if record.len() != columns.len() {
-            bad(RowProblem::FieldCount { found: record.len(), expected: columns.len() });
+            bad(RowProblem::FieldCount {
+                found: record.len(),
+                expected: columns.len(),
+            });
             continue;
         }
-        let Ok(fields) = record.iter().map(std::str::from_utf8).collect::<Result<Vec<&str>, _>>() else {
+        let Ok(fields) = record
+            .iter()
+            .map(std::str::from_utf8)
+            .collect::<Result<Vec<&str>, _>>()
+        else {
             bad(RowProblem::NotUtf8);
             continue;
         };
         utf8_rows += 1;
-        let entry = match parse_row(&fields, col_no, col_name, col_level, col_phone, admission_no_len) {
+        let entry = match parse_row(
+            &fields,
+            col_no,
+            col_name,
+            col_level,
+            col_phone,
+            admission_no_len,
+        ) {
             Ok(entry) => entry,
             Err(problem) => {
                 bad(problem);
                 continue;
             }
         };
-        let key = (entry.admission_no.as_str().to_owned(), entry.education_level.clone());
+        let key = (
+            entry.admission_no.as_str().to_owned(),
+            entry.education_level.clone(),
+        );
         if let Some(&first_line) = seen_level.get(&key) {
             bad(RowProblem::Duplicate { first_line });
             continue;
@@ -193,15 +232,24 @@ pub fn parse_roster(bytes: &[u8], admission_no_len: usize) -> Result<RosterRepor
         if let Some((name, first_line)) = seen_name.get(entry.admission_no.as_str())
             && *name != entry.name
         {
-            bad(RowProblem::ConflictingName { first_line: *first_line });
+            bad(RowProblem::ConflictingName {
+                first_line: *first_line,
+            });
             continue;
         }
         seen_level.insert(key, line);
-        seen_name.entry(entry.admission_no.as_str().to_owned()).or_insert((entry.name.clone(), line));
+        seen_name
+            .entry(entry.admission_no.as_str().to_owned())
+            .or_insert((entry.name.clone(), line));
         report.entries.push(entry);
     }
     // A GBK file from Excel fails on every row: say so once instead of listing them all.
-    if utf8_rows == 0 && report.bad_rows.iter().any(|r| r.problem == RowProblem::NotUtf8) {
+    if utf8_rows == 0
+        && report
+            .bad_rows
+            .iter()
+            .any(|r| r.problem == RowProblem::NotUtf8)
+    {
         return Err(RosterError::NotUtf8);
     }
     Ok(report)
@@ -215,8 +263,8 @@ fn parse_row(
     col_phone: Option<usize>,
     admission_no_len: usize,
 ) -> Result<RosterEntry, RowProblem> {
-    let admission_no =
-        AdmissionNumber::parse(fields[col_no], admission_no_len).map_err(RowProblem::AdmissionNumber)?;
+    let admission_no = AdmissionNumber::parse(fields[col_no], admission_no_len)
+        .map_err(RowProblem::AdmissionNumber)?;
     let name = fields[col_name].trim();
     if name.is_empty() {
         return Err(RowProblem::EmptyName);
@@ -234,11 +282,19 @@ fn parse_row(
     if education_level.chars().count() > MAX_LEVEL_CHARS {
         return Err(RowProblem::LongEducationLevel);
     }
-    let phone = match col_phone.map(|c| fields[c].trim()).filter(|p| !p.is_empty()) {
+    let phone = match col_phone
+        .map(|c| fields[c].trim())
+        .filter(|p| !p.is_empty())
+    {
         Some(p) => Some(MobileNumber::parse(p).map_err(RowProblem::Phone)?),
         None => None,
     };
-    Ok(RosterEntry { admission_no, name: name.to_owned(), education_level: education_level.to_owned(), phone })
+    Ok(RosterEntry {
+        admission_no,
+        name: name.to_owned(),
+        education_level: education_level.to_owned(),
+        phone,
+    })
 }
 
 #[cfg(test)]
@@ -258,7 +314,10 @@ mod tests {
         assert!(report.bad_rows.is_empty(), "{:?}", report.bad_rows);
         assert_eq!(report.entries.len(), 2);
         assert_eq!(report.entries[0].name, "王小明");
-        assert_eq!(report.entries[0].phone.as_ref().unwrap().as_str(), "13812345678");
+        assert_eq!(
+            report.entries[0].phone.as_ref().unwrap().as_str(),
+            "13812345678"
+        );
         assert_eq!(report.entries[1].phone, None);
     }
 
@@ -295,10 +354,22 @@ mod tests {
         let report = parse_roster(csv.as_bytes(), 12).unwrap();
         assert_eq!(lines(&report), vec![3, 4, 5, 6]);
         assert_eq!(report.entries.len(), 2);
-        assert!(matches!(report.bad_rows[0].problem, RowProblem::AdmissionNumber(AdmissionNumberError::NotADigit('X'))));
+        assert!(matches!(
+            report.bad_rows[0].problem,
+            RowProblem::AdmissionNumber(AdmissionNumberError::NotADigit('X'))
+        ));
         assert_eq!(report.bad_rows[1].problem, RowProblem::EmptyName);
-        assert_eq!(report.bad_rows[2].problem, RowProblem::FieldCount { found: 2, expected: 4 });
-        assert_eq!(report.bad_rows[3].problem, RowProblem::Phone(MobileNumberError::Invalid));
+        assert_eq!(
+            report.bad_rows[2].problem,
+            RowProblem::FieldCount {
+                found: 2,
+                expected: 4
+            }
+        );
+        assert_eq!(
+            report.bad_rows[3].problem,
+            RowProblem::Phone(MobileNumberError::Invalid)
+        );
     }
 
     #[test]
@@ -309,14 +380,31 @@ mod tests {
                    011123456789,王小明,本科\n\
                    011123456789,王晓明,硕士\n";
         let report = parse_roster(csv.as_bytes(), 12).unwrap();
-        assert_eq!(report.entries.len(), 2, "one candidate at two levels is fine");
-        assert_eq!(report.bad_rows[0], BadRow { line: 4, problem: RowProblem::Duplicate { first_line: 2 } });
-        assert_eq!(report.bad_rows[1], BadRow { line: 5, problem: RowProblem::ConflictingName { first_line: 2 } });
+        assert_eq!(
+            report.entries.len(),
+            2,
+            "one candidate at two levels is fine"
+        );
+        assert_eq!(
+            report.bad_rows[0],
+            BadRow {
+                line: 4,
+                problem: RowProblem::Duplicate { first_line: 2 }
+            }
+        );
+        assert_eq!(
+            report.bad_rows[1],
+            BadRow {
+                line: 5,
+                problem: RowProblem::ConflictingName { first_line: 2 }
+            }
+        );
     }
 
     #[test]
     fn blank_lines_keep_line_numbers_right() {
-        let csv = "admission_no,name,education_level\n\n011123456789,王小明,本科\n\nbad,李华,本科\n";
+        let csv =
+            "admission_no,name,education_level\n\n011123456789,王小明,本科\n\nbad,李华,本科\n";
         let report = parse_roster(csv.as_bytes(), 12).unwrap();
         assert_eq!(lines(&report), vec![5]);
     }
@@ -331,7 +419,10 @@ mod tests {
     #[test]
     fn a_wrong_header_is_a_clear_error() {
         let err = parse_roster("number,name,level\n1,2,3\n".as_bytes(), 12).unwrap_err();
-        assert!(err.to_string().contains("unknown column \"number\""), "{err}");
+        assert!(
+            err.to_string().contains("unknown column \"number\""),
+            "{err}"
+        );
         let err = parse_roster("name,education_level\n王,本科\n".as_bytes(), 12).unwrap_err();
         assert!(err.to_string().contains("admission_no"), "{err}");
         assert!(matches!(parse_roster(b"", 12), Err(RosterError::Empty)));
@@ -341,7 +432,9 @@ mod tests {
     fn a_gbk_file_is_refused_as_a_whole() {
         // "王小明" and "本科" in GBK
         let mut csv = b"admission_no,name,education_level\n011123456789,".to_vec();
-        csv.extend_from_slice(&[0xCD, 0xF5, 0xD0, 0xA1, 0xC3, 0xF7, b',', 0xB1, 0xBE, 0xBF, 0xC6, b'\n']);
+        csv.extend_from_slice(&[
+            0xCD, 0xF5, 0xD0, 0xA1, 0xC3, 0xF7, b',', 0xB1, 0xBE, 0xBF, 0xC6, b'\n',
+        ]);
         assert!(matches!(parse_roster(&csv, 12), Err(RosterError::NotUtf8)));
     }
 }

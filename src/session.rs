@@ -48,7 +48,9 @@ pub enum CandidateStatus {
     /// A photo was accepted; the central office has not decided yet.
     AwaitingReview,
     Approved,
-    Rejected { reason: String },
+    Rejected {
+        reason: String,
+    },
     /// Staff re-opened the candidate for another photo.
     Reopened,
 }
@@ -56,7 +58,10 @@ pub enum CandidateStatus {
 impl CandidateStatus {
     /// An approved or pending candidate cannot capture again unless staff re-open them.
     pub fn may_capture(&self) -> bool {
-        matches!(self, Self::NotCaptured | Self::Rejected { .. } | Self::Reopened)
+        matches!(
+            self,
+            Self::NotCaptured | Self::Rejected { .. } | Self::Reopened
+        )
     }
 }
 
@@ -99,7 +104,10 @@ pub enum LookupOutcome {
     Invalid,
     NotFound,
     /// The roster name and the status at each education level.
-    Found { name: String, levels: Vec<(String, CandidateStatus)> },
+    Found {
+        name: String,
+        levels: Vec<(String, CandidateStatus)>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,17 +153,49 @@ pub struct Sitting {
 pub enum State {
     Welcome,
     OutsideWindow,
-    Identify { problem: Option<IdentifyProblem> },
+    Identify {
+        problem: Option<IdentifyProblem>,
+    },
     NoMatch,
-    ChooseLevel { options: Vec<Candidate> },
-    Contact { candidate: Candidate, problem: Option<ContactProblem> },
-    Confirm { candidate: Candidate, mobile: MobileNumber },
-    CandidateStatus { name: String, levels: Vec<(String, CandidateStatus)>, origin: StatusOrigin },
-    StatusLookup { problem: Option<LookupProblem> },
-    Capture { sitting: Sitting, countdown_until: Option<Instant>, taking: bool, problem: Option<CaptureProblem> },
-    Review { sitting: Sitting, capture_id: Uuid, saving: bool, problem: Option<ReviewProblem> },
-    Done { sitting: Sitting, capture_id: Uuid, since: Instant },
-    StaffPin { problem: Option<PinProblem> },
+    ChooseLevel {
+        options: Vec<Candidate>,
+    },
+    Contact {
+        candidate: Candidate,
+        problem: Option<ContactProblem>,
+    },
+    Confirm {
+        candidate: Candidate,
+        mobile: MobileNumber,
+    },
+    CandidateStatus {
+        name: String,
+        levels: Vec<(String, CandidateStatus)>,
+        origin: StatusOrigin,
+    },
+    StatusLookup {
+        problem: Option<LookupProblem>,
+    },
+    Capture {
+        sitting: Sitting,
+        countdown_until: Option<Instant>,
+        taking: bool,
+        problem: Option<CaptureProblem>,
+    },
+    Review {
+        sitting: Sitting,
+        capture_id: Uuid,
+        saving: bool,
+        problem: Option<ReviewProblem>,
+    },
+    Done {
+        sitting: Sitting,
+        capture_id: Uuid,
+        since: Instant,
+    },
+    StaffPin {
+        problem: Option<PinProblem>,
+    },
     StaffDashboard,
 }
 
@@ -163,15 +203,22 @@ pub enum State {
 pub enum Event {
     /// Any touch or key that is not an action below: keeps the session alive.
     Touch,
-    Start { wall: NaiveDateTime },
+    Start {
+        wall: NaiveDateTime,
+    },
     Identified(IdentifyOutcome),
     LevelChosen(usize),
     /// `mobile: None` means "use the number on the roster".
-    ContactSubmitted { mobile: Option<String>, consent: bool },
+    ContactSubmitted {
+        mobile: Option<String>,
+        consent: bool,
+    },
     Confirmed,
     NotMe,
     CaptureRequested,
-    PhotoTaken { capture_id: Uuid },
+    PhotoTaken {
+        capture_id: Uuid,
+    },
     PhotoFailed,
     Accept,
     Retake,
@@ -206,7 +253,13 @@ pub struct Session {
 
 impl Session {
     pub fn new(config: SessionConfig, now: Instant) -> Self {
-        Self { config, state: State::Welcome, last_activity: now, pin_failures: 0, pin_locked_until: None }
+        Self {
+            config,
+            state: State::Welcome,
+            last_activity: now,
+            pin_failures: 0,
+            pin_locked_until: None,
+        }
     }
 
     pub fn state(&self) -> &State {
@@ -220,9 +273,10 @@ impl Session {
     /// Seconds left on the capture countdown, if one is running.
     pub fn countdown_seconds(&self, now: Instant) -> Option<u64> {
         match &self.state {
-            State::Capture { countdown_until: Some(until), .. } => {
-                Some(until.saturating_duration_since(now).as_secs_f32().ceil() as u64)
-            }
+            State::Capture {
+                countdown_until: Some(until),
+                ..
+            } => Some(until.saturating_duration_since(now).as_secs_f32().ceil() as u64),
             _ => None,
         }
     }
@@ -240,9 +294,12 @@ impl Session {
     /// Seconds until the done screen returns to welcome.
     pub fn done_seconds_left(&self, now: Instant) -> Option<u64> {
         match &self.state {
-            State::Done { since, .. } => {
-                Some((*since + self.config.done_return).saturating_duration_since(now).as_secs_f32().ceil() as u64)
-            }
+            State::Done { since, .. } => Some(
+                (*since + self.config.done_return)
+                    .saturating_duration_since(now)
+                    .as_secs_f32()
+                    .ceil() as u64,
+            ),
             _ => None,
         }
     }
@@ -268,7 +325,13 @@ impl Session {
         State::Welcome
     }
 
-    fn next(&mut self, state: State, event: Event, now: Instant, effects: &mut Vec<Effect>) -> State {
+    fn next(
+        &mut self,
+        state: State,
+        event: Event,
+        now: Instant,
+        effects: &mut Vec<Effect>,
+    ) -> State {
         use State as S;
         match (state, event) {
             // Saving is the one moment nothing may interrupt.
@@ -276,7 +339,9 @@ impl Session {
             (s, Event::Home) => Self::to_welcome(s, effects),
             (s, Event::Tick) => self.tick(s, now, effects),
             // A photo that arrives after the candidate left is not kept.
-            (s, Event::PhotoTaken { capture_id }) if !matches!(s, S::Capture { taking: true, .. }) => {
+            (s, Event::PhotoTaken { capture_id })
+                if !matches!(s, S::Capture { taking: true, .. }) =>
+            {
                 effects.push(Effect::DiscardPhoto { capture_id });
                 s
             }
@@ -292,7 +357,9 @@ impl Session {
             (S::Welcome, Event::OpenStaff) => S::StaffPin { problem: None },
 
             (S::Identify { .. }, Event::Identified(outcome)) => match outcome {
-                IdentifyOutcome::Invalid(problem) => S::Identify { problem: Some(problem) },
+                IdentifyOutcome::Invalid(problem) => S::Identify {
+                    problem: Some(problem),
+                },
                 IdentifyOutcome::NoMatch => S::NoMatch,
                 IdentifyOutcome::Matched(mut options) => match options.len() {
                     0 => S::NoMatch,
@@ -314,34 +381,82 @@ impl Session {
                     None => candidate.entry.phone.clone(),
                 };
                 match (mobile, consent) {
-                    (None, _) => S::Contact { candidate, problem: Some(ContactProblem::MobileInvalid) },
-                    (Some(_), false) => S::Contact { candidate, problem: Some(ContactProblem::ConsentMissing) },
+                    (None, _) => S::Contact {
+                        candidate,
+                        problem: Some(ContactProblem::MobileInvalid),
+                    },
+                    (Some(_), false) => S::Contact {
+                        candidate,
+                        problem: Some(ContactProblem::ConsentMissing),
+                    },
                     (Some(mobile), true) => S::Confirm { candidate, mobile },
                 }
             }
             (S::Contact { .. }, Event::Back) => S::Identify { problem: None },
 
             (S::Confirm { candidate, mobile }, Event::Confirmed) => S::Capture {
-                sitting: Sitting { candidate, mobile, retakes_used: 0 },
+                sitting: Sitting {
+                    candidate,
+                    mobile,
+                    retakes_used: 0,
+                },
                 countdown_until: None,
                 taking: false,
                 problem: None,
             },
             (S::Confirm { .. }, Event::NotMe) => S::Identify { problem: None },
-            (S::Confirm { candidate, .. }, Event::Back) => S::Contact { candidate, problem: None },
+            (S::Confirm { candidate, .. }, Event::Back) => S::Contact {
+                candidate,
+                problem: None,
+            },
 
-            (S::Capture { sitting, countdown_until: None, taking: false, .. }, Event::CaptureRequested) => {
+            (
+                S::Capture {
+                    sitting,
+                    countdown_until: None,
+                    taking: false,
+                    ..
+                },
+                Event::CaptureRequested,
+            ) => {
                 if self.config.countdown.is_zero() {
                     effects.push(Effect::TakePhoto);
-                    S::Capture { sitting, countdown_until: None, taking: true, problem: None }
+                    S::Capture {
+                        sitting,
+                        countdown_until: None,
+                        taking: true,
+                        problem: None,
+                    }
                 } else {
-                    S::Capture { sitting, countdown_until: Some(now + self.config.countdown), taking: false, problem: None }
+                    S::Capture {
+                        sitting,
+                        countdown_until: Some(now + self.config.countdown),
+                        taking: false,
+                        problem: None,
+                    }
                 }
             }
-            (S::Capture { sitting, taking: true, .. }, Event::PhotoTaken { capture_id }) => {
-                S::Review { sitting, capture_id, saving: false, problem: None }
-            }
-            (S::Capture { sitting, taking: true, .. }, Event::PhotoFailed) => S::Capture {
+            (
+                S::Capture {
+                    sitting,
+                    taking: true,
+                    ..
+                },
+                Event::PhotoTaken { capture_id },
+            ) => S::Review {
+                sitting,
+                capture_id,
+                saving: false,
+                problem: None,
+            },
+            (
+                S::Capture {
+                    sitting,
+                    taking: true,
+                    ..
+                },
+                Event::PhotoFailed,
+            ) => S::Capture {
                 sitting,
                 countdown_until: None,
                 taking: false,
@@ -349,34 +464,94 @@ impl Session {
             },
             (S::Capture { .. }, Event::Back) => S::Welcome,
 
-            (S::Review { sitting, capture_id, saving: false, .. }, Event::Accept) => {
+            (
+                S::Review {
+                    sitting,
+                    capture_id,
+                    saving: false,
+                    ..
+                },
+                Event::Accept,
+            ) => {
                 effects.push(Effect::SaveCapture { capture_id });
-                S::Review { sitting, capture_id, saving: true, problem: None }
-            }
-            (S::Review { sitting, capture_id, saving: false, .. }, Event::Retake) => {
-                if sitting.retakes_used < self.config.max_retakes {
-                    effects.push(Effect::DiscardPhoto { capture_id });
-                    let sitting = Sitting { retakes_used: sitting.retakes_used + 1, ..sitting };
-                    S::Capture { sitting, countdown_until: None, taking: false, problem: None }
-                } else {
-                    S::Review { sitting, capture_id, saving: false, problem: Some(ReviewProblem::RetakeLimitReached) }
+                S::Review {
+                    sitting,
+                    capture_id,
+                    saving: true,
+                    problem: None,
                 }
             }
-            (S::Review { sitting, capture_id, saving: true, .. }, Event::Saved(result)) => match result {
-                Ok(()) => S::Done { sitting, capture_id, since: now },
-                Err(p) => S::Review { sitting, capture_id, saving: false, problem: Some(ReviewProblem::SaveFailed(p)) },
+            (
+                S::Review {
+                    sitting,
+                    capture_id,
+                    saving: false,
+                    ..
+                },
+                Event::Retake,
+            ) => {
+                if sitting.retakes_used < self.config.max_retakes {
+                    effects.push(Effect::DiscardPhoto { capture_id });
+                    let sitting = Sitting {
+                        retakes_used: sitting.retakes_used + 1,
+                        ..sitting
+                    };
+                    S::Capture {
+                        sitting,
+                        countdown_until: None,
+                        taking: false,
+                        problem: None,
+                    }
+                } else {
+                    S::Review {
+                        sitting,
+                        capture_id,
+                        saving: false,
+                        problem: Some(ReviewProblem::RetakeLimitReached),
+                    }
+                }
+            }
+            (
+                S::Review {
+                    sitting,
+                    capture_id,
+                    saving: true,
+                    ..
+                },
+                Event::Saved(result),
+            ) => match result {
+                Ok(()) => S::Done {
+                    sitting,
+                    capture_id,
+                    since: now,
+                },
+                Err(p) => S::Review {
+                    sitting,
+                    capture_id,
+                    saving: false,
+                    problem: Some(ReviewProblem::SaveFailed(p)),
+                },
             },
 
             (S::Done { .. }, Event::Back) => S::Welcome,
 
             (S::StatusLookup { .. }, Event::StatusLookedUp(outcome)) => match outcome {
-                LookupOutcome::Invalid => S::StatusLookup { problem: Some(LookupProblem::AdmissionNumberInvalid) },
-                LookupOutcome::NotFound => S::StatusLookup { problem: Some(LookupProblem::NotFound) },
-                LookupOutcome::Found { name, levels } => {
-                    S::CandidateStatus { name, levels, origin: StatusOrigin::StatusLookup }
-                }
+                LookupOutcome::Invalid => S::StatusLookup {
+                    problem: Some(LookupProblem::AdmissionNumberInvalid),
+                },
+                LookupOutcome::NotFound => S::StatusLookup {
+                    problem: Some(LookupProblem::NotFound),
+                },
+                LookupOutcome::Found { name, levels } => S::CandidateStatus {
+                    name,
+                    levels,
+                    origin: StatusOrigin::StatusLookup,
+                },
             },
-            (S::StatusLookup { .. } | S::CandidateStatus { .. } | S::OutsideWindow, Event::Back) => S::Welcome,
+            (
+                S::StatusLookup { .. } | S::CandidateStatus { .. } | S::OutsideWindow,
+                Event::Back,
+            ) => S::Welcome,
 
             (S::StaffPin { .. }, Event::PinEntered(pin)) => self.check_pin(&pin, now),
             (S::StaffPin { .. } | S::StaffDashboard, Event::Back) => S::Welcome,
@@ -388,7 +563,10 @@ impl Session {
 
     fn after_level_chosen(candidate: Candidate) -> State {
         if candidate.status.may_capture() {
-            State::Contact { candidate, problem: None }
+            State::Contact {
+                candidate,
+                problem: None,
+            }
         } else {
             State::CandidateStatus {
                 name: candidate.entry.name.clone(),
@@ -401,9 +579,18 @@ impl Session {
     fn tick(&mut self, state: State, now: Instant, effects: &mut Vec<Effect>) -> State {
         match state {
             State::Welcome => State::Welcome,
-            State::Capture { sitting, countdown_until: Some(until), .. } if now >= until => {
+            State::Capture {
+                sitting,
+                countdown_until: Some(until),
+                ..
+            } if now >= until => {
                 effects.push(Effect::TakePhoto);
-                State::Capture { sitting, countdown_until: None, taking: true, problem: None }
+                State::Capture {
+                    sitting,
+                    countdown_until: None,
+                    taking: true,
+                    problem: None,
+                }
             }
             State::Done { since, .. } if now >= since + self.config.done_return => State::Welcome,
             s if now.saturating_duration_since(self.last_activity) >= self.config.idle_timeout
@@ -419,7 +606,9 @@ impl Session {
         if let Some(until) = self.pin_locked_until {
             if now < until {
                 let seconds_left = until.saturating_duration_since(now).as_secs_f32().ceil() as u64;
-                return State::StaffPin { problem: Some(PinProblem::Locked { seconds_left }) };
+                return State::StaffPin {
+                    problem: Some(PinProblem::Locked { seconds_left }),
+                };
             }
             self.pin_locked_until = None;
         }
@@ -432,10 +621,14 @@ impl Session {
             self.pin_failures = 0;
             self.pin_locked_until = Some(now + self.config.pin_lockout);
             let seconds_left = self.config.pin_lockout.as_secs();
-            return State::StaffPin { problem: Some(PinProblem::Locked { seconds_left }) };
+            return State::StaffPin {
+                problem: Some(PinProblem::Locked { seconds_left }),
+            };
         }
         State::StaffPin {
-            problem: Some(PinProblem::Wrong { attempts_left: self.config.max_pin_attempts - self.pin_failures }),
+            problem: Some(PinProblem::Wrong {
+                attempts_left: self.config.max_pin_attempts - self.pin_failures,
+            }),
         }
     }
 }
@@ -489,7 +682,11 @@ mod tests {
     impl Run {
         fn new() -> Self {
             let t0 = Instant::now();
-            Self { session: Session::new(config(), t0), t0, now: t0 }
+            Self {
+                session: Session::new(config(), t0),
+                t0,
+                now: t0,
+            }
         }
         fn at(&mut self, secs: u64) -> &mut Self {
             self.now = self.t0 + Duration::from_secs(secs);
@@ -502,21 +699,25 @@ mod tests {
             self.session.state()
         }
         /// Welcome → … → Capture for a candidate who may capture.
-        fn to_capture(&mut self) {
+        fn walk_to_capture(&mut self) {
             self.send(Event::Start { wall: in_window() });
-            self.send(Event::Identified(IdentifyOutcome::Matched(vec![candidate(
-                "本科",
-                CandidateStatus::NotCaptured,
-                None,
-            )])));
-            self.send(Event::ContactSubmitted { mobile: Some("13812345678".into()), consent: true });
+            self.send(Event::Identified(IdentifyOutcome::Matched(vec![
+                candidate("本科", CandidateStatus::NotCaptured, None),
+            ])));
+            self.send(Event::ContactSubmitted {
+                mobile: Some("13812345678".into()),
+                consent: true,
+            });
             self.send(Event::Confirmed);
             assert!(matches!(self.state(), State::Capture { .. }));
         }
         /// Capture → Review, returning the capture id.
         fn take_photo(&mut self) -> Uuid {
             let start = self.now.duration_since(self.t0).as_secs();
-            assert!(self.send(Event::CaptureRequested).is_empty(), "the countdown runs first");
+            assert!(
+                self.send(Event::CaptureRequested).is_empty(),
+                "the countdown runs first"
+            );
             self.at(start + 3);
             assert_eq!(self.send(Event::Tick), vec![Effect::TakePhoto]);
             let id = Uuid::new_v4();
@@ -529,10 +730,16 @@ mod tests {
     #[test]
     fn the_happy_path_ends_in_done_after_saving() {
         let mut run = Run::new();
-        run.to_capture();
+        run.walk_to_capture();
         let id = run.take_photo();
-        assert_eq!(run.send(Event::Accept), vec![Effect::SaveCapture { capture_id: id }]);
-        assert!(run.send(Event::Accept).is_empty(), "a double press saves once");
+        assert_eq!(
+            run.send(Event::Accept),
+            vec![Effect::SaveCapture { capture_id: id }]
+        );
+        assert!(
+            run.send(Event::Accept).is_empty(),
+            "a double press saves once"
+        );
         run.send(Event::Saved(Ok(())));
         assert!(matches!(run.state(), State::Done { capture_id, .. } if *capture_id == id));
     }
@@ -565,8 +772,15 @@ mod tests {
     fn an_invalid_number_stays_on_identify_with_the_problem() {
         let mut run = Run::new();
         run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Invalid(IdentifyProblem::AdmissionNumberInvalid)));
-        assert_eq!(run.state(), &State::Identify { problem: Some(IdentifyProblem::AdmissionNumberInvalid) });
+        run.send(Event::Identified(IdentifyOutcome::Invalid(
+            IdentifyProblem::AdmissionNumberInvalid,
+        )));
+        assert_eq!(
+            run.state(),
+            &State::Identify {
+                problem: Some(IdentifyProblem::AdmissionNumberInvalid)
+            }
+        );
     }
 
     #[test]
@@ -580,19 +794,33 @@ mod tests {
         run.send(Event::Identified(IdentifyOutcome::Matched(options)));
         assert!(matches!(run.state(), State::ChooseLevel { options } if options.len() == 2));
         run.send(Event::LevelChosen(7));
-        assert!(matches!(run.state(), State::ChooseLevel { .. }), "an out-of-range choice changes nothing");
+        assert!(
+            matches!(run.state(), State::ChooseLevel { .. }),
+            "an out-of-range choice changes nothing"
+        );
         run.send(Event::LevelChosen(1));
-        assert!(matches!(run.state(), State::Contact { candidate, .. } if candidate.entry.education_level == "本科"));
+        assert!(
+            matches!(run.state(), State::Contact { candidate, .. } if candidate.entry.education_level == "本科")
+        );
     }
 
     #[test]
     fn an_approved_candidate_cannot_capture_again() {
         let mut run = Run::new();
         run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Matched(vec![candidate("本科", CandidateStatus::Approved, None)])));
+        run.send(Event::Identified(IdentifyOutcome::Matched(vec![
+            candidate("本科", CandidateStatus::Approved, None),
+        ])));
         match run.state() {
-            State::CandidateStatus { levels, origin: StatusOrigin::Identify, .. } => {
-                assert_eq!(levels, &vec![("本科".to_string(), CandidateStatus::Approved)]);
+            State::CandidateStatus {
+                levels,
+                origin: StatusOrigin::Identify,
+                ..
+            } => {
+                assert_eq!(
+                    levels,
+                    &vec![("本科".to_string(), CandidateStatus::Approved)]
+                );
             }
             other => panic!("expected the status page, got {other:?}"),
         }
@@ -602,16 +830,25 @@ mod tests {
     fn a_candidate_awaiting_review_cannot_capture_again() {
         let mut run = Run::new();
         run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Matched(vec![candidate("本科", CandidateStatus::AwaitingReview, None)])));
+        run.send(Event::Identified(IdentifyOutcome::Matched(vec![
+            candidate("本科", CandidateStatus::AwaitingReview, None),
+        ])));
         assert!(matches!(run.state(), State::CandidateStatus { .. }));
     }
 
     #[test]
     fn a_rejected_or_reopened_candidate_may_capture_again() {
-        for status in [CandidateStatus::Rejected { reason: "背景不是蓝色".into() }, CandidateStatus::Reopened] {
+        for status in [
+            CandidateStatus::Rejected {
+                reason: "背景不是蓝色".into(),
+            },
+            CandidateStatus::Reopened,
+        ] {
             let mut run = Run::new();
             run.send(Event::Start { wall: in_window() });
-            run.send(Event::Identified(IdentifyOutcome::Matched(vec![candidate("本科", status, None)])));
+            run.send(Event::Identified(IdentifyOutcome::Matched(vec![
+                candidate("本科", status, None),
+            ])));
             assert!(matches!(run.state(), State::Contact { .. }));
         }
     }
@@ -620,18 +857,52 @@ mod tests {
     fn contact_needs_a_valid_mobile_and_consent() {
         let mut run = Run::new();
         run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Matched(vec![candidate("本科", CandidateStatus::NotCaptured, None)])));
-        run.send(Event::ContactSubmitted { mobile: Some("1234".into()), consent: true });
-        assert!(matches!(run.state(), State::Contact { problem: Some(ContactProblem::MobileInvalid), .. }));
-        run.send(Event::ContactSubmitted { mobile: None, consent: true });
+        run.send(Event::Identified(IdentifyOutcome::Matched(vec![
+            candidate("本科", CandidateStatus::NotCaptured, None),
+        ])));
+        run.send(Event::ContactSubmitted {
+            mobile: Some("1234".into()),
+            consent: true,
+        });
+        assert!(matches!(
+            run.state(),
+            State::Contact {
+                problem: Some(ContactProblem::MobileInvalid),
+                ..
+            }
+        ));
+        run.send(Event::ContactSubmitted {
+            mobile: None,
+            consent: true,
+        });
         assert!(
-            matches!(run.state(), State::Contact { problem: Some(ContactProblem::MobileInvalid), .. }),
+            matches!(
+                run.state(),
+                State::Contact {
+                    problem: Some(ContactProblem::MobileInvalid),
+                    ..
+                }
+            ),
             "no number on the roster to fall back to"
         );
-        run.send(Event::ContactSubmitted { mobile: Some("13812345678".into()), consent: false });
-        assert!(matches!(run.state(), State::Contact { problem: Some(ContactProblem::ConsentMissing), .. }));
-        run.send(Event::ContactSubmitted { mobile: Some("13812345678".into()), consent: true });
-        assert!(matches!(run.state(), State::Confirm { mobile, .. } if mobile.as_str() == "13812345678"));
+        run.send(Event::ContactSubmitted {
+            mobile: Some("13812345678".into()),
+            consent: false,
+        });
+        assert!(matches!(
+            run.state(),
+            State::Contact {
+                problem: Some(ContactProblem::ConsentMissing),
+                ..
+            }
+        ));
+        run.send(Event::ContactSubmitted {
+            mobile: Some("13812345678".into()),
+            consent: true,
+        });
+        assert!(
+            matches!(run.state(), State::Confirm { mobile, .. } if mobile.as_str() == "13812345678")
+        );
     }
 
     #[test]
@@ -640,19 +911,32 @@ mod tests {
         run.send(Event::Start { wall: in_window() });
         let c = candidate("本科", CandidateStatus::NotCaptured, Some("13900001111"));
         run.send(Event::Identified(IdentifyOutcome::Matched(vec![c])));
-        run.send(Event::ContactSubmitted { mobile: None, consent: true });
-        assert!(matches!(run.state(), State::Confirm { mobile, .. } if mobile.as_str() == "13900001111"));
+        run.send(Event::ContactSubmitted {
+            mobile: None,
+            consent: true,
+        });
+        assert!(
+            matches!(run.state(), State::Confirm { mobile, .. } if mobile.as_str() == "13900001111")
+        );
     }
 
     #[test]
     fn not_me_returns_to_identify_and_back_returns_to_contact() {
         let mut run = Run::new();
         run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Matched(vec![candidate("本科", CandidateStatus::NotCaptured, None)])));
-        run.send(Event::ContactSubmitted { mobile: Some("13812345678".into()), consent: true });
+        run.send(Event::Identified(IdentifyOutcome::Matched(vec![
+            candidate("本科", CandidateStatus::NotCaptured, None),
+        ])));
+        run.send(Event::ContactSubmitted {
+            mobile: Some("13812345678".into()),
+            consent: true,
+        });
         run.send(Event::Back);
         assert!(matches!(run.state(), State::Contact { .. }));
-        run.send(Event::ContactSubmitted { mobile: Some("13812345678".into()), consent: true });
+        run.send(Event::ContactSubmitted {
+            mobile: Some("13812345678".into()),
+            consent: true,
+        });
         run.send(Event::NotMe);
         assert_eq!(run.state(), &State::Identify { problem: None });
     }
@@ -660,25 +944,39 @@ mod tests {
     #[test]
     fn the_retake_limit_is_enforced() {
         let mut run = Run::new();
-        run.to_capture();
+        run.walk_to_capture();
         let mut id = run.take_photo();
         for used in 1..=2 {
-            assert_eq!(run.send(Event::Retake), vec![Effect::DiscardPhoto { capture_id: id }]);
-            assert!(matches!(run.state(), State::Capture { sitting, .. } if sitting.retakes_used == used));
+            assert_eq!(
+                run.send(Event::Retake),
+                vec![Effect::DiscardPhoto { capture_id: id }]
+            );
+            assert!(
+                matches!(run.state(), State::Capture { sitting, .. } if sitting.retakes_used == used)
+            );
             id = run.take_photo();
         }
         assert_eq!(run.session.retakes_left(), Some(0));
         assert!(run.send(Event::Retake).is_empty());
-        assert!(matches!(run.state(), State::Review { problem: Some(ReviewProblem::RetakeLimitReached), .. }));
+        assert!(matches!(
+            run.state(),
+            State::Review {
+                problem: Some(ReviewProblem::RetakeLimitReached),
+                ..
+            }
+        ));
         run.send(Event::Accept);
         run.send(Event::Saved(Ok(())));
-        assert!(matches!(run.state(), State::Done { .. }), "accepting is still possible");
+        assert!(
+            matches!(run.state(), State::Done { .. }),
+            "accepting is still possible"
+        );
     }
 
     #[test]
     fn a_failed_save_keeps_the_photo_for_another_try() {
         let mut run = Run::new();
-        run.to_capture();
+        run.walk_to_capture();
         let id = run.take_photo();
         run.send(Event::Accept);
         run.send(Event::Saved(Err(SaveProblem::DiskFull)));
@@ -686,26 +984,43 @@ mod tests {
             run.state(),
             State::Review { capture_id, saving: false, problem: Some(ReviewProblem::SaveFailed(SaveProblem::DiskFull)), .. } if *capture_id == id
         ));
-        assert_eq!(run.send(Event::Accept), vec![Effect::SaveCapture { capture_id: id }]);
+        assert_eq!(
+            run.send(Event::Accept),
+            vec![Effect::SaveCapture { capture_id: id }]
+        );
     }
 
     #[test]
     fn a_camera_failure_lets_the_candidate_try_again() {
         let mut run = Run::new();
-        run.to_capture();
+        run.walk_to_capture();
         run.send(Event::CaptureRequested);
         run.at(3);
         assert_eq!(run.send(Event::Tick), vec![Effect::TakePhoto]);
         run.send(Event::PhotoFailed);
-        assert!(matches!(run.state(), State::Capture { problem: Some(CaptureProblem::CameraUnavailable), taking: false, .. }));
+        assert!(matches!(
+            run.state(),
+            State::Capture {
+                problem: Some(CaptureProblem::CameraUnavailable),
+                taking: false,
+                ..
+            }
+        ));
         run.send(Event::CaptureRequested);
-        assert!(matches!(run.state(), State::Capture { countdown_until: Some(_), problem: None, .. }));
+        assert!(matches!(
+            run.state(),
+            State::Capture {
+                countdown_until: Some(_),
+                problem: None,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn the_countdown_is_reported_and_a_second_press_is_ignored() {
         let mut run = Run::new();
-        run.to_capture();
+        run.walk_to_capture();
         run.send(Event::CaptureRequested);
         assert_eq!(run.session.countdown_seconds(run.now), Some(3));
         run.at(1);
@@ -717,13 +1032,16 @@ mod tests {
     #[test]
     fn idle_timeout_returns_to_welcome_and_drops_the_photo() {
         let mut run = Run::new();
-        run.to_capture();
+        run.walk_to_capture();
         let id = run.take_photo();
         // The last touch was the capture button, at 0 s.
         run.at(89);
         assert!(run.send(Event::Tick).is_empty());
         run.at(90);
-        assert_eq!(run.send(Event::Tick), vec![Effect::DiscardPhoto { capture_id: id }]);
+        assert_eq!(
+            run.send(Event::Tick),
+            vec![Effect::DiscardPhoto { capture_id: id }]
+        );
         assert_eq!(run.state(), &State::Welcome);
     }
 
@@ -745,8 +1063,13 @@ mod tests {
     fn idle_timeout_applies_to_every_screen_with_personal_data() {
         let mut run = Run::new();
         run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Matched(vec![candidate("本科", CandidateStatus::NotCaptured, None)])));
-        run.send(Event::ContactSubmitted { mobile: Some("13812345678".into()), consent: true });
+        run.send(Event::Identified(IdentifyOutcome::Matched(vec![
+            candidate("本科", CandidateStatus::NotCaptured, None),
+        ])));
+        run.send(Event::ContactSubmitted {
+            mobile: Some("13812345678".into()),
+            consent: true,
+        });
         assert!(matches!(run.state(), State::Confirm { .. }));
         run.at(90);
         run.send(Event::Tick);
@@ -756,7 +1079,7 @@ mod tests {
     #[test]
     fn saving_is_not_interrupted_by_home_or_idle() {
         let mut run = Run::new();
-        run.to_capture();
+        run.walk_to_capture();
         run.take_photo();
         run.send(Event::Accept);
         run.at(500);
@@ -770,7 +1093,7 @@ mod tests {
     #[test]
     fn done_returns_to_welcome_by_itself() {
         let mut run = Run::new();
-        run.to_capture();
+        run.walk_to_capture();
         run.take_photo();
         run.send(Event::Accept);
         run.send(Event::Saved(Ok(())));
@@ -786,19 +1109,25 @@ mod tests {
     #[test]
     fn a_photo_arriving_after_the_candidate_left_is_discarded() {
         let mut run = Run::new();
-        run.to_capture();
+        run.walk_to_capture();
         run.send(Event::Home);
         let late = Uuid::new_v4();
-        assert_eq!(run.send(Event::PhotoTaken { capture_id: late }), vec![Effect::DiscardPhoto { capture_id: late }]);
+        assert_eq!(
+            run.send(Event::PhotoTaken { capture_id: late }),
+            vec![Effect::DiscardPhoto { capture_id: late }]
+        );
         assert_eq!(run.state(), &State::Welcome);
     }
 
     #[test]
     fn home_from_review_discards_the_photo() {
         let mut run = Run::new();
-        run.to_capture();
+        run.walk_to_capture();
         let id = run.take_photo();
-        assert_eq!(run.send(Event::Home), vec![Effect::DiscardPhoto { capture_id: id }]);
+        assert_eq!(
+            run.send(Event::Home),
+            vec![Effect::DiscardPhoto { capture_id: id }]
+        );
         assert_eq!(run.state(), &State::Welcome);
     }
 
@@ -807,12 +1136,29 @@ mod tests {
         let mut run = Run::new();
         run.send(Event::OpenStatusLookup);
         run.send(Event::StatusLookedUp(LookupOutcome::NotFound));
-        assert_eq!(run.state(), &State::StatusLookup { problem: Some(LookupProblem::NotFound) });
-        let levels = vec![("本科".to_string(), CandidateStatus::Rejected { reason: "眼睛闭合".into() })];
-        run.send(Event::StatusLookedUp(LookupOutcome::Found { name: "王小明".into(), levels: levels.clone() }));
         assert_eq!(
             run.state(),
-            &State::CandidateStatus { name: "王小明".into(), levels, origin: StatusOrigin::StatusLookup }
+            &State::StatusLookup {
+                problem: Some(LookupProblem::NotFound)
+            }
+        );
+        let levels = vec![(
+            "本科".to_string(),
+            CandidateStatus::Rejected {
+                reason: "眼睛闭合".into(),
+            },
+        )];
+        run.send(Event::StatusLookedUp(LookupOutcome::Found {
+            name: "王小明".into(),
+            levels: levels.clone(),
+        }));
+        assert_eq!(
+            run.state(),
+            &State::CandidateStatus {
+                name: "王小明".into(),
+                levels,
+                origin: StatusOrigin::StatusLookup
+            }
         );
         run.send(Event::Back);
         assert_eq!(run.state(), &State::Welcome);
@@ -833,15 +1179,27 @@ mod tests {
         let mut run = Run::new();
         run.send(Event::OpenStaff);
         run.send(Event::PinEntered("0000".into()));
-        assert_eq!(run.state(), &State::StaffPin { problem: Some(PinProblem::Wrong { attempts_left: 2 }) });
+        assert_eq!(
+            run.state(),
+            &State::StaffPin {
+                problem: Some(PinProblem::Wrong { attempts_left: 2 })
+            }
+        );
         run.send(Event::PinEntered("1111".into()));
         run.send(Event::PinEntered("2222".into()));
-        assert_eq!(run.state(), &State::StaffPin { problem: Some(PinProblem::Locked { seconds_left: 60 }) });
+        assert_eq!(
+            run.state(),
+            &State::StaffPin {
+                problem: Some(PinProblem::Locked { seconds_left: 60 })
+            }
+        );
         run.at(30);
         run.send(Event::PinEntered("2580".into()));
         assert_eq!(
             run.state(),
-            &State::StaffPin { problem: Some(PinProblem::Locked { seconds_left: 30 }) },
+            &State::StaffPin {
+                problem: Some(PinProblem::Locked { seconds_left: 30 })
+            },
             "even the right PIN waits out the lock"
         );
         run.send(Event::Home);

@@ -23,10 +23,15 @@ fn roster_with_three_bad_rows(path: &Path) {
     let mut csv = String::from("\u{feff}admission_no,name,education_level,phone\n");
     for i in 1..=1000u32 {
         let row = match i {
-            17 => format!("0100{i:08}X,考生{},本科,\n", name(i)),           // not a number
-            504 => format!("0100{i:08},,本科,\n"),                           // no name
-            998 => format!("0100{i:08},考生{},本科,1234\n", name(i)),       // bad phone
-            _ => format!("０１００{:08},考生{},{},\n", i, name(i), if i % 2 == 0 { "本科" } else { "专科" }),
+            17 => format!("0100{i:08}X,考生{},本科,\n", name(i)), // not a number
+            504 => format!("0100{i:08},,本科,\n"),                // no name
+            998 => format!("0100{i:08},考生{},本科,1234\n", name(i)), // bad phone
+            _ => format!(
+                "０１００{:08},考生{},{},\n",
+                i,
+                name(i),
+                if i % 2 == 0 { "本科" } else { "专科" }
+            ),
         };
         csv.push_str(&row);
     }
@@ -35,7 +40,15 @@ fn roster_with_three_bad_rows(path: &Path) {
 
 /// Names without digits (the roster refuses digits in names).
 fn name(i: u32) -> String {
-    i.to_string().chars().map(|c| "零一二三四五六七八九".chars().nth(c.to_digit(10).unwrap() as usize).unwrap()).collect()
+    i.to_string()
+        .chars()
+        .map(|c| {
+            "零一二三四五六七八九"
+                .chars()
+                .nth(c.to_digit(10).unwrap() as usize)
+                .unwrap()
+        })
+        .collect()
 }
 
 #[test]
@@ -45,25 +58,43 @@ fn roster_import_reports_exactly_the_bad_lines() {
     roster_with_three_bad_rows(&csv);
     let data = dir.path().join("data");
 
-    let (code, out, _) = kiosk(&["roster", "import", csv.to_str().unwrap(), "--dry-run"], &data);
+    let (code, out, _) = kiosk(
+        &["roster", "import", csv.to_str().unwrap(), "--dry-run"],
+        &data,
+    );
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("Read 1000 rows") && out.contains("997 good, 3 rejected"), "{out}");
-    let reported: Vec<&str> = out.lines().filter(|l| l.trim_start().starts_with("line ")).collect();
+    assert!(
+        out.contains("Read 1000 rows") && out.contains("997 good, 3 rejected"),
+        "{out}"
+    );
+    let reported: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("line "))
+        .collect();
     assert_eq!(reported.len(), 3, "{out}");
     assert!(reported[0].contains("line 18: admission_no"), "{out}");
     assert!(reported[1].contains("line 505: name is empty"), "{out}");
     assert!(reported[2].contains("line 999: phone"), "{out}");
     assert!(out.contains("Dry run: nothing was imported."));
     let (_, list, _) = kiosk(&["roster", "list"], &data);
-    assert!(list.contains("The roster is empty"), "a dry run imports nothing: {list}");
+    assert!(
+        list.contains("The roster is empty"),
+        "a dry run imports nothing: {list}"
+    );
 
     let (code, out, _) = kiosk(&["roster", "import", csv.to_str().unwrap()], &data);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("Imported 997 roster entries"), "{out}");
     let (code, list, _) = kiosk(&["roster", "list", "--limit", "2"], &data);
     assert_eq!(code, 0);
-    assert!(list.contains("Roster: 997 entries, from roster.csv"), "{list}");
-    assert!(list.contains("010000000001\t考生一\t专科"), "full-width digits were normalised: {list}");
+    assert!(
+        list.contains("Roster: 997 entries, from roster.csv"),
+        "{list}"
+    );
+    assert!(
+        list.contains("010000000001\t考生一\t专科"),
+        "full-width digits were normalised: {list}"
+    );
     assert!(list.contains("995 more"), "{list}");
 }
 
@@ -82,23 +113,47 @@ fn a_roster_that_is_not_utf8_is_refused_as_a_whole() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("gbk.csv");
     let mut bytes = b"admission_no,name,education_level\n010000000001,".to_vec();
-    bytes.extend_from_slice(&[0xCD, 0xF5, 0xD0, 0xA1, 0xC3, 0xF7, b',', 0xB1, 0xBE, 0xBF, 0xC6, b'\n']);
+    bytes.extend_from_slice(&[
+        0xCD, 0xF5, 0xD0, 0xA1, 0xC3, 0xF7, b',', 0xB1, 0xBE, 0xBF, 0xC6, b'\n',
+    ]);
     std::fs::write(&csv, bytes).unwrap();
-    let (code, _, err) = kiosk(&["roster", "import", csv.to_str().unwrap()], &dir.path().join("data"));
+    let (code, _, err) = kiosk(
+        &["roster", "import", csv.to_str().unwrap()],
+        &dir.path().join("data"),
+    );
     assert_eq!(code, 1);
-    assert!(err.contains("not UTF-8") && err.contains("CSV UTF-8"), "{err}");
+    assert!(
+        err.contains("not UTF-8") && err.contains("CSV UTF-8"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_bad_config_names_the_key_and_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("site.toml");
-    std::fs::write(&config, "[kiosk]\nid = \"k1\"\n\n[campaign]\nfee_yuan = \"thirty\"\n").unwrap();
-    let (code, out, _) = kiosk(&["doctor", "--config", config.to_str().unwrap()], &dir.path().join("data"));
+    std::fs::write(
+        &config,
+        "[kiosk]\nid = \"k1\"\n\n[campaign]\nfee_yuan = \"thirty\"\n",
+    )
+    .unwrap();
+    let (code, out, _) = kiosk(
+        &["doctor", "--config", config.to_str().unwrap()],
+        &dir.path().join("data"),
+    );
     assert_eq!(code, 1);
-    assert!(out.contains("site.toml, line 5: `campaign.fee_yuan`: invalid type"), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("database")), "the other checks still run: {out}");
-    let (code, _, err) = kiosk(&["run", "--config", config.to_str().unwrap()], &dir.path().join("data"));
+    assert!(
+        out.contains("site.toml, line 5: `campaign.fee_yuan`: invalid type"),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.starts_with("database")),
+        "the other checks still run: {out}"
+    );
+    let (code, _, err) = kiosk(
+        &["run", "--config", config.to_str().unwrap()],
+        &dir.path().join("data"),
+    );
     assert_eq!(code, 1, "the kiosk refuses to start on a bad config");
     assert!(err.contains("line 5: `campaign.fee_yuan`"), "{err}");
 }
@@ -111,11 +166,25 @@ fn doctor_checks_everything_and_says_what_to_fix() {
     std::fs::write(&config, "[kiosk]\nid = \"k1\"\n").unwrap();
     let (code, out, _) = kiosk(&["doctor", "--config", config.to_str().unwrap()], &data);
     assert_eq!(code, 0, "warnings only: {out}");
-    for topic in ["config", "data dir", "free disk", "database", "roster", "cameras", "fonts"] {
-        assert!(out.lines().any(|l| l.starts_with(topic)), "doctor reports {topic}: {out}");
+    for topic in [
+        "config",
+        "data dir",
+        "free disk",
+        "database",
+        "roster",
+        "cameras",
+        "fonts",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(topic)),
+            "doctor reports {topic}: {out}"
+        );
     }
     assert!(out.contains("demo PIN"), "{out}");
-    assert!(out.contains("roster import"), "an empty roster says how to import one: {out}");
+    assert!(
+        out.contains("roster import"),
+        "an empty roster says how to import one: {out}"
+    );
     assert!(out.contains("integrity ok"), "{out}");
 }
 
@@ -124,7 +193,14 @@ fn help_teaches_the_commands() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, _) = kiosk(&["--help"], dir.path());
     assert_eq!(code, 0);
-    for needle in ["run", "roster", "doctor", "--camera", "replay:DIR", "Examples:"] {
+    for needle in [
+        "run",
+        "roster",
+        "doctor",
+        "--camera",
+        "replay:DIR",
+        "Examples:",
+    ] {
         assert!(out.contains(needle), "--help mentions {needle}: {out}");
     }
 }
@@ -141,7 +217,12 @@ fn staff_can_reopen_a_candidate_for_a_new_photo() {
     let no = AdmissionNumber::parse("000011110003", 12).unwrap();
     {
         let mut store = Store::open(&data).unwrap();
-        let entry = store.find_roster(&no).unwrap().into_iter().find(|e| e.education_level == "本科").unwrap();
+        let entry = store
+            .find_roster(&no)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.education_level == "本科")
+            .unwrap();
         let img = image::RgbImage::new(48, 64);
         let jpeg = capture_kiosk::photo::encode_jpeg(&img, 300).unwrap();
         let mobile = MobileNumber::parse("13800000003").unwrap();
@@ -159,9 +240,25 @@ fn staff_can_reopen_a_candidate_for_a_new_photo() {
     }
     let (code, _, err) = kiosk(&["reopen", "000011110003", "--reason", "damaged"], &data);
     assert_eq!(code, 1);
-    assert!(err.contains("several levels") && err.contains("--level"), "{err}");
-    let (code, out, _) = kiosk(&["reopen", "000011110003", "--level", "本科", "--reason", "damaged"], &data);
+    assert!(
+        err.contains("several levels") && err.contains("--level"),
+        "{err}"
+    );
+    let (code, out, _) = kiosk(
+        &[
+            "reopen",
+            "000011110003",
+            "--level",
+            "本科",
+            "--reason",
+            "damaged",
+        ],
+        &data,
+    );
     assert_eq!(code, 0, "{out}");
     let store = Store::open(&data).unwrap();
-    assert_eq!(store.candidate_status(&no, "本科").unwrap(), CandidateStatus::Reopened);
+    assert_eq!(
+        store.candidate_status(&no, "本科").unwrap(),
+        CandidateStatus::Reopened
+    );
 }

@@ -31,7 +31,12 @@ fn jpeg(seed: u8) -> Vec<u8> {
     capture_kiosk::photo::encode_jpeg(&img, 300).unwrap()
 }
 
-fn accept(store: &mut Store, id: Uuid, e: &RosterEntry, photo: &[u8]) -> capture_kiosk::store::StoredCapture {
+fn accept(
+    store: &mut Store,
+    id: Uuid,
+    e: &RosterEntry,
+    photo: &[u8],
+) -> capture_kiosk::store::StoredCapture {
     let m = mobile();
     store
         .accept_capture(&NewCapture {
@@ -47,7 +52,10 @@ fn accept(store: &mut Store, id: Uuid, e: &RosterEntry, photo: &[u8]) -> capture
 }
 
 fn count(dir: &Path, sql: &str) -> i64 {
-    rusqlite::Connection::open(dir.join("kiosk.db")).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+    rusqlite::Connection::open(dir.join("kiosk.db"))
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
 }
 
 fn photo_files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -56,7 +64,12 @@ fn photo_files(dir: &Path) -> Vec<std::path::PathBuf> {
         if day.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        files.extend(std::fs::read_dir(day.path()).unwrap().flatten().map(|f| f.path()));
+        files.extend(
+            std::fs::read_dir(day.path())
+                .unwrap()
+                .flatten()
+                .map(|f| f.path()),
+        );
     }
     files
 }
@@ -69,10 +82,25 @@ fn accepting_stores_photo_capture_outbox_and_audit_together() {
     let photo = jpeg(1);
     let id = Uuid::new_v4();
     let stored = accept(&mut store, id, &e, &photo);
-    assert_eq!(std::fs::read(dir.path().join(&stored.photo_file)).unwrap(), photo);
+    assert_eq!(
+        std::fs::read(dir.path().join(&stored.photo_file)).unwrap(),
+        photo
+    );
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM captures"), 1);
-    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM outbox WHERE uploaded_at IS NULL"), 1);
-    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM audit WHERE action = 'capture.accepted'"), 1);
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT COUNT(*) FROM outbox WHERE uploaded_at IS NULL"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT COUNT(*) FROM audit WHERE action = 'capture.accepted'"
+        ),
+        1
+    );
     assert!(store.check_integrity().unwrap().is_empty());
     let stats = store.stats(Local::now().date_naive()).unwrap();
     assert_eq!((stats.captures_today, stats.pending_uploads), (1, 1));
@@ -99,7 +127,10 @@ fn accepting_the_same_capture_twice_stores_it_once() {
         retakes: 0,
         jpeg: &other,
     });
-    assert!(matches!(conflict, Err(capture_kiosk::store::StoreError::Conflict { .. })));
+    assert!(matches!(
+        conflict,
+        Err(capture_kiosk::store::StoreError::Conflict { .. })
+    ));
 }
 
 #[test]
@@ -108,33 +139,73 @@ fn candidate_status_follows_captures_decisions_and_reopenings() {
     let mut store = Store::open(dir.path()).unwrap();
     let e = entry("000011110001", "本科");
     let no = &e.admission_no;
-    assert_eq!(store.candidate_status(no, "本科").unwrap(), CandidateStatus::NotCaptured);
-    let id = Uuid::new_v4();
-    accept(&mut store, id, &e, &jpeg(1));
-    assert_eq!(store.candidate_status(no, "本科").unwrap(), CandidateStatus::AwaitingReview);
-    assert_eq!(store.candidate_status(no, "专科").unwrap(), CandidateStatus::NotCaptured, "levels are separate");
-    store.record_decision(id, false, Some("背景不是蓝色")).unwrap();
     assert_eq!(
         store.candidate_status(no, "本科").unwrap(),
-        CandidateStatus::Rejected { reason: "背景不是蓝色".into() }
+        CandidateStatus::NotCaptured
+    );
+    let id = Uuid::new_v4();
+    accept(&mut store, id, &e, &jpeg(1));
+    assert_eq!(
+        store.candidate_status(no, "本科").unwrap(),
+        CandidateStatus::AwaitingReview
+    );
+    assert_eq!(
+        store.candidate_status(no, "专科").unwrap(),
+        CandidateStatus::NotCaptured,
+        "levels are separate"
+    );
+    store
+        .record_decision(id, false, Some("背景不是蓝色"))
+        .unwrap();
+    assert_eq!(
+        store.candidate_status(no, "本科").unwrap(),
+        CandidateStatus::Rejected {
+            reason: "背景不是蓝色".into()
+        }
     );
     let second = Uuid::new_v4();
     accept(&mut store, second, &e, &jpeg(2));
     store.record_decision(second, true, None).unwrap();
-    assert_eq!(store.candidate_status(no, "本科").unwrap(), CandidateStatus::Approved);
+    assert_eq!(
+        store.candidate_status(no, "本科").unwrap(),
+        CandidateStatus::Approved
+    );
     std::thread::sleep(std::time::Duration::from_millis(5)); // reopening must be later than the capture
-    store.reopen(no, "本科", "candidate lost the certificate photo").unwrap();
-    assert_eq!(store.candidate_status(no, "本科").unwrap(), CandidateStatus::Reopened);
+    store
+        .reopen(no, "本科", "candidate lost the certificate photo")
+        .unwrap();
+    assert_eq!(
+        store.candidate_status(no, "本科").unwrap(),
+        CandidateStatus::Reopened
+    );
 }
 
 #[test]
 fn the_roster_is_replaced_as_a_whole() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
-    store.replace_roster(&[entry("000011110001", "本科"), entry("000011110001", "专科")], "a.csv").unwrap();
-    assert_eq!(store.find_roster(&AdmissionNumber::parse("000011110001", 12).unwrap()).unwrap().len(), 2);
-    store.replace_roster(&[entry("000011110002", "本科")], "b.csv").unwrap();
-    assert!(store.find_roster(&AdmissionNumber::parse("000011110001", 12).unwrap()).unwrap().is_empty());
+    store
+        .replace_roster(
+            &[entry("000011110001", "本科"), entry("000011110001", "专科")],
+            "a.csv",
+        )
+        .unwrap();
+    assert_eq!(
+        store
+            .find_roster(&AdmissionNumber::parse("000011110001", 12).unwrap())
+            .unwrap()
+            .len(),
+        2
+    );
+    store
+        .replace_roster(&[entry("000011110002", "本科")], "b.csv")
+        .unwrap();
+    assert!(
+        store
+            .find_roster(&AdmissionNumber::parse("000011110001", 12).unwrap())
+            .unwrap()
+            .is_empty()
+    );
     let (_, source, n) = store.roster_source().unwrap().unwrap();
     assert_eq!((source.as_str(), n), ("b.csv", 1));
 }
@@ -155,7 +226,9 @@ fn run_child(test: &str, role: &str, dir: &Path, failpoint: Option<&str>) -> std
 
 /// In a child process: accept one capture, print its id, then wait to be killed.
 fn child_roles() -> bool {
-    let Ok(role) = std::env::var("STORE_TEST_CHILD") else { return false };
+    let Ok(role) = std::env::var("STORE_TEST_CHILD") else {
+        return false;
+    };
     let dir = std::path::PathBuf::from(std::env::var("STORE_TEST_DIR").unwrap());
     let mut store = Store::open(&dir).unwrap();
     let id = Uuid::new_v4();
@@ -181,21 +254,53 @@ fn a_crash_between_photo_write_and_commit_leaves_no_capture_and_no_counted_orpha
         Some("store.after_photo_write"),
     );
     let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success(), "the child must have crashed at the crash point");
+    assert!(
+        !out.status.success(),
+        "the child must have crashed at the crash point"
+    );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("committed"));
-    assert_eq!(photo_files(dir.path()).len(), 1, "the photo was written before the crash");
+    assert_eq!(
+        photo_files(dir.path()).len(),
+        1,
+        "the photo was written before the crash"
+    );
 
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.recovery().orphans_moved, 1);
-    assert!(photo_files(dir.path()).is_empty(), "no photo without a capture stays among the photos");
-    assert_eq!(std::fs::read_dir(dir.path().join("orphans")).unwrap().count(), 1, "kept aside for inspection");
-    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM captures"), 0, "no half capture");
-    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM outbox"), 0, "nothing queued for upload");
+    assert!(
+        photo_files(dir.path()).is_empty(),
+        "no photo without a capture stays among the photos"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("orphans"))
+            .unwrap()
+            .count(),
+        1,
+        "kept aside for inspection"
+    );
+    assert_eq!(
+        count(dir.path(), "SELECT COUNT(*) FROM captures"),
+        0,
+        "no half capture"
+    );
+    assert_eq!(
+        count(dir.path(), "SELECT COUNT(*) FROM outbox"),
+        0,
+        "nothing queued for upload"
+    );
     let stats = store.stats(Local::now().date_naive()).unwrap();
-    assert_eq!((stats.captures_total, stats.pending_uploads), (0, 0), "the orphan is not counted");
+    assert_eq!(
+        (stats.captures_total, stats.pending_uploads),
+        (0, 0),
+        "the orphan is not counted"
+    );
     assert!(store.check_integrity().unwrap().is_empty());
     drop(store);
-    assert_eq!(Store::open(dir.path()).unwrap().recovery().orphans_moved, 0, "recovery happens once");
+    assert_eq!(
+        Store::open(dir.path()).unwrap().recovery().orphans_moved,
+        0,
+        "recovery happens once"
+    );
 }
 
 #[test]
@@ -204,25 +309,40 @@ fn a_capture_committed_before_kill_dash_9_is_complete() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut child =
-        run_child("a_capture_committed_before_kill_dash_9_is_complete", "accept-then-wait", dir.path(), None);
+    let mut child = run_child(
+        "a_capture_committed_before_kill_dash_9_is_complete",
+        "accept-then-wait",
+        dir.path(),
+        None,
+    );
     let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     // libtest writes "test <name> ... " on the same line first.
     while !line.contains("committed ") {
         line.clear();
-        assert!(std::io::BufRead::read_line(&mut reader, &mut line).unwrap() > 0, "the child ended without committing");
+        assert!(
+            std::io::BufRead::read_line(&mut reader, &mut line).unwrap() > 0,
+            "the child ended without committing"
+        );
     }
     child.kill().unwrap(); // SIGKILL, right after the commit returned
     child.wait().unwrap();
-    let parts: Vec<&str> = line[line.find("committed ").unwrap()..].split_whitespace().collect();
+    let parts: Vec<&str> = line[line.find("committed ").unwrap()..]
+        .split_whitespace()
+        .collect();
     let id: Uuid = parts[1].parse().unwrap();
 
     let store = Store::open(dir.path()).unwrap();
-    let stored = store.stored_capture(id).unwrap().expect("the capture survived");
+    let stored = store
+        .stored_capture(id)
+        .unwrap()
+        .expect("the capture survived");
     assert_eq!(stored.sha256, parts[2]);
     let bytes = std::fs::read(dir.path().join(&stored.photo_file)).unwrap();
-    assert_eq!(capture_kiosk::store::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes)), stored.sha256);
+    assert_eq!(
+        capture_kiosk::store::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+        stored.sha256
+    );
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM outbox"), 1);
     assert_eq!(store.recovery().orphans_moved, 0);
     assert!(store.check_integrity().unwrap().is_empty());
@@ -235,23 +355,41 @@ fn half_written_temp_files_are_removed_at_open() {
     std::fs::write(dir.path().join("photos/.incoming/x.jpg.tmp"), b"half a jpe").unwrap();
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.recovery().partial_files_removed, 1);
-    assert_eq!(std::fs::read_dir(dir.path().join("photos/.incoming")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("photos/.incoming"))
+            .unwrap()
+            .count(),
+        0
+    );
 }
 
 #[test]
 fn a_missing_photo_file_is_reported_by_the_integrity_check() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
-    let stored = accept(&mut store, Uuid::new_v4(), &entry("000011110001", "本科"), &jpeg(3));
+    let stored = accept(
+        &mut store,
+        Uuid::new_v4(),
+        &entry("000011110001", "本科"),
+        &jpeg(3),
+    );
     std::fs::remove_file(dir.path().join(&stored.photo_file)).unwrap();
     let problems = store.check_integrity().unwrap();
     assert_eq!(problems.len(), 1);
-    assert!(problems[0].contains("missing their photo file"), "{problems:?}");
+    assert!(
+        problems[0].contains("missing their photo file"),
+        "{problems:?}"
+    );
 }
 
 #[test]
 fn an_unwritable_data_dir_is_a_clear_error() {
-    let err = Store::open(Path::new("/proc/capture-kiosk-cannot-be-here")).err().expect("refused");
+    let err = Store::open(Path::new("/proc/capture-kiosk-cannot-be-here"))
+        .err()
+        .expect("refused");
     let msg = err.to_string();
-    assert!(msg.contains("not writable") && msg.contains("--data-dir"), "{msg}");
+    assert!(
+        msg.contains("not writable") && msg.contains("--data-dir"),
+        "{msg}"
+    );
 }

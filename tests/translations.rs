@@ -54,12 +54,17 @@ fn catalogue(po: &str) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     let mut id: Option<String> = None;
     for line in po.lines() {
-        if let Some(v) = line.strip_prefix("msgid \"").and_then(|l| l.strip_suffix('"')) {
+        if let Some(v) = line
+            .strip_prefix("msgid \"")
+            .and_then(|l| l.strip_suffix('"'))
+        {
             id = Some(unescape(v));
-        } else if let Some(v) = line.strip_prefix("msgstr \"").and_then(|l| l.strip_suffix('"')) {
-            if let Some(id) = id.take().filter(|i| !i.is_empty()) {
-                map.insert(id, unescape(v));
-            }
+        } else if let Some(v) = line
+            .strip_prefix("msgstr \"")
+            .and_then(|l| l.strip_suffix('"'))
+            && let Some(id) = id.take().filter(|i| !i.is_empty())
+        {
+            map.insert(id, unescape(v));
         }
     }
     map
@@ -74,22 +79,47 @@ fn every_ui_string_has_a_chinese_translation() {
     for f in &files {
         strings.extend(tr_strings(&std::fs::read_to_string(f).unwrap()));
     }
-    assert!(strings.len() > 100, "found only {} @tr strings: is the scan broken?", strings.len());
-    let zh = catalogue(&std::fs::read_to_string(root.join("ui/translations/zh/LC_MESSAGES/capture-kiosk.po")).unwrap());
+    assert!(
+        strings.len() > 100,
+        "found only {} @tr strings: is the scan broken?",
+        strings.len()
+    );
+    let zh = catalogue(
+        &std::fs::read_to_string(root.join("ui/translations/zh/LC_MESSAGES/capture-kiosk.po"))
+            .unwrap(),
+    );
 
-    let missing: Vec<_> = strings.iter().filter(|s| zh.get(*s).is_none_or(|t| t.trim().is_empty())).collect();
-    assert!(missing.is_empty(), "no Chinese translation for: {missing:#?}");
+    let missing: Vec<_> = strings
+        .iter()
+        .filter(|s| zh.get(*s).is_none_or(|t| t.trim().is_empty()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no Chinese translation for: {missing:#?}"
+    );
 
     let placeholders = |s: &str| s.matches("{}").count();
-    let mismatched: Vec<_> = strings.iter().filter(|s| placeholders(s) != placeholders(&zh[*s])).collect();
-    assert!(mismatched.is_empty(), "translations with other {{}} placeholders: {mismatched:#?}");
+    let mismatched: Vec<_> = strings
+        .iter()
+        .filter(|s| placeholders(s) != placeholders(&zh[*s]))
+        .collect();
+    assert!(
+        mismatched.is_empty(),
+        "translations with other {{}} placeholders: {mismatched:#?}"
+    );
 
     let stale: Vec<_> = zh.keys().filter(|k| !strings.contains(k)).collect();
-    assert!(stale.is_empty(), "translations no screen uses any more: {stale:#?}");
+    assert!(
+        stale.is_empty(),
+        "translations no screen uses any more: {stale:#?}"
+    );
 }
 
 #[test]
 fn the_scanner_finds_escaped_quotes() {
     let found = tr_strings(r#"text: @tr("Press \"OK\" now"); x: @tr("{} left", n);"#);
-    assert_eq!(found, vec!["Press \"OK\" now".to_string(), "{} left".to_string()]);
+    assert_eq!(
+        found,
+        vec!["Press \"OK\" now".to_string(), "{} left".to_string()]
+    );
 }

@@ -28,7 +28,10 @@ help_line = "010-8888-6666"
 "#;
 
 fn replay_camera() -> String {
-    format!("replay:{}", repo().join("tests/fixtures/camera/mjpeg").display())
+    format!(
+        "replay:{}",
+        repo().join("tests/fixtures/camera/mjpeg").display()
+    )
 }
 
 struct Shots {
@@ -39,7 +42,11 @@ struct Shots {
 
 impl Shots {
     fn new(lang: &'static str) -> Self {
-        Shots { lang, n: 0, taken: Vec::new() }
+        Shots {
+            lang,
+            n: 0,
+            taken: Vec::new(),
+        }
     }
 
     fn take(&mut self, kiosk: &mut Kiosk, name: &str) {
@@ -51,7 +58,13 @@ impl Shots {
             let small = repo().join("docs/screens").join(self.lang).join(&file);
             std::fs::create_dir_all(small.parent().unwrap()).unwrap();
             let status = std::process::Command::new("convert")
-                .args([full.to_str().unwrap(), "-resize", "640x", "-strip", small.to_str().unwrap()])
+                .args([
+                    full.to_str().unwrap(),
+                    "-resize",
+                    "640x",
+                    "-strip",
+                    small.to_str().unwrap(),
+                ])
                 .status()
                 .unwrap();
             assert!(status.success());
@@ -65,10 +78,12 @@ fn captures(data_dir: &Path) -> Vec<(String, String, String, String, String)> {
     let mut stmt = db
         .prepare("SELECT id, admission_no, education_level, photo_file, photo_sha256 FROM captures ORDER BY accepted_at")
         .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }
 
 /// The whole tour in one language; returns the screenshots taken.
@@ -131,9 +146,16 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     let rows = captures(&site.data_dir());
     assert_eq!(rows.len(), 1);
     let (row_id, no, level, file, sha) = &rows[0];
-    assert_eq!((row_id, no.as_str(), level.as_str()), (&id, "000011110003", "本科"));
+    assert_eq!(
+        (row_id, no.as_str(), level.as_str()),
+        (&id, "000011110003", "本科")
+    );
     let photo = site.data_dir().join(file);
-    assert_eq!(&sha256_file(&photo), sha, "the stored photo is the committed one");
+    assert_eq!(
+        &sha256_file(&photo),
+        sha,
+        "the stored photo is the committed one"
+    );
     let img = image::open(&photo).unwrap();
     assert_eq!((img.width(), img.height()), (480, 640));
 
@@ -164,7 +186,14 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     k.click("home");
 
     // Staff re-open 张伟 for 本科 (e.g. the photo was damaged): the status page says so.
-    let (code, out) = site.cli(&["reopen", "000011110003", "--level", "本科", "--reason", "photo damaged in print"]);
+    let (code, out) = site.cli(&[
+        "reopen",
+        "000011110003",
+        "--level",
+        "本科",
+        "--reason",
+        "photo damaged in print",
+    ]);
     assert_eq!(code, 0, "{out}");
     k.click("open-status-lookup");
     k.wait_screen("StatusLookup");
@@ -202,8 +231,19 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
 
     let log = k.log();
     k.close();
-    for personal in ["张伟", "王小明", "000011110003", "000011110001", "13800000003", "zhang", "lihua"] {
-        assert!(!log.contains(personal), "the log shows personal data {personal:?}:\n{log}");
+    for personal in [
+        "张伟",
+        "王小明",
+        "000011110003",
+        "000011110001",
+        "13800000003",
+        "zhang",
+        "lihua",
+    ] {
+        assert!(
+            !log.contains(personal),
+            "the log shows personal data {personal:?}:\n{log}"
+        );
     }
 
     // A site outside its collection window.
@@ -241,8 +281,16 @@ fn the_language_can_be_switched_on_any_screen() {
     let before = k.screenshot(&site.dir.path().join("zh.png"));
     k.click("language");
     let after = k.screenshot(&site.dir.path().join("en.png"));
-    assert_ne!(std::fs::read(before).unwrap(), std::fs::read(after).unwrap(), "the screen changed language");
-    assert_eq!(k.value("admission-number"), "000011110001", "switching language keeps what was typed");
+    assert_ne!(
+        std::fs::read(before).unwrap(),
+        std::fs::read(after).unwrap(),
+        "the screen changed language"
+    );
+    assert_eq!(
+        k.value("admission-number"),
+        "000011110001",
+        "switching language keeps what was typed"
+    );
 }
 
 #[test]
@@ -277,8 +325,13 @@ fn an_accepted_capture_survives_kill_dash_9() {
     assert_eq!(rows[0].0, id);
     assert_eq!(sha256_file(&site.data_dir().join(&rows[0].3)), rows[0].4);
     let db = Connection::open(site.data_dir().join("kiosk.db")).unwrap();
-    let queued: i64 =
-        db.query_row("SELECT COUNT(*) FROM outbox WHERE capture_id = ?1", [id], |r| r.get(0)).unwrap();
+    let queued: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE capture_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(queued, 1, "and it waits in the outbox for upload");
 
     let (code, out) = site.cli(&["doctor"]);
@@ -311,17 +364,34 @@ fn idle_time_out_returns_to_welcome_and_clears_what_was_typed() {
 fn the_preview_survives_an_unplugged_camera() {
     // Recorded MJPEG buffers (one of them truncated, as after a USB glitch); the camera is
     // "unplugged" after 45 frames and refuses three reopen attempts.
-    let site = Site::new("[camera]\nreconnect_interval_ms = 300\n[campaign]\ncapture_countdown_secs = 1\n");
+    let site = Site::new(
+        "[camera]\nreconnect_interval_ms = 300\n[campaign]\ncapture_countdown_secs = 1\n",
+    );
     site.import_demo_roster();
     let frames = site.dir.path().join("frames");
     std::fs::create_dir(&frames).unwrap();
-    for f in std::fs::read_dir(repo().join("tests/fixtures/camera/mjpeg")).unwrap().flatten() {
+    for f in std::fs::read_dir(repo().join("tests/fixtures/camera/mjpeg"))
+        .unwrap()
+        .flatten()
+    {
         std::fs::copy(f.path(), frames.join(f.file_name())).unwrap();
     }
-    std::fs::write(frames.join("replay.toml"), "unplug_after_frames = 45\nunplugged_attempts = 3\n").unwrap();
+    std::fs::write(
+        frames.join("replay.toml"),
+        "unplug_after_frames = 45\nunplugged_attempts = 3\n",
+    )
+    .unwrap();
 
     let display = Display::start(1280, 800);
-    let mut k = site.start_kiosk(&display, &["--camera", &format!("replay:{}", frames.display()), "--lang", "en"]);
+    let mut k = site.start_kiosk(
+        &display,
+        &[
+            "--camera",
+            &format!("replay:{}", frames.display()),
+            "--lang",
+            "en",
+        ],
+    );
     k.wait_screen("Welcome");
     k.click("start");
     k.wait_screen("Identify");
@@ -342,7 +412,10 @@ fn the_preview_survives_an_unplugged_camera() {
     k.wait_camera("Streaming");
     k.click("take-photo");
     k.wait_screen("Review");
-    assert!(k.log().contains("corrupt camera frame"), "the truncated frame was dropped and counted");
+    assert!(
+        k.log().contains("corrupt camera frame"),
+        "the truncated frame was dropped and counted"
+    );
 }
 
 #[test]
@@ -375,5 +448,8 @@ fn the_kiosk_fills_a_1920x1080_screen() {
     k.wait_camera("Streaming");
     shots.take(&mut k, "capture");
     let (x, y, w, h) = k.locate("preview");
-    assert!(x >= 0 && y >= 0 && x + w <= 1920 && y + h <= 1080 && w >= 1200, "preview at {x},{y} {w}×{h}");
+    assert!(
+        x >= 0 && y >= 0 && x + w <= 1920 && y + h <= 1080 && w >= 1200,
+        "preview at {x},{y} {w}×{h}"
+    );
 }

@@ -47,7 +47,10 @@ fn answer(w: &KioskWindow, command: &str) {
             Some(e) => format!("value {}", e.accessible_value().unwrap_or_default()),
             None => format!("missing {id}"),
         }),
-        None if command == "screen" => announce(&format!("current {:?}", w.global::<KioskAdapter>().get_screen())),
+        None if command == "screen" => announce(&format!(
+            "current {:?}",
+            w.global::<KioskAdapter>().get_screen()
+        )),
         _ => announce(&format!("unknown command {command:?}")),
     }
 }
@@ -64,7 +67,9 @@ fn find(w: &KioskWindow, id: &str) -> Option<ElementHandle> {
 }
 
 fn locate(w: &KioskWindow, id: &str) -> String {
-    let Some(e) = find(w, id) else { return format!("missing {id}") };
+    let Some(e) = find(w, id) else {
+        return format!("missing {id}");
+    };
     let scale = w.window().scale_factor();
     let origin = w.window().position();
     let p = e.absolute_position();

@@ -19,8 +19,8 @@ use crate::identity::{AdmissionNumber, name_matches};
 use crate::photo::{self, Photo};
 use crate::profile::{Framing, Profile};
 use crate::session::{
-    Candidate, Effect, Event, IdentifyOutcome, IdentifyProblem, LookupOutcome, SaveProblem, Session, SessionConfig,
-    State,
+    Candidate, Effect, Event, IdentifyOutcome, IdentifyProblem, LookupOutcome, SaveProblem,
+    Session, SessionConfig, State,
 };
 use crate::store::{NewCapture, Store};
 use anyhow::Context;
@@ -78,8 +78,10 @@ struct Kiosk {
 /// Runs the kiosk until its window is closed.
 pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let _lock = DataDirLock::acquire(&opts.data_dir)?;
-    let store = Store::open(&opts.data_dir).with_context(|| format!("cannot open the store in {}", opts.data_dir.display()))?;
-    let profile = Profile::builtin(&opts.config.campaign.photo_profile).context("config names an unknown photo profile")?;
+    let store = Store::open(&opts.data_dir)
+        .with_context(|| format!("cannot open the store in {}", opts.data_dir.display()))?;
+    let profile = Profile::builtin(&opts.config.campaign.photo_profile)
+        .context("config names an unknown photo profile")?;
     tracing::info!(
         "kiosk {} starting: data {}, profile {}, roster {} entries",
         opts.config.kiosk.id,
@@ -88,7 +90,8 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         store.stats(Local::now().date_naive())?.roster_entries
     );
 
-    let window = KioskWindow::new().context("cannot open the kiosk window (is there a display? see README)")?;
+    let window = KioskWindow::new()
+        .context("cannot open the kiosk window (is there a display? see README)")?;
     let automation = std::env::var_os(automation::ENV).is_some();
     let preview_wanted = Arc::new(AtomicBool::new(false));
     let kiosk = Rc::new(RefCell::new(Kiosk {
@@ -116,9 +119,13 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let tick = slint::Timer::default();
     {
         let kiosk = kiosk.clone();
-        tick.start(slint::TimerMode::Repeated, Duration::from_millis(200), move || {
-            kiosk.borrow_mut().tick();
-        });
+        tick.start(
+            slint::TimerMode::Repeated,
+            Duration::from_millis(200),
+            move || {
+                kiosk.borrow_mut().tick();
+            },
+        );
     }
     if automation {
         let started = Instant::now();
@@ -143,7 +150,8 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         slint::Timer::single_shot(Duration::from_millis(10), move || {
             let k = kiosk.borrow();
             k.systemd.ready();
-            k.systemd.status(&format!("kiosk {} ready", k.config.kiosk.id));
+            k.systemd
+                .status(&format!("kiosk {} ready", k.config.kiosk.id));
         });
     }
     if opts.fullscreen {
@@ -172,7 +180,10 @@ fn start_camera(
     preview_stats: Arc<preview::PreviewStats>,
 ) -> CameraFeed {
     let spec = opts.camera.clone();
-    let settings = CameraSettings { min_width: opts.config.camera.min_width, min_height: opts.config.camera.min_height };
+    let settings = CameraSettings {
+        min_width: opts.config.camera.min_width,
+        min_height: opts.config.camera.min_height,
+    };
     let frames_to_ui = preview::PreviewSender::new(window.as_weak(), preview_wanted, preview_stats);
     let status_window = window.as_weak();
     let automation = std::env::var_os(automation::ENV).is_some();
@@ -185,7 +196,8 @@ fn start_camera(
             if automation {
                 automation::announce(&format!("camera {state:?}"));
             }
-            let _ = status_window.upgrade_in_event_loop(move |w| w.global::<KioskAdapter>().set_camera_state(state));
+            let _ = status_window
+                .upgrade_in_event_loop(move |w| w.global::<KioskAdapter>().set_camera_state(state));
         },
     )
 }
@@ -197,7 +209,9 @@ fn fill_monitor(window: &KioskWindow) {
     use slint::winit_030::winit::window::Fullscreen;
     window.window().set_fullscreen(true);
     let filled = window.window().with_winit_window(|w| {
-        let monitor = w.current_monitor().or_else(|| w.available_monitors().next())?;
+        let monitor = w
+            .current_monitor()
+            .or_else(|| w.available_monitors().next())?;
         w.set_outer_position(monitor.position());
         let _ = w.request_inner_size(monitor.size());
         w.set_fullscreen(Some(Fullscreen::Borderless(Some(monitor.clone()))));
@@ -226,7 +240,11 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
         move || f(&mut k.borrow_mut())
     };
     a.on_touch(on(|k| k.dispatch(Event::Touch)));
-    a.on_start(on(|k| k.dispatch(Event::Start { wall: Local::now().naive_local() })));
+    a.on_start(on(|k| {
+        k.dispatch(Event::Start {
+            wall: Local::now().naive_local(),
+        })
+    }));
     a.on_open_status_lookup(on(|k| k.dispatch(Event::OpenStatusLookup)));
     a.on_open_staff(on(|k| k.dispatch(Event::OpenStaff)));
     a.on_confirm(on(|k| k.dispatch(Event::Confirmed)));
@@ -249,11 +267,15 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
         k.dispatch(Event::Identified(outcome));
     });
     let k = kiosk.clone();
-    a.on_choose_level(move |i| k.borrow_mut().dispatch(Event::LevelChosen(i.max(0) as usize)));
+    a.on_choose_level(move |i| {
+        k.borrow_mut()
+            .dispatch(Event::LevelChosen(i.max(0) as usize))
+    });
     let k = kiosk.clone();
     a.on_submit_contact(move |mobile, use_roster, consent| {
         let mobile = (!use_roster).then(|| mobile.to_string());
-        k.borrow_mut().dispatch(Event::ContactSubmitted { mobile, consent });
+        k.borrow_mut()
+            .dispatch(Event::ContactSubmitted { mobile, consent });
     });
     let k = kiosk.clone();
     a.on_lookup_status(move |number| {
@@ -309,7 +331,8 @@ impl Kiosk {
                 if self.pending.as_ref().is_some_and(|p| p.id == capture_id) {
                     self.pending = None;
                     if let Some(w) = self.window() {
-                        w.global::<KioskAdapter>().set_photo(slint::Image::default());
+                        w.global::<KioskAdapter>()
+                            .set_photo(slint::Image::default());
                     }
                 }
                 None
@@ -318,7 +341,11 @@ impl Kiosk {
     }
 
     fn take_photo(&mut self) -> Event {
-        let frame = self.feed.as_ref().and_then(|f| f.latest()).filter(|f| f.captured_at.elapsed() <= MAX_FRAME_AGE);
+        let frame = self
+            .feed
+            .as_ref()
+            .and_then(|f| f.latest())
+            .filter(|f| f.captured_at.elapsed() <= MAX_FRAME_AGE);
         let Some(frame) = frame else {
             tracing::warn!("photo not taken: no recent camera frame");
             return Event::PhotoFailed;
@@ -327,10 +354,15 @@ impl Kiosk {
             Ok(photo) => {
                 let id = Uuid::new_v4();
                 if let Some(w) = self.window() {
-                    w.global::<KioskAdapter>().set_photo(preview::to_slint_image(&photo.image));
+                    w.global::<KioskAdapter>()
+                        .set_photo(preview::to_slint_image(&photo.image));
                 }
                 tracing::info!("photo {id} taken ({} bytes)", photo.jpeg.len());
-                self.pending = Some(PendingPhoto { id, taken_at: Local::now(), photo });
+                self.pending = Some(PendingPhoto {
+                    id,
+                    taken_at: Local::now(),
+                    photo,
+                });
                 Event::PhotoTaken { capture_id: id }
             }
             Err(e) => {
@@ -341,7 +373,9 @@ impl Kiosk {
     }
 
     fn save(&mut self, capture_id: Uuid) -> Result<(), SaveProblem> {
-        let State::Review { sitting, .. } = self.session.state() else { return Err(SaveProblem::Failed) };
+        let State::Review { sitting, .. } = self.session.state() else {
+            return Err(SaveProblem::Failed);
+        };
         let Some(pending) = self.pending.as_ref().filter(|p| p.id == capture_id) else {
             tracing::error!("capture {capture_id}: the photo to save is gone");
             return Err(SaveProblem::Failed);
@@ -358,7 +392,11 @@ impl Kiosk {
         match self.store.accept_capture(&capture) {
             Ok(stored) => {
                 // Tests wait for this line to kill the kiosk right after an accept.
-                tracing::info!("capture {} accepted and stored ({} bytes)", stored.id, stored.bytes);
+                tracing::info!(
+                    "capture {} accepted and stored ({} bytes)",
+                    stored.id,
+                    stored.bytes
+                );
                 if self.automation {
                     automation::announce(&format!("stored {}", stored.id));
                 }
@@ -366,13 +404,18 @@ impl Kiosk {
             }
             Err(e) => {
                 tracing::error!("capture {capture_id} NOT stored: {e}");
-                Err(if e.is_disk_full() { SaveProblem::DiskFull } else { SaveProblem::Failed })
+                Err(if e.is_disk_full() {
+                    SaveProblem::DiskFull
+                } else {
+                    SaveProblem::Failed
+                })
             }
         }
     }
 
     fn identify(&self, number: &str, name: &str) -> IdentifyOutcome {
-        let Ok(no) = AdmissionNumber::parse(number, self.config.identity.admission_number_length) else {
+        let Ok(no) = AdmissionNumber::parse(number, self.config.identity.admission_number_length)
+        else {
             return IdentifyOutcome::Invalid(IdentifyProblem::AdmissionNumberInvalid);
         };
         if name.trim().is_empty() {
@@ -387,28 +430,41 @@ impl Kiosk {
         };
         let mut candidates = Vec::new();
         for entry in entries.into_iter().filter(|e| name_matches(&e.name, name)) {
-            match self.store.candidate_status(&entry.admission_no, &entry.education_level) {
+            match self
+                .store
+                .candidate_status(&entry.admission_no, &entry.education_level)
+            {
                 Ok(status) => candidates.push(Candidate { entry, status }),
                 Err(e) => tracing::error!("status look-up failed: {e}"),
             }
         }
-        if candidates.is_empty() { IdentifyOutcome::NoMatch } else { IdentifyOutcome::Matched(candidates) }
+        if candidates.is_empty() {
+            IdentifyOutcome::NoMatch
+        } else {
+            IdentifyOutcome::Matched(candidates)
+        }
     }
 
     fn lookup(&self, number: &str) -> LookupOutcome {
-        let Ok(no) = AdmissionNumber::parse(number, self.config.identity.admission_number_length) else {
+        let Ok(no) = AdmissionNumber::parse(number, self.config.identity.admission_number_length)
+        else {
             return LookupOutcome::Invalid;
         };
         let entries = self.store.find_roster(&no).unwrap_or_else(|e| {
             tracing::error!("roster look-up failed: {e}");
             Vec::new()
         });
-        let Some(first) = entries.first() else { return LookupOutcome::NotFound };
+        let Some(first) = entries.first() else {
+            return LookupOutcome::NotFound;
+        };
         let name = first.name.clone();
         let levels = entries
             .iter()
             .filter_map(|e| {
-                let status = self.store.candidate_status(&e.admission_no, &e.education_level).ok()?;
+                let status = self
+                    .store
+                    .candidate_status(&e.admission_no, &e.education_level)
+                    .ok()?;
                 Some((e.education_level.clone(), status))
             })
             .collect();
@@ -419,10 +475,15 @@ impl Kiosk {
         self.dispatch(Event::PinEntered(pin.to_string()));
         let action = match self.session.state() {
             State::StaffDashboard => "staff.signed_in",
-            State::StaffPin { problem: Some(crate::session::PinProblem::Locked { .. }) } => "staff.pin_locked",
+            State::StaffPin {
+                problem: Some(crate::session::PinProblem::Locked { .. }),
+            } => "staff.pin_locked",
             _ => "staff.pin_wrong",
         };
-        if let Err(e) = self.store.audit("staff", action, None, &serde_json::json!({})) {
+        if let Err(e) = self
+            .store
+            .audit("staff", action, None, &serde_json::json!({}))
+        {
             tracing::error!("audit log write failed: {e}");
         }
         if action == "staff.signed_in" {
@@ -451,11 +512,19 @@ impl Kiosk {
     fn render(&mut self) {
         let Some(w) = self.window() else { return };
         let a = w.global::<KioskAdapter>();
-        let view = View::of(&self.session, Instant::now(), self.lang, Local::now().format("%H:%M").to_string());
+        let view = View::of(
+            &self.session,
+            Instant::now(),
+            self.lang,
+            Local::now().format("%H:%M").to_string(),
+        );
         if self.last_view.as_ref() == Some(&view) {
             return;
         }
-        let screen_changed = self.last_view.as_ref().is_none_or(|v| v.screen != view.screen);
+        let screen_changed = self
+            .last_view
+            .as_ref()
+            .is_none_or(|v| v.screen != view.screen);
         view.apply(&a);
         if screen_changed {
             let on_capture = view.screen == ui::Screen::Capture;
@@ -494,7 +563,10 @@ impl Kiosk {
 
     fn refresh_dashboard(&self) {
         let Some(w) = self.window() else { return };
-        let stats = self.store.stats(Local::now().date_naive()).unwrap_or_default();
+        let stats = self
+            .store
+            .stats(Local::now().date_naive())
+            .unwrap_or_default();
         let status = self.feed.as_ref().map(|f| f.status()).unwrap_or_default();
         let free = crate::store::free_space(self.store.data_dir()).ok();
         w.global::<KioskAdapter>().set_dashboard(ui::Dashboard {
@@ -504,7 +576,11 @@ impl Kiosk {
             failed_uploads: stats.failed_uploads as i32,
             roster_entries: stats.roster_entries as i32,
             camera_state: ui_camera_state(&status.state),
-            camera_source: status.source.map(|s| s.to_string()).unwrap_or_default().into(),
+            camera_source: status
+                .source
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+                .into(),
             camera_fps: format!("{:.0}", status.fps).into(),
             camera_corrupt_frames: status.corrupt_frames as i32,
             camera_disconnects: status.disconnects as i32,
@@ -522,7 +598,11 @@ pub fn human_bytes(b: u64) -> String {
     const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
     const MIB: f64 = 1024.0 * 1024.0;
     let b = b as f64;
-    if b >= GIB { format!("{:.1} GB", b / GIB) } else { format!("{:.0} MB", b / MIB) }
+    if b >= GIB {
+        format!("{:.1} GB", b / GIB)
+    } else {
+        format!("{:.0} MB", b / MIB)
+    }
 }
 
 /// One kiosk per data directory: a second `run` on the same directory is refused.

@@ -25,8 +25,17 @@ pub struct PreviewSender {
 }
 
 impl PreviewSender {
-    pub fn new(window: slint::Weak<KioskWindow>, wanted: Arc<AtomicBool>, stats: Arc<PreviewStats>) -> Self {
-        Self { window, wanted, in_flight: Arc::new(AtomicBool::new(false)), stats }
+    pub fn new(
+        window: slint::Weak<KioskWindow>,
+        wanted: Arc<AtomicBool>,
+        stats: Arc<PreviewStats>,
+    ) -> Self {
+        Self {
+            window,
+            wanted,
+            in_flight: Arc::new(AtomicBool::new(false)),
+            stats,
+        }
     }
 
     /// Called on the camera thread for every frame.
@@ -43,7 +52,8 @@ impl PreviewSender {
         let stats = self.stats.clone();
         let posted = self.window.upgrade_in_event_loop(move |w| {
             in_flight.store(false, Ordering::Release);
-            w.global::<KioskAdapter>().set_preview(slint::Image::from_rgb8(buffer));
+            w.global::<KioskAdapter>()
+                .set_preview(slint::Image::from_rgb8(buffer));
             stats.shown.fetch_add(1, Ordering::Relaxed);
         });
         if posted.is_err() {
@@ -57,7 +67,11 @@ pub fn mirrored(image: &RgbImage) -> SharedPixelBuffer<Rgb8Pixel> {
     let (w, h) = image.dimensions();
     let mut buffer = SharedPixelBuffer::<Rgb8Pixel>::new(w, h);
     let row_len = w as usize * 3;
-    for (src, dst) in image.as_raw().chunks_exact(row_len).zip(buffer.make_mut_bytes().chunks_exact_mut(row_len)) {
+    for (src, dst) in image
+        .as_raw()
+        .chunks_exact(row_len)
+        .zip(buffer.make_mut_bytes().chunks_exact_mut(row_len))
+    {
         for (s, d) in src.chunks_exact(3).zip(dst.rchunks_exact_mut(3)) {
             d.copy_from_slice(s);
         }

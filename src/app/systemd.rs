@@ -19,7 +19,9 @@ impl Notifier {
             use std::os::linux::net::SocketAddrExt;
             let path = path.to_string_lossy().into_owned();
             let addr = match path.strip_prefix('@') {
-                Some(abstract_name) => std::os::unix::net::SocketAddr::from_abstract_name(abstract_name).ok()?,
+                Some(abstract_name) => {
+                    std::os::unix::net::SocketAddr::from_abstract_name(abstract_name).ok()?
+                }
                 None => std::os::unix::net::SocketAddr::from_pathname(&path).ok()?,
             };
             Some((UnixDatagram::unbound().ok()?, addr))
@@ -64,7 +66,10 @@ mod tests {
         assert!(camera_healthy(true, Some(Duration::from_millis(40)), limit));
         assert!(!camera_healthy(true, Some(Duration::from_secs(11)), limit));
         assert!(!camera_healthy(true, None, limit));
-        assert!(camera_healthy(false, None, limit), "a disconnected camera reconnects by itself");
+        assert!(
+            camera_healthy(false, None, limit),
+            "a disconnected camera reconnects by itself"
+        );
     }
 
     #[test]
@@ -73,7 +78,10 @@ mod tests {
         let path = dir.path().join("notify");
         let listener = UnixDatagram::bind(&path).unwrap();
         let notifier = Notifier {
-            socket: Some((UnixDatagram::unbound().unwrap(), std::os::unix::net::SocketAddr::from_pathname(&path).unwrap())),
+            socket: Some((
+                UnixDatagram::unbound().unwrap(),
+                std::os::unix::net::SocketAddr::from_pathname(&path).unwrap(),
+            )),
         };
         notifier.ready();
         notifier.alive();

@@ -7,8 +7,8 @@ use crate::config::{Config, Lang};
 use crate::identity::mask_name;
 use crate::profile::Profile;
 use crate::session::{
-    CandidateStatus, CaptureProblem, ContactProblem, IdentifyProblem, LookupProblem, PinProblem, ReviewProblem,
-    SaveProblem, Session, State, StatusOrigin,
+    CandidateStatus, CaptureProblem, ContactProblem, IdentifyProblem, LookupProblem, PinProblem,
+    ReviewProblem, SaveProblem, Session, State, StatusOrigin,
 };
 use slint::{ModelRc, SharedString, VecModel};
 use std::time::Instant;
@@ -130,11 +130,19 @@ impl View {
             State::NoMatch => v.screen = ui::Screen::NoMatch,
             State::ChooseLevel { options } => {
                 v.screen = ui::Screen::ChooseLevel;
-                v.level_options = options.iter().map(|c| c.entry.education_level.clone()).collect();
+                v.level_options = options
+                    .iter()
+                    .map(|c| c.entry.education_level.clone())
+                    .collect();
             }
             State::Contact { candidate, problem } => {
                 v.screen = ui::Screen::Contact;
-                v.roster_mobile_masked = candidate.entry.phone.as_ref().map(|p| p.masked()).unwrap_or_default();
+                v.roster_mobile_masked = candidate
+                    .entry
+                    .phone
+                    .as_ref()
+                    .map(|p| p.masked())
+                    .unwrap_or_default();
                 v.problem = match problem {
                     None => ui::Problem::None,
                     Some(ContactProblem::MobileInvalid) => ui::Problem::MobileInvalid,
@@ -148,7 +156,11 @@ impl View {
                 v.level = candidate.entry.education_level.clone();
                 v.mobile_masked = mobile.masked();
             }
-            State::CandidateStatus { name, levels, origin } => {
+            State::CandidateStatus {
+                name,
+                levels,
+                origin,
+            } => {
                 v.screen = ui::Screen::CandidateStatus;
                 v.name_masked = mask_name(name);
                 v.status_from_identify = *origin == StatusOrigin::Identify;
@@ -168,7 +180,12 @@ impl View {
                     Some(LookupProblem::NotFound) => ui::Problem::NotFound,
                 };
             }
-            State::Capture { sitting, taking, problem, .. } => {
+            State::Capture {
+                sitting,
+                taking,
+                problem,
+                ..
+            } => {
                 v.screen = ui::Screen::Capture;
                 sitting_details(&mut v, sitting);
                 v.countdown = session.countdown_seconds(now).unwrap_or(0) as i32;
@@ -177,18 +194,29 @@ impl View {
                     v.problem = ui::Problem::CameraUnavailable;
                 }
             }
-            State::Review { sitting, saving, problem, .. } => {
+            State::Review {
+                sitting,
+                saving,
+                problem,
+                ..
+            } => {
                 v.screen = ui::Screen::Review;
                 sitting_details(&mut v, sitting);
                 v.saving = *saving;
                 v.problem = match problem {
                     None => ui::Problem::None,
-                    Some(ReviewProblem::SaveFailed(SaveProblem::DiskFull)) => ui::Problem::SaveDiskFull,
+                    Some(ReviewProblem::SaveFailed(SaveProblem::DiskFull)) => {
+                        ui::Problem::SaveDiskFull
+                    }
                     Some(ReviewProblem::SaveFailed(SaveProblem::Failed)) => ui::Problem::SaveFailed,
                     Some(ReviewProblem::RetakeLimitReached) => ui::Problem::RetakeLimit,
                 };
             }
-            State::Done { sitting, capture_id, .. } => {
+            State::Done {
+                sitting,
+                capture_id,
+                ..
+            } => {
                 v.screen = ui::Screen::Done;
                 sitting_details(&mut v, sitting);
                 v.reference = capture_id.simple().to_string()[..8].to_uppercase();
@@ -214,7 +242,11 @@ impl View {
 
     pub fn apply(&self, a: &ui::KioskAdapter) {
         let strings = |v: &[String]| -> ModelRc<SharedString> {
-            ModelRc::new(VecModel::from(v.iter().map(|s| SharedString::from(s.as_str())).collect::<Vec<_>>()))
+            ModelRc::new(VecModel::from(
+                v.iter()
+                    .map(|s| SharedString::from(s.as_str()))
+                    .collect::<Vec<_>>(),
+            ))
         };
         a.set_screen(self.screen);
         a.set_problem(self.problem);

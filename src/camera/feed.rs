@@ -12,9 +12,13 @@ pub enum CameraState {
     Starting,
     Streaming,
     /// Unplugged or not there yet; the feed keeps trying.
-    Disconnected { reason: String },
+    Disconnected {
+        reason: String,
+    },
     /// The source cannot work as configured; the feed has stopped.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,13 +83,21 @@ impl CameraFeed {
             control: Mutex::new(Control::default()),
             wake: Condvar::new(),
         });
-        let worker = Worker { shared: shared.clone(), reconnect_interval, on_frame: Box::new(on_frame), on_status: Box::new(on_status) };
+        let worker = Worker {
+            shared: shared.clone(),
+            reconnect_interval,
+            on_frame: Box::new(on_frame),
+            on_status: Box::new(on_status),
+        };
         let open: Opener = Box::new(open);
         let thread = std::thread::Builder::new()
             .name("camera".into())
             .spawn(move || worker.run(open))
             .expect("spawn camera thread");
-        Self { shared, thread: Some(thread) }
+        Self {
+            shared,
+            thread: Some(thread),
+        }
     }
 
     /// A handle that reads the feed's status from any thread.
@@ -106,7 +118,11 @@ impl CameraFeed {
     pub fn stop(mut self, patience: Duration) {
         self.signal_stop();
         let control = self.shared.control.lock().expect("control");
-        let (control, _) = self.shared.wake.wait_timeout_while(control, patience, |c| !c.finished).expect("control");
+        let (control, _) = self
+            .shared
+            .wake
+            .wait_timeout_while(control, patience, |c| !c.finished)
+            .expect("control");
         if control.finished {
             drop(control);
             if let Some(t) = self.thread.take() {
@@ -137,11 +153,14 @@ impl FeedMonitor {
     }
 }
 
+type FrameCallback = Box<dyn Fn(&Arc<Frame>) + Send>;
+type StatusCallback = Box<dyn Fn(&FeedStatus) + Send>;
+
 struct Worker {
     shared: Arc<Shared>,
     reconnect_interval: Duration,
-    on_frame: Box<dyn Fn(&Arc<Frame>) + Send>,
-    on_status: Box<dyn Fn(&FeedStatus) + Send>,
+    on_frame: FrameCallback,
+    on_status: StatusCallback,
 }
 
 impl Worker {
@@ -161,7 +180,9 @@ impl Worker {
             }
             Err(e) => {
                 tracing::error!("camera cannot start: {e}");
-                self.set_state(CameraState::Failed { reason: e.to_string() });
+                self.set_state(CameraState::Failed {
+                    reason: e.to_string(),
+                });
             }
         }
         self.shared.control.lock().expect("control").finished = true;
@@ -191,11 +212,16 @@ impl Worker {
             match source.next_frame() {
                 Ok(image) => {
                     seq += 1;
-                    let frame = Arc::new(Frame { seq, image, captured_at: Instant::now() });
+                    let frame = Arc::new(Frame {
+                        seq,
+                        image,
+                        captured_at: Instant::now(),
+                    });
                     *self.shared.latest.lock().expect("latest") = Some(frame.clone());
                     window.1 += 1;
                     let elapsed = window.0.elapsed();
-                    let fps = (elapsed >= Duration::from_secs(1)).then(|| window.1 as f32 / elapsed.as_secs_f32());
+                    let fps = (elapsed >= Duration::from_secs(1))
+                        .then(|| window.1 as f32 / elapsed.as_secs_f32());
                     if fps.is_some() {
                         window = (Instant::now(), 0);
                     }

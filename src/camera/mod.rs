@@ -35,7 +35,11 @@ pub struct Mode {
 
 impl std::fmt::Display for Mode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}×{} @ {} fps", self.format, self.width, self.height, self.fps)
+        write!(
+            f,
+            "{} {}×{} @ {} fps",
+            self.format, self.width, self.height, self.fps
+        )
     }
 }
 
@@ -138,24 +142,42 @@ pub enum Resolved {
 
 /// Opens the source a spec names. Must run on the thread that will read the frames
 /// (V4L handles are not `Send`).
-pub fn open(spec: &CameraSpec, settings: CameraSettings) -> Result<(Box<dyn FrameSource>, Resolved), CameraError> {
+pub fn open(
+    spec: &CameraSpec,
+    settings: CameraSettings,
+) -> Result<(Box<dyn FrameSource>, Resolved), CameraError> {
     match spec {
         CameraSpec::Auto => {
             if usb::list_cameras().is_empty() {
-                Ok((Box::new(replay::ReplaySource::demo()), Resolved::DemoFallback))
+                Ok((
+                    Box::new(replay::ReplaySource::demo()),
+                    Resolved::DemoFallback,
+                ))
             } else {
                 let device = usb::NokhwaDevice::new(usb::UsbTarget::First, settings);
-                Ok((Box::new(usb::UsbSource::new(device)), Resolved::AsConfigured))
+                Ok((
+                    Box::new(usb::UsbSource::new(device)),
+                    Resolved::AsConfigured,
+                ))
             }
         }
-        CameraSpec::Demo => Ok((Box::new(replay::ReplaySource::demo()), Resolved::AsConfigured)),
+        CameraSpec::Demo => Ok((
+            Box::new(replay::ReplaySource::demo()),
+            Resolved::AsConfigured,
+        )),
         CameraSpec::UsbIndex(i) => {
             let device = usb::NokhwaDevice::new(usb::UsbTarget::Index(*i), settings);
-            Ok((Box::new(usb::UsbSource::new(device)), Resolved::AsConfigured))
+            Ok((
+                Box::new(usb::UsbSource::new(device)),
+                Resolved::AsConfigured,
+            ))
         }
         CameraSpec::UsbPath(p) => {
             let device = usb::NokhwaDevice::new(usb::UsbTarget::Path(p.clone()), settings);
-            Ok((Box::new(usb::UsbSource::new(device)), Resolved::AsConfigured))
+            Ok((
+                Box::new(usb::UsbSource::new(device)),
+                Resolved::AsConfigured,
+            ))
         }
         CameraSpec::Replay(dir) => Ok((replay::open_dir(dir)?, Resolved::AsConfigured)),
     }
@@ -172,12 +194,20 @@ mod tests {
         assert_eq!("usb:2".parse(), Ok(CameraSpec::UsbIndex(2)));
         assert_eq!(
             "usb:/dev/v4l/by-id/usb-Cam-video-index0".parse(),
-            Ok(CameraSpec::UsbPath("/dev/v4l/by-id/usb-Cam-video-index0".into()))
+            Ok(CameraSpec::UsbPath(
+                "/dev/v4l/by-id/usb-Cam-video-index0".into()
+            ))
         );
-        assert_eq!("replay:frames".parse(), Ok(CameraSpec::Replay("frames".into())));
+        assert_eq!(
+            "replay:frames".parse(),
+            Ok(CameraSpec::Replay("frames".into()))
+        );
         assert!("usb:first".parse::<CameraSpec>().is_err());
         assert!("replay:".parse::<CameraSpec>().is_err());
         let err = "webcam".parse::<CameraSpec>().unwrap_err().to_string();
-        assert!(err.contains("usb:INDEX") && err.contains("replay:DIR"), "{err}");
+        assert!(
+            err.contains("usb:INDEX") && err.contains("replay:DIR"),
+            "{err}"
+        );
     }
 }

@@ -31,7 +31,10 @@ struct Pacer {
 
 impl Pacer {
     fn new(fps: u32) -> Self {
-        Self { interval: Duration::from_secs_f64(1.0 / f64::from(fps.max(1))), next: None }
+        Self {
+            interval: Duration::from_secs_f64(1.0 / f64::from(fps.max(1))),
+            next: None,
+        }
     }
 
     fn wait(&mut self) {
@@ -41,7 +44,11 @@ impl Pacer {
             std::thread::sleep(due - now);
         }
         let after = due.max(now);
-        self.next = Some(if now > due + self.interval { now + self.interval } else { after + self.interval });
+        self.next = Some(if now > due + self.interval {
+            now + self.interval
+        } else {
+            after + self.interval
+        });
     }
 }
 
@@ -83,7 +90,11 @@ impl ReplaySource {
             order: Order::PingPong,
             step: 0,
             pacer: Pacer::new(DEFAULT_FPS),
-            info: SourceInfo { kind: SourceKind::Demo, name: "(built-in)".into(), mode: None },
+            info: SourceInfo {
+                kind: SourceKind::Demo,
+                name: "(built-in)".into(),
+                mode: None,
+            },
         }
     }
 
@@ -93,7 +104,11 @@ impl ReplaySource {
             order: Order::Loop,
             step: 0,
             pacer: Pacer::new(fps),
-            info: SourceInfo { kind: SourceKind::Replay, name, mode: None },
+            info: SourceInfo {
+                kind: SourceKind::Replay,
+                name,
+                mode: None,
+            },
         }
     }
 
@@ -115,7 +130,8 @@ impl FrameSource for ReplaySource {
         self.pacer.wait();
         let bytes = &self.frames[frame_index(self.step, self.frames.len(), self.order)];
         self.step += 1;
-        let image = image::load_from_memory(bytes).map_err(|e| CameraError::CorruptFrame(e.to_string()))?;
+        let image =
+            image::load_from_memory(bytes).map_err(|e| CameraError::CorruptFrame(e.to_string()))?;
         Ok(image.to_rgb8())
     }
 }
@@ -175,12 +191,20 @@ impl CaptureDevice for RecordedDevice {
     fn open(&mut self) -> Result<Mode, CameraError> {
         if self.failing_opens_left > 0 {
             self.failing_opens_left -= 1;
-            return Err(CameraError::Disconnected(format!("{}: no such device (simulated unplug)", self.name)));
+            return Err(CameraError::Disconnected(format!(
+                "{}: no such device (simulated unplug)",
+                self.name
+            )));
         }
         self.open = true;
         self.opens += 1;
         let first = &self.buffers[0];
-        Ok(Mode { format: first.format, width: first.width, height: first.height, fps: self.fps })
+        Ok(Mode {
+            format: first.format,
+            width: first.width,
+            height: first.height,
+            fps: self.fps,
+        })
     }
 
     fn read(&mut self) -> Result<RawFrame, CameraError> {
@@ -190,7 +214,10 @@ impl CaptureDevice for RecordedDevice {
         if self.unplug_after.is_some_and(|n| self.delivered >= n) {
             self.unplug_after = None;
             self.failing_opens_left = self.unplugged_attempts;
-            return Err(CameraError::Disconnected(format!("{}: read failed (simulated unplug)", self.name)));
+            return Err(CameraError::Disconnected(format!(
+                "{}: read failed (simulated unplug)",
+                self.name
+            )));
         }
         self.pacer.wait();
         let raw = self.buffers[self.step % self.buffers.len()].clone();
@@ -219,7 +246,10 @@ pub fn parse_raw_name(path: &Path) -> Option<(PixelFormat, u32, u32)> {
 
 fn is_image(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("jpg" | "jpeg" | "png")
     )
 }
@@ -231,38 +261,77 @@ fn unusable(dir: &Path, what: &str) -> CameraError {
 /// Opens a replay folder as a camera.
 pub fn open_dir(dir: &Path) -> Result<Box<dyn FrameSource>, CameraError> {
     let entries = std::fs::read_dir(dir).map_err(|e| unusable(dir, &e.to_string()))?;
-    let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
     files.sort();
     let settings: ReplaySettings = match std::fs::read_to_string(dir.join("replay.toml")) {
-        Ok(text) => toml::from_str(&text).map_err(|e| unusable(dir, &format!("replay.toml: {e}")))?,
+        Ok(text) => {
+            toml::from_str(&text).map_err(|e| unusable(dir, &format!("replay.toml: {e}")))?
+        }
         Err(_) => ReplaySettings::default(),
     };
     let name = dir.display().to_string();
-    let raw: Vec<&PathBuf> = files.iter().filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("mjpeg" | "yuyv"))).collect();
+    let raw: Vec<&PathBuf> = files
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("mjpeg" | "yuyv")
+            )
+        })
+        .collect();
     let images: Vec<&PathBuf> = files.iter().filter(|p| is_image(p)).collect();
     match (raw.is_empty(), images.is_empty()) {
         (true, true) => Err(unusable(
             dir,
             "no frames; put .jpg/.png images, or raw buffers named NAME.WIDTHxHEIGHT.mjpeg / .yuyv, in it",
         )),
-        (false, false) => Err(unusable(dir, "holds both images and raw buffers; use one kind per folder")),
+        (false, false) => Err(unusable(
+            dir,
+            "holds both images and raw buffers; use one kind per folder",
+        )),
         (true, false) => {
             let frames = images
                 .iter()
-                .map(|p| std::fs::read(p).map(Arc::from).map_err(|e| unusable(dir, &format!("{}: {e}", p.display()))))
+                .map(|p| {
+                    std::fs::read(p)
+                        .map(Arc::from)
+                        .map_err(|e| unusable(dir, &format!("{}: {e}", p.display())))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(Box::new(ReplaySource::images(frames, settings.fps.unwrap_or(DEFAULT_FPS), name)))
+            Ok(Box::new(ReplaySource::images(
+                frames,
+                settings.fps.unwrap_or(DEFAULT_FPS),
+                name,
+            )))
         }
         (false, true) => {
             let mut buffers = Vec::with_capacity(raw.len());
             for p in raw {
                 let (format, width, height) = parse_raw_name(p).ok_or_else(|| {
-                    unusable(dir, &format!("{}: name raw buffers NAME.WIDTHxHEIGHT.mjpeg or .yuyv", p.display()))
+                    unusable(
+                        dir,
+                        &format!(
+                            "{}: name raw buffers NAME.WIDTHxHEIGHT.mjpeg or .yuyv",
+                            p.display()
+                        ),
+                    )
                 })?;
-                let data = std::fs::read(p).map_err(|e| unusable(dir, &format!("{}: {e}", p.display())))?;
-                buffers.push(RawFrame { format, width, height, data });
+                let data = std::fs::read(p)
+                    .map_err(|e| unusable(dir, &format!("{}: {e}", p.display())))?;
+                buffers.push(RawFrame {
+                    format,
+                    width,
+                    height,
+                    data,
+                });
             }
-            Ok(Box::new(UsbSource::replaying(RecordedDevice::new(buffers, name, &settings))))
+            Ok(Box::new(UsbSource::replaying(RecordedDevice::new(
+                buffers, name, &settings,
+            ))))
         }
     }
 }
@@ -273,16 +342,29 @@ mod tests {
 
     #[test]
     fn ping_pong_walks_forwards_then_back() {
-        let order: Vec<usize> = (0..10).map(|s| frame_index(s, 4, Order::PingPong)).collect();
+        let order: Vec<usize> = (0..10)
+            .map(|s| frame_index(s, 4, Order::PingPong))
+            .collect();
         assert_eq!(order, vec![0, 1, 2, 3, 2, 1, 0, 1, 2, 3]);
-        assert_eq!((0..5).map(|s| frame_index(s, 3, Order::Loop)).collect::<Vec<_>>(), vec![0, 1, 2, 0, 1]);
+        assert_eq!(
+            (0..5)
+                .map(|s| frame_index(s, 3, Order::Loop))
+                .collect::<Vec<_>>(),
+            vec![0, 1, 2, 0, 1]
+        );
         assert_eq!(frame_index(5, 1, Order::PingPong), 0);
     }
 
     #[test]
     fn raw_buffer_names_carry_format_and_size() {
-        assert_eq!(parse_raw_name(Path::new("a/frame-00.1280x720.mjpeg")), Some((PixelFormat::Mjpeg, 1280, 720)));
-        assert_eq!(parse_raw_name(Path::new("f.640x360.yuyv")), Some((PixelFormat::Yuyv, 640, 360)));
+        assert_eq!(
+            parse_raw_name(Path::new("a/frame-00.1280x720.mjpeg")),
+            Some((PixelFormat::Mjpeg, 1280, 720))
+        );
+        assert_eq!(
+            parse_raw_name(Path::new("f.640x360.yuyv")),
+            Some((PixelFormat::Yuyv, 640, 360))
+        );
         assert_eq!(parse_raw_name(Path::new("f.yuyv")), None);
         assert_eq!(parse_raw_name(Path::new("f.640x360.raw")), None);
     }

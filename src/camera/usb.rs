@@ -7,7 +7,9 @@ use super::decode::{self, PixelFormat, RawFrame};
 use super::{CameraError, CameraSettings, FrameSource, Mode, SourceInfo, SourceKind};
 use image::RgbImage;
 use nokhwa::pixel_format::RgbFormat;
-use nokhwa::utils::{ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType};
+use nokhwa::utils::{
+    ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType,
+};
 use std::path::PathBuf;
 
 /// Corrupt frames in a row after which the device is closed and opened again.
@@ -61,12 +63,20 @@ pub struct UsbSource<D: CaptureDevice> {
 
 impl<D: CaptureDevice> UsbSource<D> {
     pub fn new(device: D) -> Self {
-        Self { device, mode: None, kind: SourceKind::Usb, corrupt_in_a_row: 0 }
+        Self {
+            device,
+            mode: None,
+            kind: SourceKind::Usb,
+            corrupt_in_a_row: 0,
+        }
     }
 
     /// The same source, reported as a replay (recorded buffers).
     pub fn replaying(device: D) -> Self {
-        Self { kind: SourceKind::Replay, ..Self::new(device) }
+        Self {
+            kind: SourceKind::Replay,
+            ..Self::new(device)
+        }
     }
 
     pub fn device(&self) -> &D {
@@ -76,7 +86,11 @@ impl<D: CaptureDevice> UsbSource<D> {
 
 impl<D: CaptureDevice> FrameSource for UsbSource<D> {
     fn info(&self) -> SourceInfo {
-        SourceInfo { kind: self.kind, name: self.device.name(), mode: self.mode }
+        SourceInfo {
+            kind: self.kind,
+            name: self.device.name(),
+            mode: self.mode,
+        }
     }
 
     fn next_frame(&mut self) -> Result<RgbImage, CameraError> {
@@ -139,7 +153,12 @@ impl NokhwaDevice {
             UsbTarget::Index(i) => format!("/dev/video{i}"),
             UsbTarget::Path(p) => p.display().to_string(),
         };
-        Self { target, settings, camera: None, name }
+        Self {
+            target,
+            settings,
+            camera: None,
+            name,
+        }
     }
 
     fn index(&self) -> Result<u32, CameraError> {
@@ -162,7 +181,9 @@ fn video_index_of(path: &std::path::Path) -> Result<u32, CameraError> {
         .and_then(|n| n.to_str())
         .and_then(|n| n.strip_prefix("video"))
         .and_then(|n| n.parse().ok())
-        .ok_or_else(|| CameraError::Unusable(format!("{} is not a /dev/videoN device", real.display())))
+        .ok_or_else(|| {
+            CameraError::Unusable(format!("{} is not a /dev/videoN device", real.display()))
+        })
 }
 
 fn to_mode(f: &CameraFormat) -> Option<Mode> {
@@ -171,7 +192,12 @@ fn to_mode(f: &CameraFormat) -> Option<Mode> {
         FrameFormat::YUYV => PixelFormat::Yuyv,
         _ => return None,
     };
-    Some(Mode { format, width: f.width(), height: f.height(), fps: f.frame_rate() })
+    Some(Mode {
+        format,
+        width: f.width(),
+        height: f.height(),
+        fps: f.frame_rate(),
+    })
 }
 
 fn to_nokhwa(m: Mode) -> CameraFormat {
@@ -190,18 +216,27 @@ impl CaptureDevice for NokhwaDevice {
     fn open(&mut self) -> Result<Mode, CameraError> {
         self.close();
         let index = self.index()?;
-        let gone = |e: nokhwa::NokhwaError| CameraError::Disconnected(format!("/dev/video{index}: {e}"));
+        let gone =
+            |e: nokhwa::NokhwaError| CameraError::Disconnected(format!("/dev/video{index}: {e}"));
         let mut camera = nokhwa::Camera::new(
             CameraIndex::Index(index),
             RequestedFormat::new::<RgbFormat>(RequestedFormatType::None),
         )
         .map_err(gone)?;
-        let modes: Vec<Mode> = camera.compatible_camera_formats().map_err(gone)?.iter().filter_map(to_mode).collect();
-        let mode = choose_mode(&modes, self.settings.min_width, self.settings.min_height).ok_or_else(|| {
-            CameraError::Unusable(format!("/dev/video{index} offers no MJPEG or YUYV mode"))
-        })?;
+        let modes: Vec<Mode> = camera
+            .compatible_camera_formats()
+            .map_err(gone)?
+            .iter()
+            .filter_map(to_mode)
+            .collect();
+        let mode = choose_mode(&modes, self.settings.min_width, self.settings.min_height)
+            .ok_or_else(|| {
+                CameraError::Unusable(format!("/dev/video{index} offers no MJPEG or YUYV mode"))
+            })?;
         camera
-            .set_camera_requset(RequestedFormat::new::<RgbFormat>(RequestedFormatType::Exact(to_nokhwa(mode))))
+            .set_camera_requset(RequestedFormat::new::<RgbFormat>(
+                RequestedFormatType::Exact(to_nokhwa(mode)),
+            ))
             .map_err(gone)?;
         camera.open_stream().map_err(gone)?;
         self.name = format!("{} (/dev/video{index})", camera.info().human_name());
@@ -210,15 +245,29 @@ impl CaptureDevice for NokhwaDevice {
     }
 
     fn read(&mut self) -> Result<RawFrame, CameraError> {
-        let camera = self.camera.as_mut().ok_or_else(|| CameraError::Disconnected("not open".into()))?;
-        let buffer = camera.frame().map_err(|e| CameraError::Disconnected(e.to_string()))?;
+        let camera = self
+            .camera
+            .as_mut()
+            .ok_or_else(|| CameraError::Disconnected("not open".into()))?;
+        let buffer = camera
+            .frame()
+            .map_err(|e| CameraError::Disconnected(e.to_string()))?;
         let format = match buffer.source_frame_format() {
             FrameFormat::MJPEG => PixelFormat::Mjpeg,
             FrameFormat::YUYV => PixelFormat::Yuyv,
-            other => return Err(CameraError::CorruptFrame(format!("unexpected pixel format {other}"))),
+            other => {
+                return Err(CameraError::CorruptFrame(format!(
+                    "unexpected pixel format {other}"
+                )));
+            }
         };
         let res = buffer.resolution();
-        Ok(RawFrame { format, width: res.width(), height: res.height(), data: buffer.buffer().to_vec() })
+        Ok(RawFrame {
+            format,
+            width: res.width(),
+            height: res.height(),
+            data: buffer.buffer().to_vec(),
+        })
     }
 
     fn close(&mut self) {
@@ -239,7 +288,9 @@ pub struct CameraListing {
 
 /// The USB cameras present now (empty when there are none or V4L is unavailable).
 pub fn list_cameras() -> Vec<CameraListing> {
-    let Ok(found) = nokhwa::query(ApiBackend::Video4Linux) else { return Vec::new() };
+    let Ok(found) = nokhwa::query(ApiBackend::Video4Linux) else {
+        return Vec::new();
+    };
     let links: Vec<PathBuf> = std::fs::read_dir("/dev/v4l/by-id")
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -247,18 +298,30 @@ pub fn list_cameras() -> Vec<CameraListing> {
         .iter()
         .filter_map(|info| {
             let index = info.index().as_index().ok()?;
-            let by_id = links.iter().filter(|l| video_index_of(l).ok() == Some(index)).cloned().collect();
-            Some(CameraListing { index, name: info.human_name(), by_id })
+            let by_id = links
+                .iter()
+                .filter(|l| video_index_of(l).ok() == Some(index))
+                .cloned()
+                .collect();
+            Some(CameraListing {
+                index,
+                name: info.human_name(),
+                by_id,
+            })
         })
         .collect()
 }
 
 /// The modes a camera offers (for `doctor`); opening fails while another program uses it.
 pub fn camera_modes(index: u32) -> Result<Vec<Mode>, CameraError> {
-    let mut camera =
-        nokhwa::Camera::new(CameraIndex::Index(index), RequestedFormat::new::<RgbFormat>(RequestedFormatType::None))
-            .map_err(|e| CameraError::Disconnected(e.to_string()))?;
-    let formats = camera.compatible_camera_formats().map_err(|e| CameraError::Disconnected(e.to_string()))?;
+    let mut camera = nokhwa::Camera::new(
+        CameraIndex::Index(index),
+        RequestedFormat::new::<RgbFormat>(RequestedFormatType::None),
+    )
+    .map_err(|e| CameraError::Disconnected(e.to_string()))?;
+    let formats = camera
+        .compatible_camera_formats()
+        .map_err(|e| CameraError::Disconnected(e.to_string()))?;
     Ok(formats.iter().filter_map(to_mode).collect())
 }
 
@@ -267,7 +330,12 @@ mod tests {
     use super::*;
 
     fn m(format: PixelFormat, width: u32, height: u32, fps: u32) -> Mode {
-        Mode { format, width, height, fps }
+        Mode {
+            format,
+            width,
+            height,
+            fps,
+        }
     }
     use PixelFormat::{Mjpeg, Yuyv};
 
@@ -281,7 +349,10 @@ mod tests {
             m(Mjpeg, 1280, 720, 30),
             m(Mjpeg, 1920, 1080, 30),
         ];
-        assert_eq!(choose_mode(&modes, 1280, 720), Some(m(Mjpeg, 1280, 720, 30)));
+        assert_eq!(
+            choose_mode(&modes, 1280, 720),
+            Some(m(Mjpeg, 1280, 720, 30))
+        );
     }
 
     #[test]
@@ -298,7 +369,11 @@ mod tests {
 
     #[test]
     fn a_small_camera_gets_its_largest_fluent_mode() {
-        let modes = [m(Mjpeg, 320, 240, 30), m(Mjpeg, 640, 480, 30), m(Yuyv, 800, 600, 5)];
+        let modes = [
+            m(Mjpeg, 320, 240, 30),
+            m(Mjpeg, 640, 480, 30),
+            m(Yuyv, 800, 600, 5),
+        ];
         assert_eq!(choose_mode(&modes, 1280, 720), Some(m(Mjpeg, 640, 480, 30)));
         assert_eq!(choose_mode(&[], 1280, 720), None);
     }
@@ -306,7 +381,10 @@ mod tests {
     #[test]
     fn higher_frame_rate_wins_a_tie() {
         let modes = [m(Mjpeg, 1280, 720, 25), m(Mjpeg, 1280, 720, 60)];
-        assert_eq!(choose_mode(&modes, 1280, 720), Some(m(Mjpeg, 1280, 720, 60)));
+        assert_eq!(
+            choose_mode(&modes, 1280, 720),
+            Some(m(Mjpeg, 1280, 720, 60))
+        );
     }
 
     #[test]
@@ -318,13 +396,25 @@ mod tests {
         assert!(list_cameras().is_empty());
         let mut source = UsbSource::new(NokhwaDevice::new(
             UsbTarget::Index(0),
-            CameraSettings { min_width: 1280, min_height: 720 },
+            CameraSettings {
+                min_width: 1280,
+                min_height: 720,
+            },
         ));
-        assert!(matches!(source.next_frame(), Err(CameraError::Disconnected(_))));
+        assert!(matches!(
+            source.next_frame(),
+            Err(CameraError::Disconnected(_))
+        ));
         let mut by_path = UsbSource::new(NokhwaDevice::new(
             UsbTarget::Path("/dev/v4l/by-id/usb-missing-video-index0".into()),
-            CameraSettings { min_width: 1280, min_height: 720 },
+            CameraSettings {
+                min_width: 1280,
+                min_height: 720,
+            },
         ));
-        assert!(matches!(by_path.next_frame(), Err(CameraError::Disconnected(_))));
+        assert!(matches!(
+            by_path.next_frame(),
+            Err(CameraError::Disconnected(_))
+        ));
     }
 }

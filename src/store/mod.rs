@@ -26,18 +26,29 @@ const ORPHANS: &str = "orphans";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the disk holding {path} is full; free space (or move the data directory) and try again")]
+    #[error(
+        "the disk holding {path} is full; free space (or move the data directory) and try again"
+    )]
     DiskFull { path: PathBuf },
     #[error("{what} {path}: {source}")]
-    Io { what: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "data directory {path} is not writable ({source}); choose another with --data-dir, or give \
          the kiosk's user write access to it"
     )]
-    NotWritable { path: PathBuf, source: std::io::Error },
+    NotWritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("the database is newer (schema {found}) than this capture-kiosk (schema {known}); update capture-kiosk")]
+    #[error(
+        "the database is newer (schema {found}) than this capture-kiosk (schema {known}); update capture-kiosk"
+    )]
     TooNew { found: i64, known: i64 },
     #[error("capture {id} is already stored with a different photo")]
     Conflict { id: Uuid },
@@ -45,17 +56,27 @@ pub enum StoreError {
 
 impl StoreError {
     fn io(what: &'static str, path: &Path, source: std::io::Error) -> Self {
-        if source.raw_os_error() == Some(libc::ENOSPC) || source.kind() == std::io::ErrorKind::StorageFull {
-            StoreError::DiskFull { path: path.to_owned() }
+        if source.raw_os_error() == Some(libc::ENOSPC)
+            || source.kind() == std::io::ErrorKind::StorageFull
+        {
+            StoreError::DiskFull {
+                path: path.to_owned(),
+            }
         } else {
-            StoreError::Io { what, path: path.to_owned(), source }
+            StoreError::Io {
+                what,
+                path: path.to_owned(),
+                source,
+            }
         }
     }
 
     pub fn is_disk_full(&self) -> bool {
         match self {
             StoreError::DiskFull { .. } => true,
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => e.code == rusqlite::ErrorCode::DiskFull,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
             _ => false,
         }
     }
@@ -117,8 +138,15 @@ impl Store {
     /// Opens (creating if needed) the store in `data_dir`, migrates the schema and tidies
     /// what an earlier crash left behind.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        for dir in [data_dir.to_owned(), data_dir.join(INCOMING), data_dir.join(ORPHANS)] {
-            std::fs::create_dir_all(&dir).map_err(|source| StoreError::NotWritable { path: dir.clone(), source })?;
+        for dir in [
+            data_dir.to_owned(),
+            data_dir.join(INCOMING),
+            data_dir.join(ORPHANS),
+        ] {
+            std::fs::create_dir_all(&dir).map_err(|source| StoreError::NotWritable {
+                path: dir.clone(),
+                source,
+            })?;
         }
         let conn = Connection::open(data_dir.join(DB_FILE))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -126,7 +154,11 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut store = Store { conn, data_dir: data_dir.to_owned(), recovery: Recovery::default() };
+        let mut store = Store {
+            conn,
+            data_dir: data_dir.to_owned(),
+            recovery: Recovery::default(),
+        };
         store.migrate()?;
         store.recovery = store.recover()?;
         Ok(store)
@@ -141,10 +173,15 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         let known = MIGRATIONS.len() as i64;
         if version > known {
-            return Err(StoreError::TooNew { found: version, known });
+            return Err(StoreError::TooNew {
+                found: version,
+                known,
+            });
         }
         for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction()?;
@@ -161,21 +198,38 @@ impl Store {
     fn recover(&mut self) -> Result<Recovery, StoreError> {
         let mut recovery = Recovery::default();
         let incoming = self.data_dir.join(INCOMING);
-        for entry in std::fs::read_dir(&incoming).map_err(|e| StoreError::io("cannot read", &incoming, e))?.flatten() {
+        for entry in std::fs::read_dir(&incoming)
+            .map_err(|e| StoreError::io("cannot read", &incoming, e))?
+            .flatten()
+        {
             let _ = std::fs::remove_file(entry.path());
             recovery.partial_files_removed += 1;
         }
         let photos = self.data_dir.join(PHOTOS);
-        let days = std::fs::read_dir(&photos).map_err(|e| StoreError::io("cannot read", &photos, e))?;
-        let mut known = self.conn.prepare("SELECT 1 FROM captures WHERE photo_file = ?1")?;
-        for day in days.flatten().filter(|d| d.path().is_dir() && !d.file_name().to_string_lossy().starts_with('.')) {
-            for file in std::fs::read_dir(day.path()).map_err(|e| StoreError::io("cannot read", &day.path(), e))?.flatten() {
-                let relative = format!("{PHOTOS}/{}/{}", day.file_name().to_string_lossy(), file.file_name().to_string_lossy());
+        let days =
+            std::fs::read_dir(&photos).map_err(|e| StoreError::io("cannot read", &photos, e))?;
+        let mut known = self
+            .conn
+            .prepare("SELECT 1 FROM captures WHERE photo_file = ?1")?;
+        for day in days
+            .flatten()
+            .filter(|d| d.path().is_dir() && !d.file_name().to_string_lossy().starts_with('.'))
+        {
+            for file in std::fs::read_dir(day.path())
+                .map_err(|e| StoreError::io("cannot read", &day.path(), e))?
+                .flatten()
+            {
+                let relative = format!(
+                    "{PHOTOS}/{}/{}",
+                    day.file_name().to_string_lossy(),
+                    file.file_name().to_string_lossy()
+                );
                 if known.exists([&relative])? {
                     continue;
                 }
                 let target = self.data_dir.join(ORPHANS).join(file.file_name());
-                std::fs::rename(file.path(), &target).map_err(|e| StoreError::io("cannot move", &file.path(), e))?;
+                std::fs::rename(file.path(), &target)
+                    .map_err(|e| StoreError::io("cannot move", &file.path(), e))?;
                 recovery.orphans_moved += 1;
             }
         }
@@ -186,13 +240,22 @@ impl Store {
                 recovery.orphans_moved,
                 self.data_dir.join(ORPHANS).display()
             );
-            self.audit("system", "recovery.orphans_moved", None, &serde_json::json!({ "count": recovery.orphans_moved }))?;
+            self.audit(
+                "system",
+                "recovery.orphans_moved",
+                None,
+                &serde_json::json!({ "count": recovery.orphans_moved }),
+            )?;
         }
         Ok(recovery)
     }
 
     /// Replaces the whole roster in one transaction. Returns the number of entries.
-    pub fn replace_roster(&mut self, entries: &[RosterEntry], source: &str) -> Result<usize, StoreError> {
+    pub fn replace_roster(
+        &mut self,
+        entries: &[RosterEntry],
+        source: &str,
+    ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM roster", [])?;
         {
@@ -245,14 +308,20 @@ impl Store {
     pub fn roster_source(&self) -> Result<Option<(String, String, u64)>, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT imported_at, source, entries FROM roster_source WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
-            })
+            .query_row(
+                "SELECT imported_at, source, entries FROM roster_source WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)),
+            )
             .optional()?)
     }
 
     /// Where a candidate stands at one education level.
-    pub fn candidate_status(&self, no: &AdmissionNumber, level: &str) -> Result<CandidateStatus, StoreError> {
+    pub fn candidate_status(
+        &self,
+        no: &AdmissionNumber,
+        level: &str,
+    ) -> Result<CandidateStatus, StoreError> {
         let latest: Option<(String, String, Option<String>)> = self
             .conn
             .query_row(
@@ -274,13 +343,20 @@ impl Store {
         Ok(match (reopened, review.as_str()) {
             (true, _) => CandidateStatus::Reopened,
             (false, "approved") => CandidateStatus::Approved,
-            (false, "rejected") => CandidateStatus::Rejected { reason: reason.unwrap_or_default() },
+            (false, "rejected") => CandidateStatus::Rejected {
+                reason: reason.unwrap_or_default(),
+            },
             (false, _) => CandidateStatus::AwaitingReview,
         })
     }
 
     /// Staff let a candidate capture again (after approval or while under review).
-    pub fn reopen(&mut self, no: &AdmissionNumber, level: &str, reason: &str) -> Result<(), StoreError> {
+    pub fn reopen(
+        &mut self,
+        no: &AdmissionNumber,
+        level: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO reopenings (admission_no, education_level, reopened_at, reason) VALUES (?1, ?2, ?3, ?4)",
@@ -295,7 +371,12 @@ impl Store {
     }
 
     /// Records a review decision for a capture (from the central service, or in tests).
-    pub fn record_decision(&mut self, id: Uuid, approved: bool, reason: Option<&str>) -> Result<(), StoreError> {
+    pub fn record_decision(
+        &mut self,
+        id: Uuid,
+        approved: bool,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
         let changed = self.conn.execute(
             "UPDATE captures SET review_status = ?2, review_reason = ?3, reviewed_at = ?4 WHERE id = ?1",
             params![id.to_string(), if approved { "approved" } else { "rejected" }, reason, now_text()],
@@ -312,11 +393,17 @@ impl Store {
     pub fn accept_capture(&mut self, c: &NewCapture) -> Result<StoredCapture, StoreError> {
         let sha256 = hex(&Sha256::digest(c.jpeg));
         if let Some(existing) = self.stored_capture(c.id)? {
-            return if existing.sha256 == sha256 { Ok(existing) } else { Err(StoreError::Conflict { id: c.id }) };
+            return if existing.sha256 == sha256 {
+                Ok(existing)
+            } else {
+                Err(StoreError::Conflict { id: c.id })
+            };
         }
         let accepted_at = now_text();
         let day = c.taken_at.format("%Y-%m-%d").to_string();
-        let relative = PathBuf::from(PHOTOS).join(&day).join(format!("{}.jpg", c.id));
+        let relative = PathBuf::from(PHOTOS)
+            .join(&day)
+            .join(format!("{}.jpg", c.id));
         self.write_photo(&relative, c.id, c.jpeg)?;
         crate::failpoint::hit("store.after_photo_write");
 
@@ -361,14 +448,20 @@ impl Store {
             let _ = std::fs::remove_file(self.data_dir.join(&relative));
             return Err(e);
         }
-        Ok(StoredCapture { id: c.id, photo_file: relative, sha256, bytes: c.jpeg.len() as u64 })
+        Ok(StoredCapture {
+            id: c.id,
+            photo_file: relative,
+            sha256,
+            bytes: c.jpeg.len() as u64,
+        })
     }
 
     fn write_photo(&self, relative: &Path, id: Uuid, jpeg: &[u8]) -> Result<(), StoreError> {
         let temp = self.data_dir.join(INCOMING).join(format!("{id}.jpg.tmp"));
         let target = self.data_dir.join(relative);
         let folder = target.parent().expect("photo path has a folder").to_owned();
-        std::fs::create_dir_all(&folder).map_err(|e| StoreError::io("cannot create", &folder, e))?;
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| StoreError::io("cannot create", &folder, e))?;
         let written = (|| {
             let mut f = std::fs::File::create(&temp)?;
             f.write_all(jpeg)?;
@@ -380,7 +473,9 @@ impl Store {
         }
         std::fs::rename(&temp, &target).map_err(|e| StoreError::io("cannot rename", &temp, e))?;
         for dir in [folder, self.data_dir.join(INCOMING)] {
-            std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io("cannot sync", &dir, e))?;
+            std::fs::File::open(&dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| StoreError::io("cannot sync", &dir, e))?;
         }
         Ok(())
     }
@@ -392,15 +487,34 @@ impl Store {
             .query_row(
                 "SELECT photo_file, photo_sha256, photo_bytes FROM captures WHERE id = ?1",
                 [id.to_string()],
-                |r| Ok(StoredCapture { id, photo_file: PathBuf::from(r.get::<_, String>(0)?), sha256: r.get(1)?, bytes: r.get::<_, i64>(2)? as u64 }),
+                |r| {
+                    Ok(StoredCapture {
+                        id,
+                        photo_file: PathBuf::from(r.get::<_, String>(0)?),
+                        sha256: r.get(1)?,
+                        bytes: r.get::<_, i64>(2)? as u64,
+                    })
+                },
             )
             .optional()?)
     }
 
-    pub fn audit(&self, actor: &str, action: &str, capture_id: Option<Uuid>, detail: &serde_json::Value) -> Result<(), StoreError> {
+    pub fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        capture_id: Option<Uuid>,
+        detail: &serde_json::Value,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO audit (at, actor, action, capture_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![now_text(), actor, action, capture_id.map(|i| i.to_string()), detail.to_string()],
+            params![
+                now_text(),
+                actor,
+                action,
+                capture_id.map(|i| i.to_string()),
+                detail.to_string()
+            ],
         )?;
         Ok(())
     }
@@ -411,10 +525,16 @@ impl Store {
         };
         let day = today.format("%Y-%m-%d").to_string();
         Ok(Stats {
-            captures_today: count("SELECT COUNT(*) FROM captures WHERE substr(accepted_at, 1, 10) = ?1", &[&day])?,
+            captures_today: count(
+                "SELECT COUNT(*) FROM captures WHERE substr(accepted_at, 1, 10) = ?1",
+                &[&day],
+            )?,
             captures_total: count("SELECT COUNT(*) FROM captures", &[])?,
             pending_uploads: count("SELECT COUNT(*) FROM outbox WHERE uploaded_at IS NULL", &[])?,
-            failed_uploads: count("SELECT COUNT(*) FROM outbox WHERE uploaded_at IS NULL AND permanent_error = 1", &[])?,
+            failed_uploads: count(
+                "SELECT COUNT(*) FROM outbox WHERE uploaded_at IS NULL AND permanent_error = 1",
+                &[],
+            )?,
             roster_entries: count("SELECT COUNT(*) FROM roster", &[])?,
         })
     }
@@ -443,9 +563,17 @@ impl Store {
         if no_outbox > 0 {
             problems.push(format!("{no_outbox} captures have no outbox entry"));
         }
-        let mut stmt = self.conn.prepare("SELECT id, photo_file, photo_bytes FROM captures")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, photo_file, photo_bytes FROM captures")?;
         let mut missing = 0;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))? {
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
             let (_, file, bytes) = row?;
             match std::fs::metadata(self.data_dir.join(&file)) {
                 Ok(m) if m.len() == bytes as u64 => {}
@@ -453,7 +581,9 @@ impl Store {
             }
         }
         if missing > 0 {
-            problems.push(format!("{missing} captures are missing their photo file (or it has the wrong size)"));
+            problems.push(format!(
+                "{missing} captures are missing their photo file (or it has the wrong size)"
+            ));
         }
         Ok(problems)
     }
@@ -462,12 +592,17 @@ impl Store {
 fn row_to_entry(r: &rusqlite::Row) -> rusqlite::Result<RosterEntry> {
     let no: String = r.get(0)?;
     let phone: Option<String> = r.get(3)?;
-    let bad = |what: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, what.into());
+    let bad = |what: String| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, what.into())
+    };
     Ok(RosterEntry {
         admission_no: AdmissionNumber::parse(&no, no.len()).map_err(|e| bad(e.to_string()))?,
         name: r.get(1)?,
         education_level: r.get(2)?,
-        phone: phone.map(|p| MobileNumber::parse(&p)).transpose().map_err(|e| bad(e.to_string()))?,
+        phone: phone
+            .map(|p| MobileNumber::parse(&p))
+            .transpose()
+            .map_err(|e| bad(e.to_string()))?,
     })
 }
 

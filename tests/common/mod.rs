@@ -31,13 +31,23 @@ pub struct Display {
 impl Display {
     pub fn start(width: u32, height: u32) -> Display {
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", &format!("{width}x{height}x24"), "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                &format!("{width}x{height}x24"),
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb runs (apt-get install xvfb; .ci/run installs it)");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("Xvfb reports its display");
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("Xvfb reports its display");
         let name = format!(":{}", line.trim());
         Display { child, name }
     }
@@ -92,11 +102,18 @@ impl Site {
             .arg(self.data_dir())
             .output()
             .unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     }
 
     pub fn import_demo_roster(&self) {
-        let (code, out) = self.cli(&["roster", "import", repo().join("assets/demo/roster.csv").to_str().unwrap()]);
+        let (code, out) = self.cli(&[
+            "roster",
+            "import",
+            repo().join("assets/demo/roster.csv").to_str().unwrap(),
+        ]);
         assert_eq!(code, 0, "{out}");
     }
 
@@ -123,21 +140,30 @@ impl Site {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(rest) = line.strip_prefix("automation: ") {
-                    if tx.send(rest.to_string()).is_err() {
-                        break;
-                    }
+                if let Some(rest) = line.strip_prefix("automation: ")
+                    && tx.send(rest.to_string()).is_err()
+                {
+                    break;
                 }
             }
         });
         let stdin = child.stdin.take().unwrap();
         // Wait until the window is on screen: a click before that would be lost.
         let search = Command::new("xdotool")
-            .args(["search", "--sync", "--onlyvisible", "--class", "capture-kiosk"])
+            .args([
+                "search",
+                "--sync",
+                "--onlyvisible",
+                "--class",
+                "capture-kiosk",
+            ])
             .env("DISPLAY", &display.name)
             .output()
             .expect("xdotool runs (apt-get install xdotool; .ci/run installs it)");
-        let window = String::from_utf8_lossy(&search.stdout).lines().last().map(str::to_string);
+        let window = String::from_utf8_lossy(&search.stdout)
+            .lines()
+            .last()
+            .map(str::to_string);
         Kiosk {
             child,
             stdin,
@@ -159,11 +185,22 @@ impl Kiosk {
             if let Some(i) = self.pending.iter().position(|l| wanted(l)) {
                 return self.pending.remove(i).unwrap();
             }
-            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            match self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
                 Ok(line) => self.pending.push_back(line),
-                Err(RecvTimeoutError::Timeout) => panic!("waited in vain for {what}; pending: {:?}\n{}", self.pending, self.log()),
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "waited in vain for {what}; pending: {:?}\n{}",
+                    self.pending,
+                    self.log()
+                ),
                 Err(RecvTimeoutError::Disconnected) => {
-                    panic!("the kiosk exited while waiting for {what}; pending: {:?}\n{}", self.pending, self.log())
+                    panic!(
+                        "the kiosk exited while waiting for {what}; pending: {:?}\n{}",
+                        self.pending,
+                        self.log()
+                    )
                 }
             }
         }
@@ -181,9 +218,16 @@ impl Kiosk {
                     return;
                 }
             }
-            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            match self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
                 Ok(line) => self.pending.push_back(line),
-                Err(_) => panic!("waited in vain for {wanted:?}; pending: {:?}\n{}", self.pending, self.log()),
+                Err(_) => panic!(
+                    "waited in vain for {wanted:?}; pending: {:?}\n{}",
+                    self.pending,
+                    self.log()
+                ),
             }
         }
     }
@@ -208,12 +252,18 @@ impl Kiosk {
     pub fn locate(&mut self, id: &str) -> (i32, i32, i32, i32) {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let answer = self.ask(&format!("where {id}"), |l| l.starts_with("at ") || l == format!("missing {id}"));
+            let answer = self.ask(&format!("where {id}"), |l| {
+                l.starts_with("at ") || l == format!("missing {id}")
+            });
             if let Some(rest) = answer.strip_prefix("at ") {
                 let n: Vec<i32> = rest.split(' ').map(|v| v.parse().unwrap()).collect();
                 return (n[0], n[1], n[2], n[3]);
             }
-            assert!(Instant::now() < deadline, "no visible element {id:?}\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "no visible element {id:?}\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -221,19 +271,36 @@ impl Kiosk {
     /// The accessible value of an element (what an entry field holds).
     pub fn value(&mut self, id: &str) -> String {
         self.locate(id);
-        let answer = self.ask(&format!("value {id}"), |l| l.starts_with("value") || l == format!("missing {id}"));
-        answer.strip_prefix("value").unwrap_or_default().trim_start().to_string()
+        let answer = self.ask(&format!("value {id}"), |l| {
+            l.starts_with("value") || l == format!("missing {id}")
+        });
+        answer
+            .strip_prefix("value")
+            .unwrap_or_default()
+            .trim_start()
+            .to_string()
     }
 
     fn xdotool(&self, args: &[&str]) {
-        let status = Command::new("xdotool").args(args).env("DISPLAY", &self.display).status().expect("xdotool runs");
+        let status = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .status()
+            .expect("xdotool runs");
         assert!(status.success(), "xdotool {args:?} failed");
     }
 
     /// Presses the element with this automation id: a real pointer click in its middle.
     pub fn click(&mut self, id: &str) {
         let (x, y, w, h) = self.locate(id);
-        self.xdotool(&["mousemove", "--sync", &(x + w / 2).to_string(), &(y + h / 2).to_string(), "click", "1"]);
+        self.xdotool(&[
+            "mousemove",
+            "--sync",
+            &(x + w / 2).to_string(),
+            &(y + h / 2).to_string(),
+            "click",
+            "1",
+        ]);
         // Hand the UI one event-loop turn so the next query sees the result.
         self.ask("screen", |l| l.starts_with("current "));
     }
@@ -259,7 +326,11 @@ impl Kiosk {
                 .env("DISPLAY", &self.display)
                 .output()
                 .unwrap();
-            let id = String::from_utf8_lossy(&out.stdout).lines().next().expect("kiosk window").to_string();
+            let id = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .next()
+                .expect("kiosk window")
+                .to_string();
             self.window = Some(id);
         }
         let id = self.window.clone().unwrap();
@@ -313,5 +384,8 @@ impl Drop for Kiosk {
 pub fn sha256_file(path: &Path) -> String {
     use sha2::Digest;
     let bytes = std::fs::read(path).unwrap();
-    sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
