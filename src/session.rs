@@ -698,16 +698,22 @@ mod tests {
         fn state(&self) -> &State {
             self.session.state()
         }
-        /// Welcome → … → Capture for a candidate who may capture.
-        fn walk_to_capture(&mut self) {
+        /// Welcome → Identify → the outcome of a look-up that matched these candidates.
+        fn identified(&mut self, candidates: Vec<Candidate>) {
             self.send(Event::Start { wall: in_window() });
-            self.send(Event::Identified(IdentifyOutcome::Matched(vec![
-                candidate("本科", CandidateStatus::NotCaptured, None),
-            ])));
+            self.send(Event::Identified(IdentifyOutcome::Matched(candidates)));
+        }
+        /// Contact → Confirm with a valid number and consent.
+        fn give_contact(&mut self) {
             self.send(Event::ContactSubmitted {
                 mobile: Some("13812345678".into()),
                 consent: true,
             });
+        }
+        /// Welcome → … → Capture for a candidate who may capture.
+        fn walk_to_capture(&mut self) {
+            self.identified(vec![candidate("本科", CandidateStatus::NotCaptured, None)]);
+            self.give_contact();
             self.send(Event::Confirmed);
             assert!(matches!(self.state(), State::Capture { .. }));
         }
@@ -807,10 +813,7 @@ mod tests {
     #[test]
     fn an_approved_candidate_cannot_capture_again() {
         let mut run = Run::new();
-        run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Matched(vec![
-            candidate("本科", CandidateStatus::Approved, None),
-        ])));
+        run.identified(vec![candidate("本科", CandidateStatus::Approved, None)]);
         match run.state() {
             State::CandidateStatus {
                 levels,
@@ -829,10 +832,11 @@ mod tests {
     #[test]
     fn a_candidate_awaiting_review_cannot_capture_again() {
         let mut run = Run::new();
-        run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Matched(vec![
-            candidate("本科", CandidateStatus::AwaitingReview, None),
-        ])));
+        run.identified(vec![candidate(
+            "本科",
+            CandidateStatus::AwaitingReview,
+            None,
+        )]);
         assert!(matches!(run.state(), State::CandidateStatus { .. }));
     }
 
@@ -845,10 +849,7 @@ mod tests {
             CandidateStatus::Reopened,
         ] {
             let mut run = Run::new();
-            run.send(Event::Start { wall: in_window() });
-            run.send(Event::Identified(IdentifyOutcome::Matched(vec![
-                candidate("本科", status, None),
-            ])));
+            run.identified(vec![candidate("本科", status, None)]);
             assert!(matches!(run.state(), State::Contact { .. }));
         }
     }
@@ -856,10 +857,7 @@ mod tests {
     #[test]
     fn contact_needs_a_valid_mobile_and_consent() {
         let mut run = Run::new();
-        run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Matched(vec![
-            candidate("本科", CandidateStatus::NotCaptured, None),
-        ])));
+        run.identified(vec![candidate("本科", CandidateStatus::NotCaptured, None)]);
         run.send(Event::ContactSubmitted {
             mobile: Some("1234".into()),
             consent: true,
@@ -896,10 +894,7 @@ mod tests {
                 ..
             }
         ));
-        run.send(Event::ContactSubmitted {
-            mobile: Some("13812345678".into()),
-            consent: true,
-        });
+        run.give_contact();
         assert!(
             matches!(run.state(), State::Confirm { mobile, .. } if mobile.as_str() == "13812345678")
         );
@@ -923,20 +918,11 @@ mod tests {
     #[test]
     fn not_me_returns_to_identify_and_back_returns_to_contact() {
         let mut run = Run::new();
-        run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Matched(vec![
-            candidate("本科", CandidateStatus::NotCaptured, None),
-        ])));
-        run.send(Event::ContactSubmitted {
-            mobile: Some("13812345678".into()),
-            consent: true,
-        });
+        run.identified(vec![candidate("本科", CandidateStatus::NotCaptured, None)]);
+        run.give_contact();
         run.send(Event::Back);
         assert!(matches!(run.state(), State::Contact { .. }));
-        run.send(Event::ContactSubmitted {
-            mobile: Some("13812345678".into()),
-            consent: true,
-        });
+        run.give_contact();
         run.send(Event::NotMe);
         assert_eq!(run.state(), &State::Identify { problem: None });
     }
@@ -1062,14 +1048,8 @@ mod tests {
     #[test]
     fn idle_timeout_applies_to_every_screen_with_personal_data() {
         let mut run = Run::new();
-        run.send(Event::Start { wall: in_window() });
-        run.send(Event::Identified(IdentifyOutcome::Matched(vec![
-            candidate("本科", CandidateStatus::NotCaptured, None),
-        ])));
-        run.send(Event::ContactSubmitted {
-            mobile: Some("13812345678".into()),
-            consent: true,
-        });
+        run.identified(vec![candidate("本科", CandidateStatus::NotCaptured, None)]);
+        run.give_contact();
         assert!(matches!(run.state(), State::Confirm { .. }));
         run.at(90);
         run.send(Event::Tick);

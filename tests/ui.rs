@@ -86,6 +86,28 @@ fn captures(data_dir: &Path) -> Vec<(String, String, String, String, String)> {
     .collect()
 }
 
+/// Welcome → Identify: the admission number typed as a barcode scanner types it (digits,
+/// then Enter, which moves to the name), then the name in pinyin. Stays on Identify.
+fn identify(k: &mut Kiosk, number: &str, pinyin: &str) {
+    k.click("start");
+    k.wait_screen("Identify");
+    k.type_keys(number);
+    k.key("Return");
+    k.type_keys(pinyin);
+}
+
+/// 王小明 (one level, a mobile number on the roster) from Welcome to the Capture screen.
+fn walk_wang_to_capture(k: &mut Kiosk) {
+    identify(k, "000011110001", "wangxiaoming");
+    k.click("next");
+    k.wait_screen("Contact");
+    k.click("consent");
+    k.click("next"); // the number on the roster
+    k.wait_screen("Confirm");
+    k.click("confirm");
+    k.wait_screen("Capture");
+}
+
 /// The whole tour in one language; returns the screenshots taken.
 fn tour(lang: &'static str) -> Vec<PathBuf> {
     let site = Site::new(OPEN_SITE);
@@ -173,11 +195,7 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
 
     // The same candidate again for 本科: already under review, no new photo.
     k.wait_screen("Welcome");
-    k.click("start");
-    k.wait_screen("Identify");
-    k.type_keys("000011110003");
-    k.key("Return");
-    k.type_keys("zhangwei");
+    identify(&mut k, "000011110003", "zhangwei");
     k.click("next");
     k.wait_screen("ChooseLevel");
     k.click("level-1");
@@ -204,11 +222,7 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
 
     // A name that does not match: the no-match page with the help-line.
     k.wait_screen("Welcome");
-    k.click("start");
-    k.wait_screen("Identify");
-    k.type_keys("000011110001");
-    k.key("Return");
-    k.type_keys("lihua");
+    identify(&mut k, "000011110001", "lihua");
     k.click("next");
     k.wait_screen("NoMatch");
     shots.take(&mut k, "no-match");
@@ -301,18 +315,7 @@ fn an_accepted_capture_survives_kill_dash_9() {
     let mut k = site.start_kiosk(&display, &["--camera", &replay_camera()]);
     k.wait_screen("Welcome");
     k.wait_camera("Streaming");
-    k.click("start");
-    k.wait_screen("Identify");
-    k.type_keys("000011110001");
-    k.key("Return");
-    k.type_keys("wangxiaoming");
-    k.click("next");
-    k.wait_screen("Contact");
-    k.click("consent");
-    k.click("next"); // the number on the roster
-    k.wait_screen("Confirm");
-    k.click("confirm");
-    k.wait_screen("Capture");
+    walk_wang_to_capture(&mut k);
     k.click("take-photo");
     k.wait_screen("Review");
     k.click("accept");
@@ -346,11 +349,7 @@ fn idle_time_out_returns_to_welcome_and_clears_what_was_typed() {
     let display = Display::start(1280, 800);
     let mut k = site.start_kiosk(&display, &["--camera", &replay_camera()]);
     k.wait_screen("Welcome");
-    k.click("start");
-    k.wait_screen("Identify");
-    k.type_keys("000011110001");
-    k.key("Return");
-    k.type_keys("wang");
+    identify(&mut k, "000011110001", "wang");
     assert_eq!(k.value("name"), "wang");
     // Nobody touches the kiosk …
     k.wait_screen("Welcome");
@@ -393,18 +392,7 @@ fn the_preview_survives_an_unplugged_camera() {
         ],
     );
     k.wait_screen("Welcome");
-    k.click("start");
-    k.wait_screen("Identify");
-    k.type_keys("000011110001");
-    k.key("Return");
-    k.type_keys("wangxiaoming");
-    k.click("next");
-    k.wait_screen("Contact");
-    k.click("consent");
-    k.click("next");
-    k.wait_screen("Confirm");
-    k.click("confirm");
-    k.wait_screen("Capture");
+    walk_wang_to_capture(&mut k);
     k.wait_camera("Disconnected");
     let shot = k.screenshot(&repo().join("target/ui-screens/en/camera-disconnected.png"));
     assert!(shot.exists());
@@ -432,11 +420,7 @@ fn the_kiosk_fills_a_1920x1080_screen() {
     shots.take(&mut k, "welcome");
     let size = image::image_dimensions(&shots.taken[0]).unwrap();
     assert_eq!(size, (1920, 1080));
-    k.click("start");
-    k.wait_screen("Identify");
-    k.type_keys("000011110001");
-    k.key("Return");
-    k.type_keys("wangxiaoming");
+    identify(&mut k, "000011110001", "wangxiaoming");
     shots.take(&mut k, "identify");
     k.click("next");
     k.wait_screen("Contact");
