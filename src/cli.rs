@@ -322,6 +322,8 @@ fn reopen(
 ) -> anyhow::Result<ExitCode> {
     let no =
         crate::identity::AdmissionNumber::parse(number, config.identity.admission_number_length)?;
+    // Messages show the number masked, as everywhere else.
+    let number = no.masked();
     anyhow::ensure!(
         !reason.trim().is_empty(),
         "give a --reason: it is kept in the audit log"

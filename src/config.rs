@@ -178,6 +178,9 @@ pub struct StaffSection {
     pub lockout_secs: u64,
 }
 
+/// The longest staff PIN.
+pub const MAX_PIN_DIGITS: usize = 12;
+
 /// The demo PIN; `doctor` warns while a site still uses it.
 pub const DEMO_STAFF_PIN: &str = "2580";
 
@@ -302,20 +305,90 @@ impl Config {
                 "must be non-empty and use only letters, digits, '-', '_' and '.'".into(),
             ));
         }
-        if self.kiosk.idle_timeout_secs < 15 {
-            return Err((
-                "kiosk.idle_timeout_secs",
-                "must be at least 15 seconds".into(),
-            ));
-        }
         let pin = &self.staff.pin;
-        if pin.len() < 4 || pin.len() > 12 || !pin.chars().all(|ch| ch.is_ascii_digit()) {
-            return Err(("staff.pin", "must be 4 to 12 digits".into()));
+        if pin.len() < 4 || pin.len() > MAX_PIN_DIGITS || !pin.chars().all(|ch| ch.is_ascii_digit())
+        {
+            return Err(("staff.pin", format!("must be 4 to {MAX_PIN_DIGITS} digits")));
         }
-        if !(4..=32).contains(&self.identity.admission_number_length) {
-            return Err((
+        // Every number a site may tune, with the range that keeps the kiosk usable.
+        let ranges: [(&'static str, u64, std::ops::RangeInclusive<u64>, &str); 10] = [
+            (
+                "kiosk.idle_timeout_secs",
+                self.kiosk.idle_timeout_secs,
+                15..=3600,
+                "seconds",
+            ),
+            (
+                "kiosk.done_return_secs",
+                self.kiosk.done_return_secs,
+                5..=600,
+                "seconds",
+            ),
+            (
+                "campaign.fee_yuan",
+                u64::from(c.fee_yuan),
+                0..=100_000,
+                "yuan",
+            ),
+            ("campaign.max_retakes", u64::from(c.max_retakes), 0..=20, ""),
+            (
+                "campaign.capture_countdown_secs",
+                c.capture_countdown_secs,
+                0..=30,
+                "seconds",
+            ),
+            (
                 "identity.admission_number_length",
-                "must be between 4 and 32".into(),
+                self.identity.admission_number_length as u64,
+                4..=32,
+                "digits",
+            ),
+            (
+                "camera.reconnect_interval_ms",
+                self.camera.reconnect_interval_ms,
+                100..=60_000,
+                "ms",
+            ),
+            (
+                "camera.min_width",
+                u64::from(self.camera.min_width),
+                160..=7680,
+                "pixels",
+            ),
+            (
+                "staff.max_pin_attempts",
+                u64::from(self.staff.max_pin_attempts),
+                1..=20,
+                "",
+            ),
+            (
+                "staff.lockout_secs",
+                self.staff.lockout_secs,
+                0..=3600,
+                "seconds",
+            ),
+        ];
+        for (key, value, range, unit) in ranges {
+            if !range.contains(&value) {
+                return Err((
+                    key,
+                    format!(
+                        "is {value}; it must be {} to {} {unit}",
+                        range.start(),
+                        range.end()
+                    )
+                    .trim_end()
+                    .to_string(),
+                ));
+            }
+        }
+        if !(120..=4320).contains(&self.camera.min_height) {
+            return Err((
+                "camera.min_height",
+                format!(
+                    "is {}; it must be 120 to 4320 pixels",
+                    self.camera.min_height
+                ),
             ));
         }
         if let Err(e) = self.camera.source.parse::<crate::camera::CameraSpec>() {
@@ -426,6 +499,20 @@ mod tests {
 
     #[test]
     fn semantic_errors_name_key_and_line() {
+        let err = Config::parse("[kiosk]\ndone_return_secs = 0\n", None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "config, line 2: `kiosk.done_return_secs` is 0; it must be 5 to 600 seconds"
+        );
+        let err = Config::parse("[camera]\nreconnect_interval_ms = 0\n", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("config, line 2: `camera.reconnect_interval_ms` is 0"),
+            "{err}"
+        );
         let err = Config::parse("[staff]\n\npin = \"12a4\"\n", None)
             .unwrap_err()
             .to_string();

@@ -91,6 +91,32 @@ pub fn split_scanned(text: &str) -> (String, String) {
     (digits, rest)
 }
 
+/// What typing one more digit into a full field does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFull {
+    /// Start over with the new digit: a barcode scanner scanning the next admission number.
+    StartOver,
+    /// Ignore the digit (mobile numbers, PINs).
+    Ignore,
+}
+
+/// `text` with `digit` typed at its end, at most `max` digits. Anything but a digit
+/// (full-width digits count) leaves `text` as it is.
+pub fn type_digit(text: &str, digit: &str, max: usize, when_full: WhenFull) -> String {
+    let digit = normalise_digits(digit);
+    if digit.len() != 1 || !digit.chars().all(|c| c.is_ascii_digit()) {
+        return text.to_string();
+    }
+    match (text.chars().count() >= max, when_full) {
+        (false, _) => format!("{text}{digit}"),
+        (true, WhenFull::StartOver) => digit,
+        (true, WhenFull::Ignore) => text.to_string(),
+    }
+}
+
+/// The digits in a mobile number.
+pub const MOBILE_DIGITS: usize = 11;
+
 /// A mainland China mobile number: 11 digits starting with 13–19.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MobileNumber(String);
@@ -124,7 +150,7 @@ impl MobileNumber {
             })
             .unwrap_or(&digits)
             .to_string();
-        let valid = digits.len() == 11
+        let valid = digits.len() == MOBILE_DIGITS
             && digits.chars().all(|c| c.is_ascii_digit())
             && digits.as_bytes()[0] == b'1'
             && (b'3'..=b'9').contains(&digits.as_bytes()[1]);
@@ -148,6 +174,36 @@ impl MobileNumber {
 impl fmt::Debug for MobileNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "MobileNumber({})", self.masked())
+    }
+}
+
+/// Personal data (a name, a typed number, a PIN) carried through events and states: its
+/// `Debug` shows only that something is there, so a stray `{:?}` cannot log it.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Private<T>(pub T);
+
+impl<T> fmt::Debug for Private<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Private(…)")
+    }
+}
+
+impl<T> std::ops::Deref for Private<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl From<&str> for Private<String> {
+    fn from(s: &str) -> Self {
+        Private(s.to_string())
+    }
+}
+
+impl From<String> for Private<String> {
+    fn from(s: String) -> Self {
+        Private(s)
     }
 }
 
@@ -336,6 +392,13 @@ mod tests {
     }
 
     #[test]
+    fn private_values_do_not_show_in_debug_output() {
+        let p: Private<String> = "王小明".into();
+        assert_eq!(format!("{p:?}"), "Private(…)");
+        assert_eq!(p.as_str(), "王小明");
+    }
+
+    #[test]
     fn mobile_numbers_are_validated() {
         assert_eq!(
             MobileNumber::parse("138 1234 5678").unwrap().as_str(),
@@ -395,6 +458,27 @@ mod tests {
         assert!(name_matches("王小明", " 王 小明 "));
         assert!(!name_matches("王小明", "王晓明"));
         assert!(name_matches("买买提·艾力", "买买提艾力"));
+    }
+
+    #[test]
+    fn typing_digits_respects_the_field() {
+        assert_eq!(type_digit("0111", "2", 12, WhenFull::StartOver), "01112");
+        assert_eq!(
+            type_digit("011123456789", "5", 12, WhenFull::StartOver),
+            "5",
+            "a new scan starts over"
+        );
+        assert_eq!(
+            type_digit("13812345678", "9", 11, WhenFull::Ignore),
+            "13812345678"
+        );
+        assert_eq!(
+            type_digit("138", "５", 11, WhenFull::Ignore),
+            "1385",
+            "full-width digits count"
+        );
+        assert_eq!(type_digit("138", "a", 11, WhenFull::Ignore), "138");
+        assert_eq!(type_digit("138", "12", 11, WhenFull::Ignore), "138");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! NoMatch, OutsideWindow, CandidateStatus, StatusLookup and the staff screens beside.
 //! Returning to Welcome drops the state, and with it every personal detail.
 
-use crate::identity::MobileNumber;
+use crate::identity::{MobileNumber, Private};
 use crate::roster::RosterEntry;
 use chrono::NaiveDateTime;
 use std::time::{Duration, Instant};
@@ -105,7 +105,7 @@ pub enum LookupOutcome {
     NotFound,
     /// The roster name and the status at each education level.
     Found {
-        name: String,
+        name: Private<String>,
         levels: Vec<(String, CandidateStatus)>,
     },
 }
@@ -169,7 +169,7 @@ pub enum State {
         mobile: MobileNumber,
     },
     CandidateStatus {
-        name: String,
+        name: Private<String>,
         levels: Vec<(String, CandidateStatus)>,
         origin: StatusOrigin,
     },
@@ -210,7 +210,7 @@ pub enum Event {
     LevelChosen(usize),
     /// `mobile: None` means "use the number on the roster".
     ContactSubmitted {
-        mobile: Option<String>,
+        mobile: Option<Private<String>>,
         consent: bool,
     },
     Confirmed,
@@ -226,7 +226,7 @@ pub enum Event {
     OpenStatusLookup,
     StatusLookedUp(LookupOutcome),
     OpenStaff,
-    PinEntered(String),
+    PinEntered(Private<String>),
     Back,
     Home,
     Tick,
@@ -569,7 +569,7 @@ impl Session {
             }
         } else {
             State::CandidateStatus {
-                name: candidate.entry.name.clone(),
+                name: candidate.entry.name.clone().into(),
                 levels: vec![(candidate.entry.education_level.clone(), candidate.status)],
                 origin: StatusOrigin::Identify,
             }

@@ -151,8 +151,42 @@ fn recorded(unplug_after: u64, failing_opens: u32) -> UsbSource<RecordedDevice> 
         fps: Some(200),
         unplug_after_frames: Some(unplug_after),
         unplugged_attempts: failing_opens,
+        unplug_marker: None,
     };
-    UsbSource::new(RecordedDevice::new(buffers, "recorded".into(), &settings))
+    UsbSource::new(RecordedDevice::new(
+        buffers,
+        "recorded".into(),
+        &settings,
+        Path::new("/nonexistent"),
+    ))
+}
+
+#[test]
+fn an_unplug_marker_file_unplugs_the_recorded_camera_while_it_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo("tests/fixtures/camera/mjpeg/frame-00.1280x720.mjpeg"),
+        dir.path().join("frame-00.1280x720.mjpeg"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("replay.toml"),
+        "fps = 200\nunplug_marker = \"unplugged\"\n",
+    )
+    .unwrap();
+    let mut source = open_dir(dir.path()).unwrap();
+    source.next_frame().unwrap();
+    std::fs::write(dir.path().join("unplugged"), "").unwrap();
+    assert!(matches!(
+        source.next_frame(),
+        Err(CameraError::Disconnected(_))
+    ));
+    assert!(
+        matches!(source.next_frame(), Err(CameraError::Disconnected(_))),
+        "reopening fails while unplugged"
+    );
+    std::fs::remove_file(dir.path().join("unplugged")).unwrap();
+    source.next_frame().expect("plugged back in");
 }
 
 #[test]

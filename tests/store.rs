@@ -224,13 +224,21 @@ fn run_child(test: &str, role: &str, dir: &Path, failpoint: Option<&str>) -> std
     cmd.spawn().unwrap()
 }
 
-/// In a child process: accept one capture, print its id, then wait to be killed.
+/// In a child process: accept one capture, print its id, then wait to be killed — or, as
+/// `accept-forever`, accept captures one after another until killed.
 fn child_roles() -> bool {
     let Ok(role) = std::env::var("STORE_TEST_CHILD") else {
         return false;
     };
     let dir = std::path::PathBuf::from(std::env::var("STORE_TEST_DIR").unwrap());
-    let mut store = Store::open(&dir).unwrap();
+    let mut store = Store::open_exclusive(&dir).unwrap();
+    if role == "accept-forever" {
+        let e = entry("000011110001", "本科");
+        for n in 0u8.. {
+            let stored = accept(&mut store, Uuid::new_v4(), &e, &jpeg(n));
+            println!("committed {} {}", stored.id, stored.sha256);
+        }
+    }
     let id = Uuid::new_v4();
     let stored = accept(&mut store, id, &entry("000011110001", "本科"), &jpeg(7));
     println!("committed {} {}", stored.id, stored.sha256);
@@ -346,6 +354,95 @@ fn a_capture_committed_before_kill_dash_9_is_complete() {
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM outbox"), 1);
     assert_eq!(store.recovery().orphans_moved, 0);
     assert!(store.check_integrity().unwrap().is_empty());
+}
+
+#[test]
+fn killing_the_kiosk_at_any_moment_leaves_every_capture_whole() {
+    if child_roles() {
+        return;
+    }
+    let name = "killing_the_kiosk_at_any_moment_leaves_every_capture_whole";
+    let dir = tempfile::tempdir().unwrap();
+    let mut reported = std::collections::HashMap::new();
+    for round in 0..20u64 {
+        let mut child = run_child(name, "accept-forever", dir.path(), None);
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            std::io::BufRead::lines(std::io::BufReader::new(stdout))
+                .map_while(Result::ok)
+                .filter_map(|l| {
+                    let at = l.find("committed ")?;
+                    let parts: Vec<String> = l[at..]
+                        .split_whitespace()
+                        .skip(1)
+                        .map(str::to_string)
+                        .collect();
+                    Some((parts[0].parse::<Uuid>().ok()?, parts[1].clone()))
+                })
+                .collect::<Vec<_>>()
+        });
+        // Kill at a different moment each round: mid-write, mid-commit, between captures.
+        std::thread::sleep(std::time::Duration::from_millis(40 + (round * 37) % 160));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        reported.extend(reader.join().unwrap());
+
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.check_integrity().unwrap().is_empty(), "round {round}");
+        for (id, sha) in &reported {
+            let stored = store
+                .stored_capture(*id)
+                .unwrap()
+                .unwrap_or_else(|| panic!("round {round}: {id} lost"));
+            assert_eq!(&stored.sha256, sha);
+        }
+        let rows = count(dir.path(), "SELECT COUNT(*) FROM captures") as usize;
+        // A capture may commit in the instant between its commit and its "committed" line.
+        assert!(
+            rows >= reported.len() && rows <= reported.len() + round as usize + 1,
+            "round {round}"
+        );
+        assert_eq!(
+            photo_files(dir.path()).len(),
+            rows,
+            "round {round}: one photo per capture, no orphan among them"
+        );
+        assert_eq!(
+            count(dir.path(), "SELECT COUNT(*) FROM outbox") as usize,
+            rows
+        );
+    }
+    assert!(
+        reported.len() >= 20,
+        "captures were committed between the kills ({})",
+        reported.len()
+    );
+}
+
+#[test]
+fn a_tool_beside_the_running_kiosk_leaves_a_photo_being_saved_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let kiosk = Store::open_exclusive(dir.path()).unwrap();
+    // The kiosk is saving: the photo is in place, its transaction not yet committed.
+    let day = dir.path().join("photos/2026-11-21");
+    std::fs::create_dir_all(&day).unwrap();
+    std::fs::write(day.join("being-saved.jpg"), jpeg(9)).unwrap();
+    std::fs::write(dir.path().join("photos/.incoming/next.jpg.tmp"), b"half").unwrap();
+
+    let tool = Store::open(dir.path()).unwrap(); // e.g. `roster import` by the staff
+    assert_eq!(tool.recovery(), &capture_kiosk::store::Recovery::default());
+    assert!(day.join("being-saved.jpg").exists());
+    assert!(dir.path().join("photos/.incoming/next.jpg.tmp").exists());
+    assert!(matches!(
+        Store::open_exclusive(dir.path()),
+        Err(capture_kiosk::store::StoreError::InUse { .. })
+    ));
+    drop(tool);
+    drop(kiosk);
+    // No kiosk any more: now it is a crash's leftover, and the next open tidies it.
+    let after = Store::open(dir.path()).unwrap();
+    assert_eq!(after.recovery().orphans_moved, 1);
+    assert_eq!(after.recovery().partial_files_removed, 1);
 }
 
 #[test]

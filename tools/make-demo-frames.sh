@@ -6,11 +6,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHEEL_VERSION=0.25.2
+WHEEL_SHA256=24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641
+for tool in pip unzip convert python3 sha256sum; do
+  command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install python3-pip unzip imagemagick)"; exit 1; }
+done
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
   --platform manylinux_2_17_x86_64 "scikit-image==$WHEEL_VERSION" -d "$work"
 wheel=$(ls "$work"/scikit_image-*.whl)
+echo "$WHEEL_SHA256  $wheel" | sha256sum --check --quiet || { echo "the wheel is not the one in assets/demo/PROVENANCE.md"; exit 1; }
 unzip -q -o "$wheel" skimage/data/astronaut.png -d "$work"
 src="$work/skimage/data/astronaut.png"
 echo "wheel  $(sha256sum "$wheel" | cut -d' ' -f1)  $(basename "$wheel")"

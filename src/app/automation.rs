@@ -5,8 +5,9 @@
 //! On stdout the kiosk announces `automation: screen <Screen>` at every screen change and
 //! `automation: stored <capture id>` when a capture is committed. On stdin it answers
 //! `where <id>` with `automation: at <x> <y> <width> <height>` (screen pixels of the
-//! element whose `accessible-id` is `<id>`) or `automation: missing <id>`, `value <id>`
-//! with `automation: value <accessible-value>`, and `screen` with `automation: current <Screen>`.
+//! element whose `accessible-id` is `<id>`) or `automation: missing <id>`; `value <id>`,
+//! `label <id>` and `enabled <id>` with the element's accessible value, label and enabled
+//! state (`automation: value …`); and `screen` with `automation: current <Screen>`.
 //! Camera state changes are announced as `automation: camera <State>`; `stats` answers
 //! with cumulative frame counters (`automation: stats t=… camera_frames=… preview_shown=…`).
 
@@ -45,6 +46,14 @@ fn answer(w: &KioskWindow, command: &str) {
         Some(("where", id)) => announce(&locate(w, id)),
         Some(("value", id)) => announce(&match find(w, id) {
             Some(e) => format!("value {}", e.accessible_value().unwrap_or_default()),
+            None => format!("missing {id}"),
+        }),
+        Some(("label", id)) => announce(&match find(w, id) {
+            Some(e) => format!("label {}", e.accessible_label().unwrap_or_default()),
+            None => format!("missing {id}"),
+        }),
+        Some(("enabled", id)) => announce(&match find(w, id) {
+            Some(e) => format!("enabled {}", e.accessible_enabled().unwrap_or(true)),
             None => format!("missing {id}"),
         }),
         None if command == "screen" => announce(&format!(

@@ -69,6 +69,8 @@ struct Kiosk {
     pending: Option<PendingPhoto>,
     lang: Lang,
     last_view: Option<View>,
+    /// The camera frame size the capture screen's guides were laid out for.
+    framed_for: Option<(u32, u32)>,
     /// Whether the camera thread should prepare preview images (only on the capture screen).
     preview_wanted: Arc<AtomicBool>,
     automation: bool,
@@ -77,9 +79,7 @@ struct Kiosk {
 
 /// Runs the kiosk until its window is closed.
 pub fn run(opts: RunOptions) -> anyhow::Result<()> {
-    let _lock = DataDirLock::acquire(&opts.data_dir)?;
-    let store = Store::open(&opts.data_dir)
-        .with_context(|| format!("cannot open the store in {}", opts.data_dir.display()))?;
+    let store = Store::open_exclusive(&opts.data_dir)?;
     let profile = Profile::builtin(&opts.config.campaign.photo_profile)
         .context("config names an unknown photo profile")?;
     tracing::info!(
@@ -104,6 +104,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         pending: None,
         lang: opts.lang,
         last_view: None,
+        framed_for: None,
         preview_wanted: preview_wanted.clone(),
         automation,
         systemd: systemd::Notifier::from_env(),
@@ -273,7 +274,7 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
     });
     let k = kiosk.clone();
     a.on_submit_contact(move |mobile, use_roster, consent| {
-        let mobile = (!use_roster).then(|| mobile.to_string());
+        let mobile = (!use_roster).then(|| mobile.to_string().into());
         k.borrow_mut()
             .dispatch(Event::ContactSubmitted { mobile, consent });
     });
@@ -285,6 +286,16 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
     });
     let k = kiosk.clone();
     a.on_enter_pin(move |pin| k.borrow_mut().enter_pin(pin.as_str()));
+    let admission_digits = kiosk.borrow().config.identity.admission_number_length;
+    a.on_typed_digit(move |text, digit, field| {
+        use crate::identity::{MOBILE_DIGITS, WhenFull, type_digit};
+        let (max, when_full) = match field {
+            ui::DigitField::AdmissionNumber => (admission_digits, WhenFull::StartOver),
+            ui::DigitField::Mobile => (MOBILE_DIGITS, WhenFull::Ignore),
+            ui::DigitField::Pin => (crate::config::MAX_PIN_DIGITS, WhenFull::Ignore),
+        };
+        type_digit(&text, &digit, max, when_full).into()
+    });
     a.on_without_last(|text| {
         let mut s = text.to_string();
         s.pop();
@@ -329,14 +340,20 @@ impl Kiosk {
             Effect::SaveCapture { capture_id } => Some(Event::Saved(self.save(capture_id))),
             Effect::DiscardPhoto { capture_id } => {
                 if self.pending.as_ref().is_some_and(|p| p.id == capture_id) {
-                    self.pending = None;
-                    if let Some(w) = self.window() {
-                        w.global::<KioskAdapter>()
-                            .set_photo(slint::Image::default());
-                    }
+                    self.drop_photo();
+                    tracing::info!("photo {capture_id} discarded (not accepted)");
                 }
                 None
             }
+        }
+    }
+
+    /// Forgets the photo held for review, in memory and on screen.
+    fn drop_photo(&mut self) {
+        self.pending = None;
+        if let Some(w) = self.window() {
+            w.global::<KioskAdapter>()
+                .set_photo(slint::Image::default());
         }
     }
 
@@ -391,6 +408,8 @@ impl Kiosk {
         };
         match self.store.accept_capture(&capture) {
             Ok(stored) => {
+                // On disk now: the copy in memory and on screen is not needed any more.
+                self.drop_photo();
                 // Tests wait for this line to kill the kiosk right after an accept.
                 tracing::info!(
                     "capture {} accepted and stored ({} bytes)",
@@ -457,7 +476,7 @@ impl Kiosk {
         let Some(first) = entries.first() else {
             return LookupOutcome::NotFound;
         };
-        let name = first.name.clone();
+        let name = first.name.clone().into();
         let levels = entries
             .iter()
             .filter_map(|e| {
@@ -472,7 +491,7 @@ impl Kiosk {
     }
 
     fn enter_pin(&mut self, pin: &str) {
-        self.dispatch(Event::PinEntered(pin.to_string()));
+        self.dispatch(Event::PinEntered(pin.into()));
         let action = match self.session.state() {
             State::StaffDashboard => "staff.signed_in",
             State::StaffPin {
@@ -504,6 +523,9 @@ impl Kiosk {
         if matches!(self.session.state(), State::StaffDashboard) {
             self.refresh_dashboard();
         }
+        if matches!(self.session.state(), State::Capture { .. }) {
+            self.update_framing(false);
+        }
         if before != *self.session.state() && matches!(self.session.state(), State::Welcome) {
             tracing::info!("session ended; screens cleared");
         }
@@ -529,10 +551,9 @@ impl Kiosk {
         if screen_changed {
             let on_capture = view.screen == ui::Screen::Capture;
             self.preview_wanted.store(on_capture, Ordering::Relaxed);
+            a.set_preview(slint::Image::default());
             if on_capture {
-                self.update_framing(&a);
-            } else {
-                a.set_preview(slint::Image::default());
+                self.update_framing(true);
             }
             if self.automation {
                 automation::announce(&format!("screen {:?}", view.screen));
@@ -541,13 +562,21 @@ impl Kiosk {
         self.last_view = Some(view);
     }
 
-    fn update_framing(&self, a: &KioskAdapter) {
-        let (w, h) = self
+    /// Lays the guides out for the camera's frame size (again, when the size changes: a
+    /// camera plugged in later may be 4:3).
+    fn update_framing(&mut self, entering: bool) {
+        let size = self
             .feed
             .as_ref()
             .and_then(|f| f.latest())
-            .map(|f| f.image.dimensions())
-            .unwrap_or((16, 9));
+            .map(|f| f.image.dimensions());
+        if !entering && (size.is_none() || size == self.framed_for) {
+            return;
+        }
+        self.framed_for = size;
+        let Some(w) = self.window() else { return };
+        let a = w.global::<KioskAdapter>();
+        let (w, h) = size.unwrap_or((16, 9));
         let f = Framing::for_camera(&self.profile, w, h);
         a.set_preview_aspect(w as f32 / h as f32);
         a.set_framing(ui::Framing {
@@ -602,33 +631,5 @@ pub fn human_bytes(b: u64) -> String {
         format!("{:.1} GB", b / GIB)
     } else {
         format!("{:.0} MB", b / MIB)
-    }
-}
-
-/// One kiosk per data directory: a second `run` on the same directory is refused.
-struct DataDirLock {
-    _file: std::fs::File,
-}
-
-impl DataDirLock {
-    fn acquire(data_dir: &std::path::Path) -> anyhow::Result<Self> {
-        use std::os::fd::AsRawFd;
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-        let path = data_dir.join("kiosk.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        // SAFETY: flock on a file descriptor we own.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            anyhow::bail!(
-                "another capture-kiosk is already running with the data directory {}; stop it first, or use another --data-dir",
-                data_dir.display()
-            );
-        }
-        Ok(Self { _file: file })
     }
 }

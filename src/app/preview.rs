@@ -50,11 +50,15 @@ impl PreviewSender {
         let buffer = mirrored(&frame.image);
         let in_flight = self.in_flight.clone();
         let stats = self.stats.clone();
+        let wanted = self.wanted.clone();
         let posted = self.window.upgrade_in_event_loop(move |w| {
             in_flight.store(false, Ordering::Release);
-            w.global::<KioskAdapter>()
-                .set_preview(slint::Image::from_rgb8(buffer));
-            stats.shown.fetch_add(1, Ordering::Relaxed);
+            // The candidate may have left the capture screen since: show nothing then.
+            if wanted.load(Ordering::Relaxed) {
+                w.global::<KioskAdapter>()
+                    .set_preview(slint::Image::from_rgb8(buffer));
+                stats.shown.fetch_add(1, Ordering::Relaxed);
+            }
         });
         if posted.is_err() {
             self.in_flight.store(false, Ordering::Release); // the event loop has ended

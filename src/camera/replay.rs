@@ -4,7 +4,8 @@
 //! decoded like photos. Recorded raw buffers (`NAME.WIDTHxHEIGHT.mjpeg` / `.yuyv`) go
 //! through [`UsbSource`] and so through exactly the decode and reconnect path of a USB
 //! camera. An optional `replay.toml` in the folder sets `fps`, and can simulate an unplug:
-//! `unplug_after_frames = 90` and `unplugged_attempts = 3` (reopen attempts that fail).
+//! `unplug_after_frames = 90` and `unplugged_attempts = 3` (reopen attempts that fail), or
+//! `unplug_marker = "unplugged"`: the camera is unplugged while that file exists in the folder.
 //! The demo camera is the same image replay over frames embedded in the binary.
 
 use super::decode::{PixelFormat, RawFrame};
@@ -146,6 +147,8 @@ pub struct ReplaySettings {
     /// … during which this many reopen attempts fail.
     #[serde(default)]
     pub unplugged_attempts: u32,
+    /// The camera is unplugged while a file of this name exists in the folder.
+    pub unplug_marker: Option<String>,
 }
 
 /// Raw buffers recorded from a camera, played as a [`CaptureDevice`].
@@ -160,12 +163,19 @@ pub struct RecordedDevice {
     unplug_after: Option<u64>,
     failing_opens_left: u32,
     unplugged_attempts: u32,
+    marker: Option<PathBuf>,
     /// How often the device was opened (for tests of the reconnect path).
     pub opens: u32,
 }
 
 impl RecordedDevice {
-    pub fn new(buffers: Vec<RawFrame>, name: String, settings: &ReplaySettings) -> Self {
+    /// `dir`: where an `unplug_marker` file would appear.
+    pub fn new(
+        buffers: Vec<RawFrame>,
+        name: String,
+        settings: &ReplaySettings,
+        dir: &Path,
+    ) -> Self {
         let fps = settings.fps.unwrap_or(DEFAULT_FPS);
         Self {
             buffers,
@@ -178,6 +188,7 @@ impl RecordedDevice {
             unplug_after: settings.unplug_after_frames,
             failing_opens_left: 0,
             unplugged_attempts: settings.unplugged_attempts,
+            marker: settings.unplug_marker.as_ref().map(|m| dir.join(m)),
             opens: 0,
         }
     }
@@ -189,6 +200,12 @@ impl CaptureDevice for RecordedDevice {
     }
 
     fn open(&mut self) -> Result<Mode, CameraError> {
+        if let Some(marker) = self.marker.as_ref().filter(|m| m.exists()) {
+            return Err(CameraError::Disconnected(format!(
+                "{}: unplugged (simulated)",
+                marker.display()
+            )));
+        }
         if self.failing_opens_left > 0 {
             self.failing_opens_left -= 1;
             return Err(CameraError::Disconnected(format!(
@@ -210,6 +227,12 @@ impl CaptureDevice for RecordedDevice {
     fn read(&mut self) -> Result<RawFrame, CameraError> {
         if !self.open {
             return Err(CameraError::Disconnected("not open".into()));
+        }
+        if let Some(marker) = self.marker.as_ref().filter(|m| m.exists()) {
+            return Err(CameraError::Disconnected(format!(
+                "{}: read failed (simulated unplug)",
+                marker.display()
+            )));
         }
         if self.unplug_after.is_some_and(|n| self.delivered >= n) {
             self.unplug_after = None;
@@ -330,7 +353,7 @@ pub fn open_dir(dir: &Path) -> Result<Box<dyn FrameSource>, CameraError> {
                 });
             }
             Ok(Box::new(UsbSource::replaying(RecordedDevice::new(
-                buffers, name, &settings,
+                buffers, name, &settings, dir,
             ))))
         }
     }

@@ -229,9 +229,12 @@ impl CaptureDevice for NokhwaDevice {
             .iter()
             .filter_map(to_mode)
             .collect();
+        // A camera just plugged in may list no modes for a moment: try again later.
         let mode = choose_mode(&modes, self.settings.min_width, self.settings.min_height)
             .ok_or_else(|| {
-                CameraError::Unusable(format!("/dev/video{index} offers no MJPEG or YUYV mode"))
+                CameraError::Disconnected(format!(
+                    "/dev/video{index} offers no MJPEG or YUYV mode (yet)"
+                ))
             })?;
         camera
             .set_camera_requset(RequestedFormat::new::<RgbFormat>(

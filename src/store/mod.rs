@@ -5,7 +5,10 @@
 //! is either wholly there or wholly absent. Opening the store tidies what a crash left.
 //!
 //! Layout: `kiosk.db`, `photos/YYYY-MM-DD/<uuid>.jpg`, `photos/.incoming/` (being
-//! written), `orphans/` (photos whose transaction never committed, kept for inspection).
+//! written), `orphans/` (photos whose transaction never committed, kept for inspection),
+//! `kiosk.lock`. The running kiosk holds the lock ([`Store::open_exclusive`]); tools
+//! ([`Store::open`]) tidy up only when no kiosk holds it, so they never take a photo that
+//! the kiosk is saving right now for an orphan.
 
 use crate::identity::{AdmissionNumber, MobileNumber};
 use crate::roster::RosterEntry;
@@ -23,6 +26,7 @@ pub const DB_FILE: &str = "kiosk.db";
 const PHOTOS: &str = "photos";
 const INCOMING: &str = "photos/.incoming";
 const ORPHANS: &str = "orphans";
+const LOCK_FILE: &str = "kiosk.lock";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -52,6 +56,11 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("capture {id} is already stored with a different photo")]
     Conflict { id: Uuid },
+    #[error(
+        "another capture-kiosk is already running with the data directory {path}; stop it first, or use \
+         another --data-dir"
+    )]
+    InUse { path: PathBuf },
 }
 
 impl StoreError {
@@ -124,6 +133,8 @@ pub struct Store {
     conn: Connection,
     data_dir: PathBuf,
     recovery: Recovery,
+    /// Held for the store's life by the kiosk; `None` for tools.
+    _lock: Option<std::fs::File>,
 }
 
 fn now_text() -> String {
@@ -134,10 +145,50 @@ fn time_text(t: DateTime<Local>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// The data directory's lock, if no one else holds it.
+fn try_lock(data_dir: &Path) -> Result<Option<std::fs::File>, StoreError> {
+    use std::os::fd::AsRawFd;
+    let path = data_dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| StoreError::NotWritable {
+            path: path.clone(),
+            source,
+        })?;
+    // SAFETY: flock on a file descriptor we own.
+    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    Ok(locked.then_some(file))
+}
+
 impl Store {
-    /// Opens (creating if needed) the store in `data_dir`, migrates the schema and tidies
-    /// what an earlier crash left behind.
+    /// For the running kiosk: opens the store and holds the data directory for as long as
+    /// the store lives (a second kiosk on it is refused), after tidying what a crash left.
+    pub fn open_exclusive(data_dir: &Path) -> Result<Store, StoreError> {
+        Self::prepare(data_dir)?;
+        let lock = try_lock(data_dir)?.ok_or_else(|| StoreError::InUse {
+            path: data_dir.to_owned(),
+        })?;
+        let mut store = Self::connect(data_dir, Some(lock))?;
+        store.recovery = store.recover()?;
+        Ok(store)
+    }
+
+    /// For tools (`roster import`, `doctor`, …): opens the store beside a running kiosk.
+    /// Tidies up after a crash only when no kiosk holds the data directory.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        Self::prepare(data_dir)?;
+        let lock = try_lock(data_dir)?;
+        let mut store = Self::connect(data_dir, None)?;
+        if lock.is_some() {
+            store.recovery = store.recover()?;
+        }
+        Ok(store)
+    }
+
+    fn prepare(data_dir: &Path) -> Result<(), StoreError> {
         for dir in [
             data_dir.to_owned(),
             data_dir.join(INCOMING),
@@ -148,6 +199,10 @@ impl Store {
                 source,
             })?;
         }
+        Ok(())
+    }
+
+    fn connect(data_dir: &Path, lock: Option<std::fs::File>) -> Result<Store, StoreError> {
         let conn = Connection::open(data_dir.join(DB_FILE))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a committed capture survives power loss, not only a killed process.
@@ -158,9 +213,9 @@ impl Store {
             conn,
             data_dir: data_dir.to_owned(),
             recovery: Recovery::default(),
+            _lock: lock,
         };
         store.migrate()?;
-        store.recovery = store.recover()?;
         Ok(store)
     }
 
@@ -362,9 +417,10 @@ impl Store {
             "INSERT INTO reopenings (admission_no, education_level, reopened_at, reason) VALUES (?1, ?2, ?3, ?4)",
             params![no.as_str(), level, now_text(), reason],
         )?;
+        let reopening = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'staff', 'candidate.reopened', ?2)",
-            params![now_text(), serde_json::json!({ "reason": reason }).to_string()],
+            params![now_text(), serde_json::json!({ "reopening": reopening }).to_string()],
         )?;
         tx.commit()?;
         Ok(())

@@ -149,8 +149,10 @@ impl Site {
         });
         let stdin = child.stdin.take().unwrap();
         // Wait until the window is on screen: a click before that would be lost.
-        let search = Command::new("xdotool")
+        let search = Command::new("timeout")
             .args([
+                "60",
+                "xdotool",
                 "search",
                 "--sync",
                 "--onlyvisible",
@@ -164,6 +166,14 @@ impl Site {
             .lines()
             .last()
             .map(str::to_string);
+        if window.is_none() {
+            let _ = child.kill();
+            let log = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+            panic!(
+                "the kiosk window never appeared on {}:\n{log}",
+                display.name
+            );
+        }
         Kiosk {
             child,
             stdin,
@@ -279,6 +289,28 @@ impl Kiosk {
             .unwrap_or_default()
             .trim_start()
             .to_string()
+    }
+
+    /// The accessible label of an element (a button's text, in the current language).
+    pub fn label(&mut self, id: &str) -> String {
+        self.locate(id);
+        let answer = self.ask(&format!("label {id}"), |l| {
+            l.starts_with("label") || l == format!("missing {id}")
+        });
+        answer
+            .strip_prefix("label")
+            .unwrap_or_default()
+            .trim_start()
+            .to_string()
+    }
+
+    /// Whether an element (a button) can be pressed.
+    pub fn enabled(&mut self, id: &str) -> bool {
+        self.locate(id);
+        let answer = self.ask(&format!("enabled {id}"), |l| {
+            l.starts_with("enabled ") || l == format!("missing {id}")
+        });
+        answer == "enabled true"
     }
 
     fn xdotool(&self, args: &[&str]) {
