@@ -278,39 +278,32 @@ impl Kiosk {
         }
     }
 
-    /// The accessible value of an element (what an entry field holds).
-    pub fn value(&mut self, id: &str) -> String {
+    /// One of the visible element's accessible properties (`value`, `label`, `enabled`).
+    fn query(&mut self, property: &str, id: &str) -> String {
         self.locate(id);
-        let answer = self.ask(&format!("value {id}"), |l| {
-            l.starts_with("value") || l == format!("missing {id}")
+        let answer = self.ask(&format!("{property} {id}"), |l| {
+            l.starts_with(property) || l == format!("missing {id}")
         });
-        answer
-            .strip_prefix("value")
-            .unwrap_or_default()
+        let value = answer.strip_prefix(property);
+        value
+            .unwrap_or_else(|| panic!("{id} vanished"))
             .trim_start()
             .to_string()
+    }
+
+    /// The accessible value of an element (what an entry field holds).
+    pub fn value(&mut self, id: &str) -> String {
+        self.query("value", id)
     }
 
     /// The accessible label of an element (a button's text, in the current language).
     pub fn label(&mut self, id: &str) -> String {
-        self.locate(id);
-        let answer = self.ask(&format!("label {id}"), |l| {
-            l.starts_with("label") || l == format!("missing {id}")
-        });
-        answer
-            .strip_prefix("label")
-            .unwrap_or_default()
-            .trim_start()
-            .to_string()
+        self.query("label", id)
     }
 
     /// Whether an element (a button) can be pressed.
     pub fn enabled(&mut self, id: &str) -> bool {
-        self.locate(id);
-        let answer = self.ask(&format!("enabled {id}"), |l| {
-            l.starts_with("enabled ") || l == format!("missing {id}")
-        });
-        answer == "enabled true"
+        self.query("enabled", id) == "true"
     }
 
     fn xdotool(&self, args: &[&str]) {
