@@ -9,8 +9,6 @@ use crate::store::Store;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Below this free space doctor warns (a day of captures is a few hundred MB at most).
-const WARN_FREE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Level {
@@ -127,7 +125,7 @@ pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
 
 fn check_disk(r: &mut Report, data_dir: &Path) {
     match crate::store::free_space(data_dir) {
-        Ok(free) if free < WARN_FREE_BYTES => r.line(
+        Ok(free) if free < crate::store::LOW_DISK_BYTES => r.line(
             "free disk",
             Level::Warn,
             format!("{} free: make room before a busy day", human_bytes(free)),

@@ -41,8 +41,6 @@ use view::{SiteTexts, View};
 const MAX_FRAME_AGE: Duration = Duration::from_millis(500);
 /// A "streaming" camera without a frame for this long is hung: stop feeding the watchdog.
 const HUNG_CAMERA: Duration = Duration::from_secs(10);
-/// Below this free space the staff screen warns.
-const LOW_DISK_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 pub struct RunOptions {
     pub config: Config,
@@ -615,7 +613,7 @@ impl Kiosk {
             camera_disconnects: status.disconnects as i32,
             demo_fallback: status.demo_fallback,
             free_disk: free.map(human_bytes).unwrap_or_else(|| "?".into()).into(),
-            disk_low: free.is_some_and(|f| f < LOW_DISK_BYTES),
+            disk_low: free.is_some_and(|f| f < crate::store::LOW_DISK_BYTES),
             kiosk_id: self.config.kiosk.id.as_str().into(),
             data_dir: self.store.data_dir().display().to_string().into(),
             version: env!("CARGO_PKG_VERSION").into(),

@@ -28,6 +28,10 @@ const INCOMING: &str = "photos/.incoming";
 const ORPHANS: &str = "orphans";
 const LOCK_FILE: &str = "kiosk.lock";
 
+/// Below this free space the staff screen and `doctor` warn: a busy day of captures is a
+/// few hundred MB, so this leaves days of room.
+pub const LOW_DISK_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
