@@ -9,7 +9,6 @@ use crate::store::Store;
 use std::path::Path;
 use std::process::ExitCode;
 
-
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Level {
     Ok,
