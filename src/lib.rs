@@ -16,3 +16,4 @@ pub mod store;
 pub mod app;
 pub mod cli;
 pub mod doctor;
+pub mod vision;

@@ -1,0 +1,213 @@
+//! Regions of interest: rotated rectangles in image pixels, the crop of one into a model's
+//! input tensor (bilinear, zero outside the image), and the way back from the crop's
+//! normalised coordinates to the image.
+
+use image::RgbImage;
+use tract_onnx::prelude::Tensor;
+
+/// A rectangle centred at (cx, cy), `width` × `height` pixels, turned by `rotation`
+/// radians (clockwise on screen, as MediaPipe's rects: y points down).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Roi {
+    pub cx: f32,
+    pub cy: f32,
+    pub width: f32,
+    pub height: f32,
+    pub rotation: f32,
+}
+
+impl Roi {
+    /// The whole image, letterboxed into a square (the long side), not rotated.
+    pub fn letterbox(image_w: u32, image_h: u32) -> Roi {
+        let side = image_w.max(image_h) as f32;
+        Roi {
+            cx: image_w as f32 / 2.0,
+            cy: image_h as f32 / 2.0,
+            width: side,
+            height: side,
+            rotation: 0.0,
+        }
+    }
+
+    /// Image coordinates of a point given in the ROI's normalised frame ([0,1]², before
+    /// any flip: x to the ROI's right, y down).
+    pub fn to_image(&self, nx: f32, ny: f32) -> (f32, f32) {
+        let (s, c) = self.rotation.sin_cos();
+        let lx = (nx - 0.5) * self.width;
+        let ly = (ny - 0.5) * self.height;
+        (self.cx + lx * c - ly * s, self.cy + lx * s + ly * c)
+    }
+
+    /// The ROI's normalised coordinates of an image point (inverse of [`Roi::to_image`]).
+    pub fn from_image(&self, x: f32, y: f32) -> (f32, f32) {
+        let (s, c) = self.rotation.sin_cos();
+        let (dx, dy) = (x - self.cx, y - self.cy);
+        (
+            0.5 + (dx * c + dy * s) / self.width,
+            0.5 + (-dx * s + dy * c) / self.height,
+        )
+    }
+}
+
+/// What a crop sees outside the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Border {
+    /// Black (0 before the value mapping), as MediaPipe's detector and segmenter pad.
+    Zero,
+    /// The nearest edge pixel, as MediaPipe's landmark crops do.
+    Replicate,
+}
+
+/// Samples `roi` of `image` into a 1×size×size×3 tensor (bilinear), channel values mapped
+/// from [0, 255] to [lo, hi]. `mirror` flips the crop left to right (MediaPipe runs the
+/// iris model on one eye mirrored).
+pub fn crop(
+    image: &RgbImage,
+    roi: &Roi,
+    size: usize,
+    (lo, hi): (f32, f32),
+    border: Border,
+    mirror: bool,
+) -> Tensor {
+    let (w, h) = (image.width() as i64, image.height() as i64);
+    let raw = image.as_raw();
+    let scale = (hi - lo) / 255.0;
+    let mut data = vec![0f32; size * size * 3];
+    let (s, c) = roi.rotation.sin_cos();
+    let step_x = roi.width / size as f32;
+    let step_y = roi.height / size as f32;
+    for v in 0..size {
+        let ly = (v as f32 + 0.5) * step_y - roi.height / 2.0;
+        for u in 0..size {
+            let uu = if mirror { size - 1 - u } else { u };
+            let lx = (uu as f32 + 0.5) * step_x - roi.width / 2.0;
+            // Pixel centres are at integer + 0.5.
+            let x = roi.cx + lx * c - ly * s - 0.5;
+            let y = roi.cy + lx * s + ly * c - 0.5;
+            let (x0, y0) = (x.floor() as i64, y.floor() as i64);
+            let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+            let mut px = [0f32; 3];
+            for (dy, wy) in [(0, 1.0 - fy), (1, fy)] {
+                for (dx, wx) in [(0, 1.0 - fx), (1, fx)] {
+                    let (mut sx, mut sy) = (x0 + dx, y0 + dy);
+                    if border == Border::Replicate {
+                        sx = sx.clamp(0, w - 1);
+                        sy = sy.clamp(0, h - 1);
+                    }
+                    if sx >= 0 && sy >= 0 && sx < w && sy < h {
+                        let i = ((sy * w + sx) * 3) as usize;
+                        let weight = wx * wy;
+                        px[0] += weight * raw[i] as f32;
+                        px[1] += weight * raw[i + 1] as f32;
+                        px[2] += weight * raw[i + 2] as f32;
+                    }
+                }
+            }
+            let o = (v * size + u) * 3;
+            for k in 0..3 {
+                data[o + k] = lo + px[k] * scale;
+            }
+        }
+    }
+    Tensor::from_shape(&[1, size, size, 3], &data).expect("shape matches data")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_image_and_back_agree() {
+        let roi = Roi {
+            cx: 300.0,
+            cy: 200.0,
+            width: 120.0,
+            height: 80.0,
+            rotation: 0.4,
+        };
+        for (nx, ny) in [(0.0, 0.0), (1.0, 0.25), (0.3, 0.9)] {
+            let (x, y) = roi.to_image(nx, ny);
+            let (bx, by) = roi.from_image(x, y);
+            assert!((bx - nx).abs() < 1e-5 && (by - ny).abs() < 1e-5);
+        }
+        // Rotated clockwise by 90°, the ROI's right is the image's down.
+        let turned = Roi {
+            rotation: std::f32::consts::FRAC_PI_2,
+            ..roi
+        };
+        let (x, y) = turned.to_image(1.0, 0.5);
+        assert!(
+            (x - 300.0).abs() < 1e-3 && (y - 260.0).abs() < 1e-3,
+            "{x} {y}"
+        );
+    }
+
+    #[test]
+    fn crop_samples_the_right_pixels_and_maps_the_range() {
+        // Left half black, right half white.
+        let img = RgbImage::from_fn(100, 100, |x, _| {
+            if x < 50 {
+                image::Rgb([0, 0, 0])
+            } else {
+                image::Rgb([255, 255, 255])
+            }
+        });
+        let roi = Roi {
+            cx: 50.0,
+            cy: 50.0,
+            width: 100.0,
+            height: 100.0,
+            rotation: 0.0,
+        };
+        let t = crop(&img, &roi, 10, (-1.0, 1.0), Border::Zero, false);
+        let v = t
+            .to_plain_array_view::<f32>()
+            .unwrap()
+            .iter()
+            .copied()
+            .collect::<Vec<f32>>();
+        assert_eq!(v[0], -1.0, "top-left is black");
+        assert_eq!(v[(5 * 10 + 9) * 3], 1.0, "right is white");
+        let mirrored = crop(&img, &roi, 10, (0.0, 1.0), Border::Zero, true);
+        assert_eq!(
+            mirrored
+                .to_plain_array_view::<f32>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<f32>>()[0],
+            1.0,
+            "mirrored: left is white"
+        );
+        let outside = Roi { cx: -500.0, ..roi };
+        let replicated = crop(&img, &outside, 4, (0.0, 1.0), Border::Replicate, false);
+        assert!(
+            replicated
+                .to_plain_array_view::<f32>()
+                .unwrap()
+                .iter()
+                .all(|&x| x == 0.0),
+            "the black left edge, repeated"
+        );
+        let right = Roi { cx: 700.0, ..roi };
+        let replicated = crop(&img, &right, 4, (0.0, 1.0), Border::Replicate, false);
+        assert!(
+            replicated
+                .to_plain_array_view::<f32>()
+                .unwrap()
+                .iter()
+                .all(|&x| x == 1.0),
+            "the white right edge, repeated"
+        );
+        assert!(
+            crop(&img, &outside, 4, (0.0, 1.0), Border::Zero, false)
+                .to_plain_array_view::<f32>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<f32>>()
+                .iter()
+                .all(|&x| x == 0.0)
+        );
+    }
+}
