@@ -4,6 +4,7 @@
 //! the screens in `ui/`. See docs/ARCHITECTURE.md for the map.
 
 pub mod camera;
+pub mod compliance;
 pub mod config;
 pub mod failpoint;
 pub mod identity;

@@ -27,6 +27,48 @@ pub struct Profile {
     pub output: Output,
     pub geometry: Geometry,
     pub guides: Guides,
+    pub limits: Limits,
+}
+
+/// What each photo check accepts (see docs/COMPLIANCE.md for how each is measured).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Eye line, from the top, as fractions of the photo height.
+    pub eye_line: [f32; 2],
+    /// Largest horizontal offset of the face from the centre, as a fraction of the width.
+    pub centre_offset: f32,
+    pub roll_degrees: f32,
+    pub yaw_degrees: f32,
+    pub pitch_degrees: f32,
+    pub shoulders_degrees: f32,
+    /// Smallest eyelid opening / eye-to-chin distance.
+    pub eyes_open: f32,
+    /// Largest iris offset from the middle of the eye, as a fraction of the eye's width.
+    pub gaze: f32,
+    /// Largest inner-lip gap / eye-to-chin distance.
+    pub mouth_gap: f32,
+    /// Largest spread of the backdrop's colour (ΔE).
+    pub background_spread: f32,
+    /// Largest distance of the backdrop's colour from the profile's background colour (ΔE).
+    pub background_delta_e: f32,
+    /// Smallest distance between clothes and backdrop (ΔE).
+    pub clothing_delta_e: f32,
+    /// Face lightness (L*/100) window, and the largest clipped fraction.
+    pub face_luminance: [f32; 2],
+    pub clipped: f32,
+    /// Smallest ratio of the darker to the brighter half of the face.
+    pub lighting_ratio: f32,
+    /// Smallest variance of the Laplacian over the face (at 128 px width).
+    pub sharpness: f32,
+    /// Skin a* and b* windows (CIELAB).
+    pub skin_a: [f32; 2],
+    pub skin_b: [f32; 2],
+    /// Largest specular fraction of the lens regions.
+    pub glare: f32,
+    /// Largest spectral peak ratio on the face, and border-edge fraction around it.
+    pub texture_peak: f32,
+    pub border_edges: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -47,8 +89,6 @@ pub struct Geometry {
     pub head_height_max: f32,
     pub hairline_min_px: Option<u32>,
     pub hairline_max_px: Option<u32>,
-    pub eye_line_min_px: Option<u32>,
-    pub eye_line_max_px: Option<u32>,
     pub face_width_min_px: Option<u32>,
     pub face_width_max_px: Option<u32>,
 }
