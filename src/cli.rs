@@ -78,6 +78,38 @@ enum Command {
     Roster(RosterCommand),
     /// Check cameras, data directory, free disk, database and config, and say what to fix
     Doctor,
+    /// Check photos against every photo rule of a profile, and say what to fix
+    #[command(
+        after_help = "Exit status: 0 every photo complies, 1 some photo does not, 2 some file could \
+        not be read (the others are still checked). With --json, one object per image per line:\n\
+        {\"file\", \"compliant\", \"faces\", \"checks\": [{\"id\", \"pass\", \"value\", \"limit\", \"message_zh\", \"message_en\"}]}"
+    )]
+    Check {
+        /// Photo profile: bj-degree or chsi-graduation (default: the config's campaign.photo_profile)
+        #[arg(long)]
+        profile: Option<String>,
+        /// One JSON object per image per line
+        #[arg(long)]
+        json: bool,
+        /// The photos (JPEG or PNG)
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+    },
+    /// Make the final photo from a picture: eyes level, cropped and sized to the profile, the
+    /// backdrop replaced, a JPEG in the size window; refused unless every check passes
+    Produce {
+        /// Photo profile (default: the config's campaign.photo_profile)
+        #[arg(long)]
+        profile: Option<String>,
+        /// The picture (JPEG or PNG)
+        image: PathBuf,
+        /// Where to write the photo (JPEG)
+        #[arg(short, long, value_name = "OUT.jpg")]
+        output: PathBuf,
+        /// Write the photo even when checks fail (they are listed)
+        #[arg(long)]
+        force: bool,
+    },
     /// Let a candidate whose photo was approved (or is under review) take a new one
     Reopen {
         /// The candidate's admission number
@@ -212,6 +244,30 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             roster_list(&data_dir, offset, limit)
         }
         Some(Command::Doctor) => unreachable!("handled above"),
+        Some(Command::Produce {
+            profile,
+            image,
+            output,
+            force,
+        }) => produce(
+            &image,
+            &output,
+            profile
+                .as_deref()
+                .unwrap_or(&loaded.config.campaign.photo_profile),
+            force,
+        ),
+        Some(Command::Check {
+            profile,
+            json,
+            images,
+        }) => check(
+            &images,
+            profile
+                .as_deref()
+                .unwrap_or(&loaded.config.campaign.photo_profile),
+            json,
+        ),
         Some(Command::Reopen {
             admission_no,
             level,
@@ -310,6 +366,120 @@ fn roster_import(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
+    })
+}
+
+fn profile_named(id: &str) -> anyhow::Result<crate::profile::Profile> {
+    crate::profile::Profile::builtin(id).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown profile {id:?}; known profiles: {}",
+            crate::profile::BUILTIN_IDS.join(", ")
+        )
+    })
+}
+
+/// Reads and decodes a photo; errors say which file and why.
+fn read_photo(path: &Path) -> anyhow::Result<(image::RgbImage, u64)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let image = image::load_from_memory(&bytes)
+        .with_context(|| format!("{} is not a readable image (JPEG or PNG)", path.display()))?;
+    Ok((image.to_rgb8(), bytes.len() as u64))
+}
+
+fn check(images: &[PathBuf], profile: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let profile = profile_named(profile)?;
+    let mut analyzer = crate::vision::FaceAnalyzer::load()?;
+    let (mut unreadable, mut non_compliant) = (false, false);
+    for path in images {
+        let (image, bytes) = match read_photo(path) {
+            Ok(photo) => photo,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                unreadable = true;
+                continue;
+            }
+        };
+        let inspection =
+            crate::inspect::inspect_still(&mut analyzer, &image, Some(bytes), &profile)?;
+        non_compliant |= !inspection.compliant();
+        let file = path.display().to_string();
+        if json {
+            let report = crate::inspect::CheckReport {
+                file: &file,
+                compliant: inspection.compliant(),
+                faces: inspection.measures.faces,
+                checks: &inspection.results,
+            };
+            println!("{}", serde_json::to_string(&report)?);
+        } else {
+            let verdict = if inspection.compliant() {
+                "complies"
+            } else {
+                "does NOT comply"
+            };
+            println!(
+                "{file}: {verdict} with {} ({} face(s))",
+                profile.id, inspection.measures.faces
+            );
+            for r in &inspection.results {
+                let value = r
+                    .value
+                    .map(|v| format!("{v:.3}"))
+                    .unwrap_or_else(|| "-".into());
+                let mark = if r.pass { "ok  " } else { "FAIL" };
+                let advice = if r.pass {
+                    String::new()
+                } else {
+                    format!("  {} / {}", r.message_en, r.message_zh)
+                };
+                println!("  {mark} {:<19} {value:>10}  {}{advice}", r.id, r.limit);
+            }
+        }
+    }
+    Ok(if unreadable {
+        ExitCode::from(2)
+    } else if non_compliant {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn produce(image: &Path, output: &Path, profile: &str, force: bool) -> anyhow::Result<ExitCode> {
+    let profile = profile_named(profile)?;
+    let (picture, _) = read_photo(image)?;
+    let mut analyzer = crate::vision::FaceAnalyzer::load()?;
+    let (photo, check) = crate::inspect::produce_still(&mut analyzer, &picture, &profile)
+        .with_context(|| format!("no photo can be made from {}", image.display()))?;
+    let failing: Vec<_> = check.failing().collect();
+    for r in &failing {
+        eprintln!("check {} fails: {} / {}", r.id, r.message_en, r.message_zh);
+    }
+    if !failing.is_empty() && !force {
+        anyhow::bail!(
+            "{} check(s) fail, so no photo was written; fix the picture, or use --force to write it anyway",
+            failing.len()
+        );
+    }
+    crate::store::write_atomically(output, &photo.jpeg)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    println!(
+        "{}: {}×{} JPEG, {} bytes (quality {}), {}",
+        output.display(),
+        photo.image.width(),
+        photo.image.height(),
+        photo.jpeg.len(),
+        photo.quality,
+        if failing.is_empty() {
+            "every check passes"
+        } else {
+            "written despite failing checks (--force)"
+        }
+    );
+    Ok(if failing.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 

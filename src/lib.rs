@@ -8,6 +8,7 @@ pub mod compliance;
 pub mod config;
 pub mod failpoint;
 pub mod identity;
+pub mod inspect;
 pub mod photo;
 pub mod profile;
 pub mod roster;

@@ -44,6 +44,8 @@ pub struct Limits {
     pub shoulders_degrees: f32,
     /// Smallest eyelid opening / eye-to-chin distance.
     pub eyes_open: f32,
+    /// Smallest grey-level spread inside an eye's outline.
+    pub eye_contrast: f32,
     /// Largest iris offset from the middle of the eye, as a fraction of the eye's width.
     pub gaze: f32,
     /// Largest inner-lip gap / eye-to-chin distance.

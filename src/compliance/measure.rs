@@ -43,12 +43,15 @@ pub mod landmark {
 /// top of the forehead, as a fraction of forehead-to-chin (calibrated on the reference
 /// portraits with their masks; see tests).
 pub const CROWN_ABOVE_FOREHEAD: f32 = 0.20;
-/// Head pitch of a frontal face as the forehead→chin vector of the mesh measures it
-/// (calibrated on frontal reference portraits; subtracted so a frontal face reads 0°).
-pub const PITCH_ZERO_DEGREES: f32 = 0.0;
+/// Head pitch of a frontal face as the forehead→chin depth of the mesh measures it,
+/// subtracted so a frontal face reads 0°. Calibrated on the frontal public-domain
+/// portraits of the evaluation set (they read 7.6° and 11.9°); the least certain pose
+/// measure — a canonical-face fit would do better.
+pub const PITCH_ZERO_DEGREES: f32 = 8.5;
 /// Pixels at or above this in every channel are specular highlights (glare).
 const GLARE_LEVEL: u8 = 245;
-/// Pixels at or above this in any channel are blown out; at or below CRUSHED, black.
+/// Pixels at or above this in every channel are blown out (one saturated channel is just a
+/// warm highlight); at or below CRUSHED in every channel, black.
 const BLOWN: u8 = 250;
 const CRUSHED: u8 = 5;
 /// The face is resampled to this width to measure sharpness the same at any size.
@@ -120,6 +123,9 @@ pub struct FaceMeasures {
     pub pitch: f32,
     /// The less open eye: lid distance / eye-to-chin distance.
     pub eyes_open: f32,
+    /// The flatter eye: grey-level spread inside the eye's outline (an open eye shows
+    /// white and iris; a closed or covered one does not).
+    pub eye_contrast: f32,
     /// How far the irises are from the middle of the eyes (0 = looking straight), or
     /// `None` without iris landmarks.
     pub gaze: Option<f32>,
@@ -192,6 +198,33 @@ pub fn measure(
     }
 }
 
+/// The top of the head: up the face from the top of the forehead until the person mask
+/// ends, or — without a mask — estimated from the face's length. Also says which.
+pub fn crown(mesh: &Mesh, mask: Option<&Mask>) -> ((f32, f32), bool) {
+    let (_, up) = face_axes(mesh);
+    let (forehead, chin) = (
+        mesh.point(landmark::FOREHEAD_TOP),
+        mesh.point(landmark::CHIN),
+    );
+    let face_len = dist(forehead, chin);
+    let from_mask = mask.and_then(|m| {
+        let limit = (face_len * 0.8) as usize;
+        (1..limit)
+            .map(|s| (forehead.0 + up.0 * s as f32, forehead.1 + up.1 * s as f32))
+            .find(|&(x, y)| m.at(x, y) < 0.5)
+    });
+    match from_mask {
+        Some(c) => (c, true),
+        None => (
+            (
+                forehead.0 + up.0 * face_len * CROWN_ABOVE_FOREHEAD,
+                forehead.1 + up.1 * face_len * CROWN_ABOVE_FOREHEAD,
+            ),
+            false,
+        ),
+    }
+}
+
 /// Unit vectors along the eye line (to the image's right) and up the face.
 fn face_axes(mesh: &Mesh) -> ((f32, f32), (f32, f32)) {
     let (a, b) = (
@@ -216,18 +249,7 @@ fn measure_face(
     let (forehead, chin) = (p(FOREHEAD_TOP), p(CHIN));
     let face_len = dist(forehead, chin);
 
-    // The crown: up from the forehead until the person mask ends, or estimated.
-    let estimated = (
-        forehead.0 + up.0 * face_len * CROWN_ABOVE_FOREHEAD,
-        forehead.1 + up.1 * face_len * CROWN_ABOVE_FOREHEAD,
-    );
-    let from_mask = mask.and_then(|m| {
-        let limit = (face_len * 0.8) as usize;
-        (1..limit)
-            .map(|s| (forehead.0 + up.0 * s as f32, forehead.1 + up.1 * s as f32))
-            .find(|&(x, y)| m.at(x, y) < 0.5)
-    });
-    let crown = from_mask.unwrap_or(estimated);
+    let (crown, crown_from_mask) = crown(mesh, mask);
     let head_height = (crown.0 - chin.0) * up.0 + (crown.1 - chin.1) * up.1;
 
     let eye_mid = {
@@ -255,6 +277,13 @@ fn measure_face(
     let eyes_open = LIDS
         .iter()
         .map(|&(a, b)| dist(p(a), p(b)) / eye_chin)
+        .fold(f32::MAX, f32::min);
+    let eye_contrast = EYES
+        .iter()
+        .map(|idx| {
+            let outline: Vec<(f32, f32)> = idx.iter().map(|&i| p(i)).collect();
+            grey_spread(image, &outline)
+        })
         .fold(f32::MAX, f32::min);
     let gaze = analysis.eyes.as_ref().map(|eyes| {
         eyes.iter()
@@ -293,7 +322,7 @@ fn measure_face(
     let face_box = bounds(&oval);
     FaceMeasures {
         head_height: head_height / frame.height,
-        crown_from_mask: from_mask.is_some(),
+        crown_from_mask,
         crown_y: (crown.1 - frame.y) / frame.height,
         chin_y: (chin.1 - frame.y) / frame.height,
         centre_offset: (face_centre_x - (frame.x + frame.width / 2.0)) / frame.width,
@@ -302,6 +331,7 @@ fn measure_face(
         yaw,
         pitch,
         eyes_open,
+        eye_contrast,
         gaze,
         mouth_gap,
         face_luminance: tone.luminance,
@@ -374,7 +404,7 @@ fn face_tone(
                 let l = lab(px)[0] as f64 / 100.0;
                 n += 1.0;
                 sum += l;
-                if px.iter().any(|&c| c >= BLOWN) || px.iter().all(|&c| c <= CRUSHED) {
+                if px.iter().all(|&c| c >= BLOWN) || px.iter().all(|&c| c <= CRUSHED) {
                     clipped += 1.0;
                 }
                 // Which side of the midline (forehead→chin)?
@@ -398,6 +428,29 @@ fn face_tone(
         } else {
             0.0
         },
+    }
+}
+
+/// Standard deviation of the grey level inside a polygon.
+fn grey_spread(image: &RgbImage, poly: &[(f32, f32)]) -> f32 {
+    let [(x0, y0), (x1, y1)] = bounds(poly);
+    let (mut n, mut sum, mut sum_sq) = (0f64, 0f64, 0f64);
+    for y in y0.floor() as i64..=y1.ceil() as i64 {
+        for x in x0.floor() as i64..=x1.ceil() as i64 {
+            if inside(poly, x as f32 + 0.5, y as f32 + 0.5)
+                && let Some(px) = pixel(image, x, y)
+            {
+                let g = 0.299 * px[0] as f64 + 0.587 * px[1] as f64 + 0.114 * px[2] as f64;
+                n += 1.0;
+                sum += g;
+                sum_sq += g * g;
+            }
+        }
+    }
+    if n < 4.0 {
+        0.0
+    } else {
+        (sum_sq / n - (sum / n).powi(2)).max(0.0).sqrt() as f32
     }
 }
 
@@ -555,7 +608,8 @@ fn shoulder_slope(
     };
     let band = |sign: f32| -> Option<(f32, f32)> {
         let xs: Vec<f32> = (0..5)
-            .map(|k| face_cx + sign * face_w * (1.05 + 0.1 * k as f32))
+            // Beyond the ears and hair (about 0.6 face widths out), inside a tight photo.
+            .map(|k| face_cx + sign * face_w * (0.7 + 0.075 * k as f32))
             .collect();
         let ys: Vec<f32> = xs.iter().filter_map(|&x| top_at(x)).collect();
         (ys.len() >= 3).then(|| {

@@ -258,14 +258,18 @@ pub fn evaluate(m: &Measures, profile: &Profile, context: Context) -> Vec<CheckR
     ));
 
     let eyes = f.map(|f| f.eyes_open);
+    let visible = f.is_some_and(|f| f.eye_contrast >= l.eye_contrast);
     out.push(result(
         "eyes.open",
         eyes,
-        eyes.is_some_and(|v| v >= l.eyes_open),
-        format!("≥ {}", l.eyes_open),
+        eyes.is_some_and(|v| v >= l.eyes_open) && visible,
+        format!("≥ {}; eye contrast ≥ {}", l.eyes_open, l.eye_contrast),
         match eyes {
             None => NO_FACE,
-            Some(v) if v < l.eyes_open => ("请睁开双眼", "Please open your eyes"),
+            Some(v) if v < l.eyes_open || !visible => (
+                "请睁开双眼，不要遮挡眼睛",
+                "Please open your eyes and keep them uncovered",
+            ),
             Some(_) => ("双眼睁开", "Eyes open"),
         },
     ));
@@ -477,6 +481,7 @@ mod tests {
                 yaw: -1.0,
                 pitch: 1.0,
                 eyes_open: 0.05,
+                eye_contrast: 40.0,
                 gaze: Some(0.05),
                 mouth_gap: 0.0,
                 face_luminance: 0.55,
@@ -584,6 +589,11 @@ mod tests {
                 "open your eyes",
             ),
             (
+                "eyes.open",
+                Box::new(|m| m.face.as_mut().unwrap().eye_contrast = 2.0),
+                "uncovered",
+            ),
+            (
                 "gaze",
                 Box::new(|m| m.face.as_mut().unwrap().gaze = Some(0.3)),
                 "look into the camera",
@@ -642,7 +652,7 @@ mod tests {
             ),
             (
                 "liveness",
-                Box::new(|m| m.face.as_mut().unwrap().texture_peak = 90.0),
+                Box::new(|m| m.face.as_mut().unwrap().texture_peak = 400.0),
                 "no photos or screens",
             ),
             (

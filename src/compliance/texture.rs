@@ -55,7 +55,10 @@ pub fn periodic_peak(image: &RgbImage, [(x0, y0), (x1, y1)]: [(f32, f32); 2]) ->
             let fy = if y <= n / 2 { y } else { n - y } as f32 / n as f32;
             let fx = if x <= n / 2 { x } else { n - x } as f32 / n as f32;
             let r = fx.hypot(fy);
-            if (0.15..=0.5).contains(&r) {
+            // JPEG's 8×8 blocks put peaks at multiples of 1/8: those say nothing of screens.
+            let on_block_grid =
+                |f: f32| ((f * 8.0) - (f * 8.0).round()).abs() * n as f32 / 8.0 < 1.0;
+            if (0.15..=0.5).contains(&r) && !on_block_grid(fx) && !on_block_grid(fy) {
                 ring.push(data[y * n + x].norm());
             }
         }
