@@ -8,7 +8,6 @@
 use crate::compliance::measure::landmark;
 use crate::profile::{Framing, Profile};
 use crate::vision::{Mask, Mesh};
-use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 use image::{Rgb, RgbImage};
 
 /// JPEG quality when no size window needs another.
@@ -40,7 +39,7 @@ pub enum PhotoError {
     #[error("no JPEG quality puts the photo within {min}–{max} bytes (best: {best} bytes)")]
     SizeWindow { min: u64, max: u64, best: u64 },
     #[error("JPEG encoding failed: {0}")]
-    Encode(#[from] image::ImageError),
+    Jpeg(String),
 }
 
 /// Cuts the profile's frame from the centre of a camera frame and encodes it (the photo
@@ -146,29 +145,30 @@ pub fn produce(
     }
     let backdrop = old_backdrop(frame, mask);
     let new = profile.output.background.map(|c| c as f32);
-    // Sample at up to twice the output size, then scale down with a good filter.
-    let scale = (p.height / oh as f32).clamp(1.0, 2.0);
-    let (sw, sh) = (
-        (ow as f32 * scale).round() as u32,
-        (oh as f32 * scale).round() as u32,
-    );
-    let sampled = RgbImage::from_fn(sw, sh, |u, v| {
-        let (x, y) = p.to_frame((u as f32 + 0.5) / sw as f32, (v as f32 + 0.5) / sh as f32);
-        let c = bilinear(frame, x, y);
-        let a = smoothstep(EDGE_BAND.0, EDGE_BAND.1, mask.at(x, y));
-        // Take the old backdrop out of edge pixels before blending in the new one.
-        let mut out = [0u8; 3];
-        for k in 0..3 {
-            let fg = if a > 0.05 {
-                ((c[k] - (1.0 - a) * backdrop[k]) / a).clamp(0.0, 255.0)
-            } else {
-                c[k]
-            };
-            out[k] = (fg * a + new[k] * (1.0 - a)).round().clamp(0.0, 255.0) as u8;
+    // Straight at the output size; when shrinking by more than 1.4×, 2×2 samples per pixel.
+    let taps: &[(f32, f32)] = if p.height / oh as f32 > 1.4 {
+        &[(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)]
+    } else {
+        &[(0.5, 0.5)]
+    };
+    let image = RgbImage::from_fn(ow, oh, |u, v| {
+        let mut acc = [0f32; 3];
+        for &(du, dv) in taps {
+            let (x, y) = p.to_frame((u as f32 + du) / ow as f32, (v as f32 + dv) / oh as f32);
+            let c = bilinear(frame, x, y);
+            let a = smoothstep(EDGE_BAND.0, EDGE_BAND.1, mask.at(x, y));
+            // Take the old backdrop out of edge pixels before blending in the new one.
+            for k in 0..3 {
+                let fg = if a > 0.05 {
+                    ((c[k] - (1.0 - a) * backdrop[k]) / a).clamp(0.0, 255.0)
+                } else {
+                    c[k]
+                };
+                acc[k] += fg * a + new[k] * (1.0 - a);
+            }
         }
-        Rgb(out)
+        Rgb(acc.map(|v| (v / taps.len() as f32).round().clamp(0.0, 255.0) as u8))
     });
-    let image = image::imageops::resize(&sampled, ow, oh, image::imageops::FilterType::CatmullRom);
     let (jpeg, quality) = encode_to_window(&image, profile)?;
     Ok(Photo {
         image,
@@ -278,9 +278,16 @@ pub fn encode_jpeg(image: &RgbImage, dpi: u32) -> Result<Vec<u8>, PhotoError> {
 
 fn encode_jpeg_quality(image: &RgbImage, dpi: u32, quality: u8) -> Result<Vec<u8>, PhotoError> {
     let mut jpeg = Vec::with_capacity(256 * 1024);
-    let mut encoder = JpegEncoder::new_with_quality(&mut jpeg, quality);
-    encoder.set_pixel_density(PixelDensity::dpi(dpi.min(u32::from(u16::MAX)) as u16));
-    encoder.encode_image(image)?;
+    let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, quality);
+    encoder.set_density(jpeg_encoder::PixelDensity::dpi(
+        dpi.min(u32::from(u16::MAX)) as u16,
+    ));
+    // Full-resolution colour: crisp edges between the backdrop and hair or clothes.
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_1_1);
+    let (w, h) = (image.width() as u16, image.height() as u16);
+    encoder
+        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| PhotoError::Jpeg(e.to_string()))?;
     Ok(jpeg)
 }
 

@@ -4,13 +4,20 @@
 /// CIELAB: L* 0..100, a* and b* roughly -128..127.
 pub type Lab = [f32; 3];
 
+/// sRGB's transfer curve for every 8-bit value (computed once).
+static LINEAR: std::sync::LazyLock<[f32; 256]> = std::sync::LazyLock::new(|| {
+    std::array::from_fn(|i| {
+        let c = i as f32 / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    })
+});
+
 fn linear(c: u8) -> f32 {
-    let c = c as f32 / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
+    LINEAR[c as usize]
 }
 
 fn f(t: f32) -> f32 {

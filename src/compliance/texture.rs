@@ -98,11 +98,11 @@ pub fn border_edges(image: &RgbImage, [(x0, y0), (x1, y1)]: [(f32, f32); 2]) -> 
         (false, span_x.0, (cx - fw * 0.65) as i64),
         (false, (cx + fw * 0.65) as i64, span_x.1),
     ] {
-        for line in (from..to).step_by(2) {
+        for line in (from..to).step_by(3) {
             let (a, b) = if horizontal { span_x } else { span_y };
             // The longest unbroken run of edge samples along the line.
             let (mut run, mut longest) = (0u32, 0u32);
-            for t in (a..b).step_by(2) {
+            for t in (a..b).step_by(3) {
                 let (p, q) = if horizontal {
                     (grey(t, line), grey(t, line + 2))
                 } else {
@@ -117,7 +117,7 @@ pub fn border_edges(image: &RgbImage, [(x0, y0), (x1, y1)]: [(f32, f32); 2]) -> 
                 }
             }
             // A border as long as two faces is as suspicious as it gets.
-            best = best.max((longest as f32 * 2.0 / (2.0 * face)).min(1.0));
+            best = best.max((longest as f32 * 3.0 / (2.0 * face)).min(1.0));
         }
     }
     best

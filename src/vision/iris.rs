@@ -42,6 +42,16 @@ impl IrisModel {
         Ok([left, right])
     }
 
+    /// One eye (0: the image's left, 1: its right).
+    pub fn run_one(
+        &mut self,
+        image: &RgbImage,
+        mesh: &Mesh,
+        which: usize,
+    ) -> Result<Eye, NetError> {
+        self.eye(image, mesh, EYES[which])
+    }
+
     fn eye(
         &mut self,
         image: &RgbImage,

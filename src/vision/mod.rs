@@ -54,6 +54,8 @@ pub struct FaceAnalyzer {
     tracked: Option<Roi>,
     since_count: u32,
     faces: usize,
+    last_eyes: Option<[Eye; 2]>,
+    next_eye: usize,
 }
 
 impl FaceAnalyzer {
@@ -67,12 +69,15 @@ impl FaceAnalyzer {
             tracked: None,
             since_count: 0,
             faces: 0,
+            last_eyes: None,
+            next_eye: 0,
         })
     }
 
     /// Forgets the tracked face (a new candidate, or a still image next).
     pub fn reset(&mut self) {
         self.tracked = None;
+        self.last_eyes = None;
     }
 
     /// A still image: detect, then landmarks and irises of the largest face.
@@ -112,6 +117,7 @@ impl FaceAnalyzer {
         let mesh = self.mesh.run(image, &roi)?;
         if mesh.presence <= MIN_PRESENCE {
             self.tracked = None;
+            self.last_eyes = None;
             // Lost while tracking: look again at once rather than show nothing for a frame.
             if !detected {
                 return self.track(image, with_eyes);
@@ -122,12 +128,20 @@ impl FaceAnalyzer {
                 ..Analysis::default()
             });
         }
+        let was_tracking = self.tracked.is_some();
         self.tracked = Some(mesh::roi_from_mesh(&mesh.points));
-        let eyes = if with_eyes {
-            Some(self.iris.run(image, &mesh)?)
-        } else {
-            None
+        let eyes = match (with_eyes, was_tracking, self.last_eyes.take()) {
+            (false, ..) => None,
+            // Tracking: one eye per frame, in turn; the other is a frame old (its own
+            // corners and iris agree with each other, so gaze stays sound).
+            (true, true, Some(mut eyes)) => {
+                self.next_eye = 1 - self.next_eye;
+                eyes[self.next_eye] = self.iris.run_one(image, &mesh, self.next_eye)?;
+                Some(eyes)
+            }
+            (true, ..) => Some(self.iris.run(image, &mesh)?),
         };
+        self.last_eyes = eyes.clone();
         Ok(Analysis {
             faces: self.faces.max(1),
             mesh: Some(mesh),
