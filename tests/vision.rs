@@ -116,3 +116,41 @@ fn no_face_and_two_faces_are_counted() {
     image::imageops::overlay(&mut two, &face, 560, 0);
     assert_eq!(analyzer.still(&two).unwrap().faces, 2);
 }
+
+#[test]
+fn results_are_reused_only_while_nothing_moves() {
+    let mut analyzer = analyzer();
+    let frame = load("assets/demo/frame-00.jpg");
+    assert!(
+        !analyzer.track(&frame, true).unwrap().reused,
+        "the first frame runs the models"
+    );
+    // The same picture again (a candidate holding still): nothing to run.
+    let again = analyzer.track(&frame, true).unwrap();
+    assert!(again.reused && again.mesh.is_some() && again.eyes.is_some());
+    // A closed eye is a local change: the models run.
+    let mesh = again.mesh.unwrap();
+    let mut blink = frame.clone();
+    let (x, y) = mesh.point(159);
+    for dy in -6..=6 {
+        for dx in -14..=14 {
+            blink.put_pixel(
+                (x as i32 + dx) as u32,
+                (y as i32 + dy) as u32,
+                image::Rgb([190, 150, 130]),
+            );
+        }
+    }
+    assert!(
+        !analyzer.track(&blink, true).unwrap().reused,
+        "a blink is seen"
+    );
+    // However still the picture, the models run again after a while.
+    let runs = (0..25)
+        .filter(|_| !analyzer.track(&blink, true).unwrap().reused)
+        .count();
+    assert!(
+        runs >= 2,
+        "refreshed at least every ten frames ({runs} runs in 25)"
+    );
+}

@@ -32,6 +32,16 @@ const MIN_DETECTION_SCORE: f32 = 0.5;
 const MIN_PRESENCE: f32 = 0.5;
 /// While tracking, the detector still runs every this many frames to count the faces.
 const RECOUNT_EVERY: u32 = 15;
+/// Side of the grey thumbnail of the face region that tells whether anything moved.
+const THUMB: usize = 48;
+/// Cells of THUMB/4 pixels: a blink or a mouth movement changes one cell a lot.
+const CELL: usize = THUMB / 4;
+/// A cell whose mean grey level moves by less than this has not changed: sensor noise
+/// averages out in a cell's mean (about 0.3 levels), while a blink, an opening mouth or a
+/// head moving a pixel or two shifts some cell's mean by more.
+const STILL_CHANGE: f32 = 1.5;
+/// Results are reused for at most this many frames in a row.
+const MAX_REUSE: u32 = 10;
 
 /// What one frame shows.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +54,8 @@ pub struct Analysis {
     pub eyes: Option<[Eye; 2]>,
     /// Whether the detector ran for this frame.
     pub detected: bool,
+    /// Nothing moved since the last frame the models ran on: its results were reused.
+    pub reused: bool,
 }
 
 pub struct FaceAnalyzer {
@@ -56,6 +68,9 @@ pub struct FaceAnalyzer {
     faces: usize,
     last_eyes: Option<[Eye; 2]>,
     next_eye: usize,
+    /// The last inferred frame's mesh and the grey thumbnail of the region tracked next.
+    last_inferred: Option<(Mesh, Vec<f32>)>,
+    reused_in_a_row: u32,
 }
 
 impl FaceAnalyzer {
@@ -71,6 +86,8 @@ impl FaceAnalyzer {
             faces: 0,
             last_eyes: None,
             next_eye: 0,
+            last_inferred: None,
+            reused_in_a_row: 0,
         })
     }
 
@@ -78,6 +95,7 @@ impl FaceAnalyzer {
     pub fn reset(&mut self) {
         self.tracked = None;
         self.last_eyes = None;
+        self.last_inferred = None;
     }
 
     /// A still image: detect, then landmarks and irises of the largest face.
@@ -103,6 +121,28 @@ impl FaceAnalyzer {
         } else {
             self.since_count += 1;
         }
+        // Nothing moved in the face region since the models last ran: reuse their results.
+        if let (Some(roi), false, Some((mesh, thumb))) =
+            (self.tracked, detected, &self.last_inferred)
+            && self.reused_in_a_row < MAX_REUSE
+            && (!with_eyes || self.last_eyes.is_some())
+            && unchanged(thumb, &thumbnail(image, &roi))
+        {
+            self.reused_in_a_row += 1;
+            let eyes = if with_eyes {
+                self.last_eyes.clone()
+            } else {
+                None
+            };
+            return Ok(Analysis {
+                faces: self.faces.max(1),
+                mesh: Some(mesh.clone()),
+                eyes,
+                detected,
+                reused: true,
+            });
+        }
+        self.reused_in_a_row = 0;
         let roi = match (self.tracked, &best) {
             (Some(roi), _) => roi,
             (None, Some(d)) => mesh::roi_from_detection(d),
@@ -129,7 +169,9 @@ impl FaceAnalyzer {
             });
         }
         let was_tracking = self.tracked.is_some();
-        self.tracked = Some(mesh::roi_from_mesh(&mesh.points));
+        let next = mesh::roi_from_mesh(&mesh.points);
+        self.tracked = Some(next);
+        self.last_inferred = Some((mesh.clone(), thumbnail(image, &next)));
         let eyes = match (with_eyes, was_tracking, self.last_eyes.take()) {
             (false, ..) => None,
             // Tracking: one eye per frame, in turn; the other is a frame old (its own
@@ -147,7 +189,13 @@ impl FaceAnalyzer {
             mesh: Some(mesh),
             eyes,
             detected,
+            reused: false,
         })
+    }
+
+    /// Forces the models to run on the next frame (e.g. for the frames of a capture burst).
+    pub fn refresh(&mut self) {
+        self.last_inferred = None;
     }
 
     /// The person mask of a frame (the model loads on first use).
@@ -157,4 +205,49 @@ impl FaceAnalyzer {
         }
         self.segmenter.as_mut().expect("loaded above").run(image)
     }
+}
+
+/// Grey levels of a region at THUMB×THUMB, each the mean of 2×2 samples.
+fn thumbnail(image: &RgbImage, roi: &Roi) -> Vec<f32> {
+    let t = roi::crop(
+        image,
+        roi,
+        THUMB * 2,
+        (0.0, 255.0),
+        roi::Border::Replicate,
+        false,
+    );
+    let rgb = t.to_plain_array_view::<f32>().expect("f32 crop");
+    let grey: Vec<f32> = rgb
+        .as_slice()
+        .expect("contiguous")
+        .chunks_exact(3)
+        .map(|p| 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2])
+        .collect();
+    let w = THUMB * 2;
+    (0..THUMB * THUMB)
+        .map(|i| {
+            let (x, y) = (i % THUMB * 2, i / THUMB * 2);
+            (grey[y * w + x]
+                + grey[y * w + x + 1]
+                + grey[(y + 1) * w + x]
+                + grey[(y + 1) * w + x + 1])
+                / 4.0
+        })
+        .collect()
+}
+
+/// Whether no cell's mean grey level moved by STILL_CHANGE or more.
+fn unchanged(a: &[f32], b: &[f32]) -> bool {
+    (0..THUMB / CELL).all(|cy| {
+        (0..THUMB / CELL).all(|cx| {
+            let mut diff = 0.0;
+            for y in cy * CELL..(cy + 1) * CELL {
+                for x in cx * CELL..(cx + 1) * CELL {
+                    diff += a[y * THUMB + x] - b[y * THUMB + x];
+                }
+            }
+            (diff / ((CELL * CELL) as f32)).abs() < STILL_CHANGE
+        })
+    })
 }
