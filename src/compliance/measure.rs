@@ -101,6 +101,9 @@ pub struct Measures {
     pub mask: Option<MaskMeasures>,
     /// Size of the photo file, when the frame is a file.
     pub file_bytes: Option<u64>,
+    /// Live video only: whether the face moved like a picture held up to the camera
+    /// (see `motion`); `None` for stills and until enough frames were seen.
+    pub moved_picture: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -195,6 +198,7 @@ pub fn measure(
         face,
         mask,
         file_bytes: None,
+        moved_picture: None,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod autocapture;
 pub mod color;
 pub mod guide;
 pub mod measure;
+pub mod motion;
 pub mod texture;
 
 use crate::profile::Profile;
@@ -124,8 +125,14 @@ pub fn evaluate(m: &Measures, profile: &Profile, context: Context) -> Vec<CheckR
         },
     ));
 
-    // Liveness: a picture of a picture shows a screen's or print's texture, or its border.
-    let live = f.map(|f| (f.texture_peak / l.texture_peak).max(f.border_edges / l.border_edges));
+    // Liveness: a picture of a picture shows a screen's or print's texture, or its border;
+    // over video, a picture moves rigidly (its value then reads 2: clearly failing).
+    let moved = if m.moved_picture == Some(true) { 2.0 } else { 0.0 };
+    let live = f.map(|f| {
+        (f.texture_peak / l.texture_peak)
+            .max(f.border_edges / l.border_edges)
+            .max(moved)
+    });
     out.push(result(
         "liveness",
         live,
@@ -501,6 +508,7 @@ mod tests {
                 clothing: Some(color::lab([20, 20, 30])),
             }),
             file_bytes: Some(300_000),
+            moved_picture: Some(false),
         }
     }
 
@@ -653,6 +661,11 @@ mod tests {
             (
                 "liveness",
                 Box::new(|m| m.face.as_mut().unwrap().texture_peak = 400.0),
+                "no photos or screens",
+            ),
+            (
+                "liveness",
+                Box::new(|m| m.moved_picture = Some(true)),
                 "no photos or screens",
             ),
             (
