@@ -113,6 +113,8 @@ pub struct CampaignSection {
     pub photo_profile: String,
     pub max_retakes: u32,
     pub capture_countdown_secs: u64,
+    pub auto_capture: bool,
+    pub auto_capture_stable_ms: u64,
 }
 
 impl Default for CampaignSection {
@@ -131,6 +133,8 @@ impl Default for CampaignSection {
             photo_profile: "bj-degree".into(),
             max_retakes: 3,
             capture_countdown_secs: 3,
+            auto_capture: true,
+            auto_capture_stable_ms: 1000,
         }
     }
 }
@@ -311,7 +315,7 @@ impl Config {
             return Err(("staff.pin", format!("must be 4 to {MAX_PIN_DIGITS} digits")));
         }
         // Every number a site may tune, with the range that keeps the kiosk usable.
-        let ranges: [(&'static str, u64, std::ops::RangeInclusive<u64>, &str); 10] = [
+        let ranges: [(&'static str, u64, std::ops::RangeInclusive<u64>, &str); 11] = [
             (
                 "kiosk.idle_timeout_secs",
                 self.kiosk.idle_timeout_secs,
@@ -336,6 +340,12 @@ impl Config {
                 c.capture_countdown_secs,
                 0..=30,
                 "seconds",
+            ),
+            (
+                "campaign.auto_capture_stable_ms",
+                c.auto_capture_stable_ms,
+                200..=10_000,
+                "milliseconds",
             ),
             (
                 "identity.admission_number_length",

@@ -2,9 +2,14 @@
 //! frame the kiosk captured), measure it, and evaluate every check for a profile. Used by
 //! `capture-kiosk check` / `produce` and by the kiosk's analysis thread.
 
-use crate::compliance::measure::{Frame, Measures, measure};
+use crate::compliance::autocapture::BurstFrame;
+use crate::compliance::guide::{Guidance, Guide};
+use crate::compliance::measure::{
+    Frame, MaskMeasures, Measures, crown, crown_above, crown_ratio, measure, measure_mask,
+};
+use crate::compliance::motion::MotionCue;
 use crate::compliance::{CheckResult, Context, evaluate};
-use crate::profile::Profile;
+use crate::profile::{Framing, Profile};
 use crate::vision::{Analysis, FaceAnalyzer, Mask, NetError};
 use image::RgbImage;
 use serde::Serialize;
@@ -92,4 +97,171 @@ pub fn produce_still(
         profile,
     )?;
     Ok((photo, check))
+}
+
+/// A person mask is computed for one live frame in this many (the backdrop, shoulders and
+/// clothing change slowly; their measures are kept in between).
+const MASK_EVERY: u32 = 10;
+
+/// One live camera frame, checked.
+#[derive(Debug, Clone)]
+pub struct LiveFrame {
+    /// Every check but `file.size`, as measured on this frame.
+    pub results: Vec<CheckResult>,
+    /// What the screen shows: the checks' steady states and the one instruction.
+    pub guidance: Guidance,
+    /// How this frame would do as the photo (for choosing among a burst).
+    pub burst: BurstFrame,
+    pub face: bool,
+    /// Nothing moved: the models did not run for this frame.
+    pub reused: bool,
+}
+
+/// Checks the frames of a video as they come: the face is tracked from frame to frame, the
+/// photo frame is the profile's frame drawn over the preview, the person mask is refreshed
+/// now and then, liveness also looks at how the face moves, and the guidance keeps every
+/// check's shown state steady.
+pub struct LiveInspector {
+    analyzer: FaceAnalyzer,
+    profile: Profile,
+    guide: Guide,
+    motion: MotionCue,
+    mask: Option<MaskMeasures>,
+    /// The crown's height above the forehead (face lengths) the last mask showed.
+    crown_ratio: Option<f32>,
+    since_mask: u32,
+    last: Option<Measures>,
+}
+
+impl LiveInspector {
+    /// `hold`: frames a check's new state must last before it is shown.
+    pub fn new(analyzer: FaceAnalyzer, profile: Profile, hold: u32) -> Self {
+        Self {
+            analyzer,
+            profile,
+            guide: Guide::new(hold),
+            motion: MotionCue::default(),
+            mask: None,
+            crown_ratio: None,
+            since_mask: 0,
+            last: None,
+        }
+    }
+
+    /// A new candidate: forget the face, its motion and the shown states.
+    pub fn reset(&mut self) {
+        self.analyzer.reset();
+        self.guide.reset();
+        self.forget_face();
+    }
+
+    fn forget_face(&mut self) {
+        self.motion.reset();
+        self.mask = None;
+        self.crown_ratio = None;
+        self.last = None;
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The analyzer, for the still analysis of a captured frame.
+    pub fn analyzer(&mut self) -> &mut FaceAnalyzer {
+        &mut self.analyzer
+    }
+
+    /// Checks the next frame. `fresh`: run the models even if nothing moved (burst frames).
+    pub fn frame(&mut self, image: &RgbImage, fresh: bool) -> Result<LiveFrame, NetError> {
+        if fresh {
+            self.analyzer.refresh();
+        }
+        let analysis = self.analyzer.track(image, true)?;
+        let measures = match (&analysis.mesh, &self.last) {
+            (None, _) => {
+                self.forget_face();
+                measure(image, Frame::whole(image), &analysis, None)
+            }
+            // Nothing moved: the measures of the frame the models last ran on still hold.
+            (Some(_), Some(last)) if analysis.reused => last.clone(),
+            (Some(mesh), _) => {
+                let framing = Framing::for_camera(&self.profile, image.width(), image.height());
+                let frame = Frame::of_framing(&framing, image);
+                let mut m = measure(image, frame, &analysis, None);
+                self.since_mask += 1;
+                if self.mask.is_none() || self.since_mask >= MASK_EVERY {
+                    let mask = self.analyzer.segment(image)?;
+                    self.mask = Some(measure_mask(image, frame, mesh, &mask));
+                    let (crown, from_mask) = crown(mesh, Some(&mask));
+                    self.crown_ratio = from_mask.then(|| crown_ratio(mesh, crown));
+                    self.since_mask = 0;
+                }
+                m.mask = self.mask.clone();
+                // The crown where the mask showed it (hair and all), on every frame alike.
+                if let (Some(face), Some(ratio)) = (m.face.as_mut(), self.crown_ratio) {
+                    face.set_crown(mesh, frame, crown_above(mesh, ratio), true);
+                }
+                self.motion.push(mesh);
+                m.moved_picture = self.motion.moved_picture();
+                self.last = Some(m.clone());
+                m
+            }
+        };
+        let results = evaluate(&measures, &self.profile, Context::Live);
+        let guidance = self.guide.update(&results);
+        let passes = |id: &str| results.iter().any(|r| r.id == id && r.pass);
+        let burst = BurstFrame {
+            sharpness: measures.face.as_ref().map_or(0.0, |f| f.sharpness),
+            eyes_open: passes("eyes.open"),
+            all_pass: results.iter().all(|r| r.pass),
+        };
+        Ok(LiveFrame {
+            face: analysis.mesh.is_some(),
+            reused: analysis.reused,
+            results,
+            guidance,
+            burst,
+        })
+    }
+}
+
+/// The photo made from a captured camera frame, and its own check.
+pub struct Captured {
+    pub photo: crate::photo::Photo,
+    pub inspection: Inspection,
+    /// False when no face-based photo could be made and the frame's centre was cut out
+    /// instead (a staff capture without a usable face): its checks say what is wrong.
+    pub to_specification: bool,
+}
+
+/// Makes the final photo from a captured frame: to the specification when the face allows,
+/// else the centre of the frame — so a staff capture always yields a photo to look at.
+pub fn capture(
+    analyzer: &mut FaceAnalyzer,
+    image: &RgbImage,
+    profile: &Profile,
+) -> Result<Captured, ProduceError> {
+    match produce_still(analyzer, image, profile) {
+        Ok((photo, inspection)) => Ok(Captured {
+            photo,
+            inspection,
+            to_specification: true,
+        }),
+        Err(ProduceError::Vision(e)) => Err(ProduceError::Vision(e)),
+        Err(why) => {
+            tracing::warn!("photo not made to the specification ({why}): centre of the frame kept");
+            let photo = crate::photo::centre_crop(image, profile)?;
+            let inspection = inspect_still(
+                analyzer,
+                &photo.image,
+                Some(photo.jpeg.len() as u64),
+                profile,
+            )?;
+            Ok(Captured {
+                photo,
+                inspection,
+                to_specification: false,
+            })
+        }
+    }
 }

@@ -20,6 +20,8 @@ pub struct SessionConfig {
     pub done_return: Duration,
     pub max_retakes: u32,
     pub countdown: Duration,
+    /// Start the countdown by itself once every check has passed for the stable period.
+    pub auto_capture: bool,
     pub staff_pin: String,
     pub max_pin_attempts: u32,
     pub pin_lockout: Duration,
@@ -34,6 +36,7 @@ impl SessionConfig {
             done_return: Duration::from_secs(c.kiosk.done_return_secs),
             max_retakes: c.campaign.max_retakes,
             countdown: Duration::from_secs(c.campaign.capture_countdown_secs),
+            auto_capture: c.campaign.auto_capture,
             staff_pin: c.staff.pin.clone(),
             max_pin_attempts: c.staff.max_pin_attempts.max(1),
             pin_lockout: Duration::from_secs(c.staff.lockout_secs),
@@ -178,7 +181,7 @@ pub enum State {
     },
     Capture {
         sitting: Sitting,
-        countdown_until: Option<Instant>,
+        countdown: Option<Countdown>,
         taking: bool,
         problem: Option<CaptureProblem>,
     },
@@ -199,6 +202,14 @@ pub enum State {
     StaffDashboard,
 }
 
+/// The capture countdown: when it ends, and whether auto-capture started it (then a
+/// check that stops passing cancels it; a countdown staff started runs to the end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Countdown {
+    pub until: Instant,
+    pub auto: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// Any touch or key that is not an action below: keeps the session alive.
@@ -216,6 +227,13 @@ pub enum Event {
     Confirmed,
     NotMe,
     CaptureRequested,
+    /// The analysis of the latest camera frame: whether a face is there, whether every
+    /// check passes (as shown), and whether they have passed for the stable period.
+    Analysed {
+        face: bool,
+        passing: bool,
+        steady: bool,
+    },
     PhotoTaken {
         capture_id: Uuid,
     },
@@ -274,7 +292,7 @@ impl Session {
     pub fn countdown_seconds(&self, now: Instant) -> Option<u64> {
         match &self.state {
             State::Capture {
-                countdown_until: Some(until),
+                countdown: Some(Countdown { until, .. }),
                 ..
             } => Some(until.saturating_duration_since(now).as_secs_f32().ceil() as u64),
             _ => None,
@@ -307,7 +325,11 @@ impl Session {
     pub fn handle(&mut self, event: Event, now: Instant) -> Vec<Effect> {
         let is_activity = !matches!(
             event,
-            Event::Tick | Event::PhotoTaken { .. } | Event::PhotoFailed | Event::Saved(_)
+            Event::Tick
+                | Event::PhotoTaken { .. }
+                | Event::PhotoFailed
+                | Event::Saved(_)
+                | Event::Analysed { face: false, .. }
         );
         if is_activity {
             self.last_activity = now;
@@ -400,7 +422,7 @@ impl Session {
                     mobile,
                     retakes_used: 0,
                 },
-                countdown_until: None,
+                countdown: None,
                 taking: false,
                 problem: None,
             },
@@ -413,7 +435,7 @@ impl Session {
             (
                 S::Capture {
                     sitting,
-                    countdown_until: None,
+                    countdown: None,
                     taking: false,
                     ..
                 },
@@ -423,14 +445,17 @@ impl Session {
                     effects.push(Effect::TakePhoto);
                     S::Capture {
                         sitting,
-                        countdown_until: None,
+                        countdown: None,
                         taking: true,
                         problem: None,
                     }
                 } else {
                     S::Capture {
                         sitting,
-                        countdown_until: Some(now + self.config.countdown),
+                        countdown: Some(Countdown {
+                            until: now + self.config.countdown,
+                            auto: false,
+                        }),
                         taking: false,
                         problem: None,
                     }
@@ -458,9 +483,45 @@ impl Session {
                 Event::PhotoFailed,
             ) => S::Capture {
                 sitting,
-                countdown_until: None,
+                countdown: None,
                 taking: false,
                 problem: Some(CaptureProblem::CameraUnavailable),
+            },
+            (
+                S::Capture {
+                    sitting,
+                    countdown: None,
+                    taking: false,
+                    ..
+                },
+                Event::Analysed { steady: true, .. },
+            ) if self.config.auto_capture => {
+                if self.config.countdown.is_zero() {
+                    effects.push(Effect::TakePhoto);
+                }
+                S::Capture {
+                    sitting,
+                    countdown: (!self.config.countdown.is_zero()).then(|| Countdown {
+                        until: now + self.config.countdown,
+                        auto: true,
+                    }),
+                    taking: self.config.countdown.is_zero(),
+                    problem: None,
+                }
+            }
+            (
+                S::Capture {
+                    sitting,
+                    countdown: Some(Countdown { auto: true, .. }),
+                    taking: false,
+                    problem,
+                },
+                Event::Analysed { passing: false, .. },
+            ) => S::Capture {
+                sitting,
+                countdown: None,
+                taking: false,
+                problem,
             },
             (S::Capture { .. }, Event::Back) => S::Welcome,
 
@@ -498,7 +559,7 @@ impl Session {
                     };
                     S::Capture {
                         sitting,
-                        countdown_until: None,
+                        countdown: None,
                         taking: false,
                         problem: None,
                     }
@@ -581,13 +642,13 @@ impl Session {
             State::Welcome => State::Welcome,
             State::Capture {
                 sitting,
-                countdown_until: Some(until),
+                countdown: Some(Countdown { until, .. }),
                 ..
             } if now >= until => {
                 effects.push(Effect::TakePhoto);
                 State::Capture {
                     sitting,
-                    countdown_until: None,
+                    countdown: None,
                     taking: true,
                     problem: None,
                 }
@@ -651,6 +712,7 @@ mod tests {
             done_return: Duration::from_secs(30),
             max_retakes: 2,
             countdown: Duration::from_secs(3),
+            auto_capture: true,
             staff_pin: "2580".into(),
             max_pin_attempts: 3,
             pin_lockout: Duration::from_secs(60),
@@ -996,11 +1058,115 @@ mod tests {
         assert!(matches!(
             run.state(),
             State::Capture {
-                countdown_until: Some(_),
+                countdown: Some(_),
                 problem: None,
                 ..
             }
         ));
+    }
+
+    fn analysed(passing: bool, steady: bool) -> Event {
+        Event::Analysed {
+            face: true,
+            passing,
+            steady,
+        }
+    }
+
+    #[test]
+    fn steady_checks_start_the_countdown_and_a_failing_check_cancels_it() {
+        let mut run = Run::new();
+        run.walk_to_capture();
+        assert!(run.send(analysed(true, false)).is_empty());
+        assert!(matches!(
+            run.state(),
+            State::Capture {
+                countdown: None,
+                ..
+            }
+        ));
+        run.send(analysed(true, true));
+        assert!(matches!(
+            run.state(),
+            State::Capture {
+                countdown: Some(Countdown { auto: true, .. }),
+                ..
+            }
+        ));
+        run.send(analysed(false, false));
+        assert!(
+            matches!(
+                run.state(),
+                State::Capture {
+                    countdown: None,
+                    ..
+                }
+            ),
+            "the candidate moved: the countdown stops"
+        );
+        run.send(analysed(true, true));
+        run.at(3);
+        assert_eq!(run.send(Event::Tick), vec![Effect::TakePhoto]);
+        // Frames analysed while the burst is taken change nothing.
+        run.send(analysed(false, false));
+        assert!(matches!(run.state(), State::Capture { taking: true, .. }));
+        run.send(Event::PhotoTaken {
+            capture_id: Uuid::new_v4(),
+        });
+        assert!(matches!(run.state(), State::Review { .. }));
+    }
+
+    #[test]
+    fn a_countdown_staff_started_is_not_cancelled_by_the_checks() {
+        let mut run = Run::new();
+        run.walk_to_capture();
+        run.send(Event::CaptureRequested);
+        run.send(analysed(false, false));
+        assert!(matches!(
+            run.state(),
+            State::Capture {
+                countdown: Some(Countdown { auto: false, .. }),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn auto_capture_can_be_switched_off() {
+        let mut run = Run::new();
+        run.session.config.auto_capture = false;
+        run.walk_to_capture();
+        run.send(analysed(true, true));
+        assert!(matches!(
+            run.state(),
+            State::Capture {
+                countdown: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_face_in_front_of_the_camera_keeps_the_session_alive() {
+        let mut run = Run::new();
+        run.walk_to_capture();
+        run.at(80);
+        run.send(analysed(false, false));
+        run.at(150);
+        run.send(Event::Tick);
+        assert!(matches!(run.state(), State::Capture { .. }));
+        run.send(Event::Analysed {
+            face: false,
+            passing: false,
+            steady: false,
+        });
+        run.at(250);
+        run.send(Event::Tick);
+        assert_eq!(
+            run.state(),
+            &State::Welcome,
+            "nobody there: back to welcome"
+        );
     }
 
     #[test]

@@ -115,6 +115,10 @@ fn every_ui_string_has_a_chinese_translation() {
     );
 }
 
+fn is_machine_state(lit: &str) -> bool {
+    matches!(lit, "pass" | "fail" | "check-")
+}
+
 /// String literals outside `@tr(...)` that hold words: each must be on the list of things
 /// that are not language (a keyboard's letters, language codes and each language's own
 /// name, SVG path commands, the product's name).
@@ -125,6 +129,8 @@ fn no_visible_text_bypasses_translation() {
     slint_files(&root.join("ui"), &mut files);
     let allowed = |lit: &str| {
         matches!(lit, "zh" | "en" | "English" | "中文" | " · capture-kiosk ")
+            // Check states as the automation interface reports them (the label is the text).
+            || is_machine_state(lit)
             || (lit.len() == 1 && lit.chars().all(|c| c.is_ascii_lowercase()))
             || lit.chars().all(|c| " MAZ0123456789.".contains(c)) // SVG path commands
             || !lit.chars().any(|c| c.is_alphabetic())

@@ -155,9 +155,24 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     k.click("confirm");
 
     k.wait_screen("Capture");
+    // The demo astronaut smiles: the one instruction is to close the mouth, the checks
+    // before it in the catalogue pass, and no photo is taken by itself.
+    k.expect("the first instruction", |l| l == "guidance mouth.closed");
+    let instruction = k.label("instruction");
+    assert!(
+        instruction.contains(if lang == "zh" { "嘴" } else { "mouth" }),
+        "{instruction}"
+    );
+    assert_eq!(k.value("check-face.count"), "pass");
+    assert_eq!(k.value("check-head.size"), "pass");
+    assert_eq!(k.value("check-mouth.closed"), "fail");
     shots.take(&mut k, "capture");
+    // Staff can always take the photo; it is made to the specification and checked.
     k.click("take-photo");
     k.wait_screen("Review");
+    let photo = k.expect("the photo made", |l| l.starts_with("photo "));
+    assert!(photo.contains("mouth.closed"), "{photo}");
+    assert_eq!(k.value("photo-checks"), "fail");
     shots.take(&mut k, "review");
     k.click("accept");
     let stored = k.expect("the stored capture", |l| l.starts_with("stored "));
@@ -311,6 +326,53 @@ fn the_language_can_be_switched_on_any_screen() {
     k.click("language");
     assert_eq!(k.label("start"), "Start");
     assert_eq!(k.label("open-status-lookup"), "Check review status");
+}
+
+/// A candidate who stands right: every check turns green, the countdown starts by itself,
+/// the photo is taken without a touch, and it meets every rule.
+#[test]
+fn a_compliant_candidate_is_photographed_by_itself() {
+    let frames = tempfile::tempdir().unwrap();
+    let camera = common::compliant_camera(frames.path());
+    let display = Display::start(1280, 800);
+    let mut shots = Shots::new("auto-capture");
+    for lang in ["zh", "en"] {
+        let site =
+            Site::new("[campaign]\ncapture_countdown_secs = 2\nauto_capture_stable_ms = 800\n");
+        site.import_demo_roster();
+        let mut k = site.start_kiosk(&display, &["--camera", &camera, "--lang", lang]);
+        k.wait_screen("Welcome");
+        k.wait_camera("Streaming");
+        walk_wang_to_capture(&mut k);
+        k.expect("every check passing", |l| l == "guidance ready");
+        for id in capture_kiosk::compliance::CHECK_IDS {
+            if id != "file.size" {
+                assert_eq!(k.value(&format!("check-{id}")), "pass", "{id}");
+            }
+        }
+        shots.take(&mut k, &format!("{lang}-ready"));
+        k.locate("countdown"); // nobody pressed anything
+        shots.take(&mut k, &format!("{lang}-countdown"));
+        k.wait_screen("Review");
+        let photo = k.expect("the photo made", |l| l.starts_with("photo "));
+        assert!(photo.ends_with("failing="), "{photo}");
+        assert_eq!(k.value("photo-checks"), "pass");
+        shots.take(&mut k, &format!("{lang}-review"));
+        k.click("accept");
+        k.expect("the stored capture", |l| l.starts_with("stored "));
+        k.wait_screen("Done");
+        let log = k.log();
+        k.close();
+        assert_no_personal_data(&log);
+
+        // The stored photo passes every check, `file.size` included, as a file on its own.
+        let rows = captures(&site.data_dir());
+        assert_eq!(rows.len(), 1);
+        let stored = site.data_dir().join(&rows[0].3);
+        let (code, out) = site.cli(&["check", "--json", stored.to_str().unwrap()]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("\"compliant\":true"), "{out}");
+    }
 }
 
 #[test]

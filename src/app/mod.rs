@@ -3,6 +3,7 @@
 //! carries out the session's effects, and renders the session's state into the screens.
 //! The camera thread only hands over frames; nothing here blocks on the camera.
 
+mod analysis;
 mod automation;
 mod preview;
 mod systemd;
@@ -14,6 +15,8 @@ pub mod ui {
 
 use crate::camera::feed::{CameraFeed, CameraState, FeedStatus};
 use crate::camera::{self, CameraSettings, CameraSpec};
+use crate::compliance::guide::Guidance;
+use crate::compliance::{self, CheckResult};
 use crate::config::{Config, Lang};
 use crate::identity::{AdmissionNumber, name_matches};
 use crate::photo::{self, Photo};
@@ -39,6 +42,8 @@ use view::{SiteTexts, View};
 
 /// A frame older than this is not taken as the photo (the camera has stalled).
 const MAX_FRAME_AGE: Duration = Duration::from_millis(500);
+/// A photo not made by the analysis thread within this time has failed.
+const MAX_PHOTO_TIME: Duration = Duration::from_secs(20);
 /// A "streaming" camera without a frame for this long is hung: stop feeding the watchdog.
 const HUNG_CAMERA: Duration = Duration::from_secs(10);
 
@@ -55,6 +60,8 @@ struct PendingPhoto {
     id: Uuid,
     taken_at: DateTime<Local>,
     photo: Photo,
+    /// The photo's own check (none when face analysis is unavailable).
+    checks: Option<Vec<CheckResult>>,
 }
 
 struct Kiosk {
@@ -73,6 +80,17 @@ struct Kiosk {
     preview_wanted: Arc<AtomicBool>,
     automation: bool,
     systemd: systemd::Notifier,
+    analysis: Option<analysis::Analysis>,
+    /// False once the analysis thread said it cannot work (photos are then centre crops).
+    analysis_available: bool,
+    /// Counts capture screens shown; the analysis reports which one a frame belongs to.
+    generation: u64,
+    /// The burst asked of the analysis thread for the photo, and when.
+    burst: Option<(u64, Instant)>,
+    bursts: u64,
+    /// The guidance shown, and the instruction last announced (automation).
+    guidance: Option<Guidance>,
+    announced_instruction: Option<&'static str>,
 }
 
 /// Runs the kiosk until its window is closed.
@@ -92,6 +110,19 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         .context("cannot open the kiosk window (is there a display? see README)")?;
     let automation = std::env::var_os(automation::ENV).is_some();
     let preview_wanted = Arc::new(AtomicBool::new(false));
+    let analysis = {
+        let weak = window.as_weak();
+        analysis::Analysis::spawn(
+            profile.clone(),
+            Duration::from_millis(opts.config.campaign.auto_capture_stable_ms),
+            move || {
+                let _ = weak
+                    .upgrade_in_event_loop(|w| w.global::<KioskAdapter>().invoke_analysis_ready());
+            },
+        )
+    };
+    let frame_offer = analysis.frame_offer();
+    let analysis_stats = analysis.stats();
     let kiosk = Rc::new(RefCell::new(Kiosk {
         window: window.as_weak(),
         session: Session::new(SessionConfig::from_config(&opts.config), Instant::now()),
@@ -106,11 +137,24 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         preview_wanted: preview_wanted.clone(),
         automation,
         systemd: systemd::Notifier::from_env(),
+        analysis: Some(analysis),
+        analysis_available: true,
+        generation: 0,
+        burst: None,
+        bursts: 0,
+        guidance: None,
+        announced_instruction: None,
     }));
     kiosk.borrow_mut().set_language(opts.lang);
 
     let preview_stats = Arc::new(preview::PreviewStats::default());
-    let feed = start_camera(&opts, &window, preview_wanted, preview_stats.clone());
+    let feed = start_camera(
+        &opts,
+        &window,
+        preview_wanted,
+        preview_stats.clone(),
+        frame_offer,
+    );
     let monitor = feed.monitor();
     kiosk.borrow_mut().feed = Some(feed);
     wire_callbacks(&window, &kiosk);
@@ -132,8 +176,9 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             window.as_weak(),
             Box::new(move || {
                 let camera = monitor.status();
+                let (analysed, inferred) = analysis_stats();
                 format!(
-                    "stats t={:.3} camera_frames={} camera_corrupt={} preview_shown={} preview_skipped={}",
+                    "stats t={:.3} camera_frames={} camera_corrupt={} preview_shown={} preview_skipped={} analysed={analysed} inferred={inferred}",
                     started.elapsed().as_secs_f64(),
                     camera.frames,
                     camera.corrupt_frames,
@@ -168,6 +213,10 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     if let Some(feed) = feed {
         feed.stop(Duration::from_secs(2));
     }
+    let analysis = kiosk.borrow_mut().analysis.take();
+    if let Some(analysis) = analysis {
+        analysis.stop();
+    }
     tracing::info!("kiosk stopped");
     Ok(())
 }
@@ -177,6 +226,7 @@ fn start_camera(
     window: &KioskWindow,
     preview_wanted: Arc<AtomicBool>,
     preview_stats: Arc<preview::PreviewStats>,
+    analysis: analysis::FrameOffer,
 ) -> CameraFeed {
     let spec = opts.camera.clone();
     let settings = CameraSettings {
@@ -189,7 +239,10 @@ fn start_camera(
     CameraFeed::start(
         move || camera::open(&spec, settings),
         Duration::from_millis(opts.config.camera.reconnect_interval_ms),
-        move |frame| frames_to_ui.send(frame),
+        move |frame| {
+            frames_to_ui.send(frame);
+            analysis.offer(frame);
+        },
         move |status: &FeedStatus| {
             let state = ui_camera_state(&status.state);
             if automation {
@@ -249,6 +302,7 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
     a.on_confirm(on(|k| k.dispatch(Event::Confirmed)));
     a.on_not_me(on(|k| k.dispatch(Event::NotMe)));
     a.on_take_photo(on(|k| k.dispatch(Event::CaptureRequested)));
+    a.on_analysis_ready(on(|k| k.take_analysis_reports()));
     a.on_accept(on(|k| k.dispatch(Event::Accept)));
     a.on_retake(on(|k| k.dispatch(Event::Retake)));
     a.on_back(on(|k| k.dispatch(Event::Back)));
@@ -314,6 +368,8 @@ impl Kiosk {
         if let Some(w) = self.window() {
             SiteTexts::new(&self.config, &self.profile, lang).apply(&w.global::<KioskAdapter>());
         }
+        self.show_guidance();
+        self.show_photo_checks();
         self.session.handle(Event::Touch, Instant::now());
         self.render();
     }
@@ -334,7 +390,7 @@ impl Kiosk {
 
     fn perform(&mut self, effect: Effect) -> Option<Event> {
         match effect {
-            Effect::TakePhoto => Some(self.take_photo()),
+            Effect::TakePhoto => self.take_photo(),
             Effect::SaveCapture { capture_id } => Some(Event::Saved(self.save(capture_id))),
             Effect::DiscardPhoto { capture_id } => {
                 if self.pending.as_ref().is_some_and(|p| p.id == capture_id) {
@@ -355,7 +411,20 @@ impl Kiosk {
         }
     }
 
-    fn take_photo(&mut self) -> Event {
+    /// Asks the analysis thread for the photo (a burst, the best frame, made to the
+    /// specification); its answer becomes `PhotoTaken` or `PhotoFailed`. Without face
+    /// analysis, the centre of the latest frame is the photo at once.
+    fn take_photo(&mut self) -> Option<Event> {
+        if let (Some(analysis), true) = (&self.analysis, self.analysis_available) {
+            self.bursts += 1;
+            analysis.take_photo(self.bursts);
+            self.burst = Some((self.bursts, Instant::now()));
+            return None;
+        }
+        Some(self.centre_photo())
+    }
+
+    fn centre_photo(&mut self) -> Event {
         let frame = self
             .feed
             .as_ref()
@@ -377,7 +446,9 @@ impl Kiosk {
                     id,
                     taken_at: Local::now(),
                     photo,
+                    checks: None,
                 });
+                self.show_photo_checks();
                 Event::PhotoTaken { capture_id: id }
             }
             Err(e) => {
@@ -508,7 +579,167 @@ impl Kiosk {
         }
     }
 
+    /// Carries out what the analysis thread reported.
+    fn take_analysis_reports(&mut self) {
+        let Some(analysis) = &self.analysis else {
+            return;
+        };
+        for report in analysis.reports() {
+            match report {
+                analysis::Report::Unavailable(why) => {
+                    tracing::error!("no guidance or auto-capture: {why}");
+                    self.analysis_available = false;
+                    self.guidance = None;
+                    self.show_guidance();
+                    if self.burst.take().is_some() {
+                        let event = self.centre_photo();
+                        self.dispatch(event);
+                    }
+                }
+                analysis::Report::Frame {
+                    generation,
+                    guidance,
+                    face,
+                    steady,
+                } => {
+                    if generation != self.generation
+                        || !matches!(self.session.state(), State::Capture { .. })
+                    {
+                        continue;
+                    }
+                    let passing = guidance.all_pass;
+                    if self.guidance.as_ref() != Some(&guidance) {
+                        self.guidance = Some(guidance);
+                        self.show_guidance();
+                    }
+                    self.dispatch(Event::Analysed {
+                        face,
+                        passing,
+                        steady,
+                    });
+                }
+                analysis::Report::Captured { burst, result } => {
+                    if self.burst.map(|b| b.0) != Some(burst) {
+                        continue; // the candidate left meanwhile
+                    }
+                    self.burst = None;
+                    let event = match result {
+                        Ok(captured) => self.photo_made(*captured),
+                        Err(_) => Event::PhotoFailed,
+                    };
+                    self.dispatch(event);
+                }
+            }
+        }
+    }
+
+    /// Holds the photo the analysis thread made for review.
+    fn photo_made(&mut self, captured: crate::inspect::Captured) -> Event {
+        let id = Uuid::new_v4();
+        if let Some(w) = self.window() {
+            w.global::<KioskAdapter>()
+                .set_photo(preview::to_slint_image(&captured.photo.image));
+        }
+        let failing: Vec<&str> = captured.inspection.failing().map(|r| r.id).collect();
+        tracing::info!(
+            "photo {id} taken ({} bytes); failing checks: {}",
+            captured.photo.jpeg.len(),
+            if failing.is_empty() {
+                "none".to_string()
+            } else {
+                failing.join(", ")
+            }
+        );
+        if self.automation {
+            automation::announce(&format!("photo {} failing={}", id, failing.join(",")));
+        }
+        self.pending = Some(PendingPhoto {
+            id,
+            taken_at: Local::now(),
+            photo: captured.photo,
+            checks: Some(captured.inspection.results),
+        });
+        self.show_photo_checks();
+        Event::PhotoTaken { capture_id: id }
+    }
+
+    /// The guidance on the capture screen, in the current language.
+    fn show_guidance(&mut self) {
+        let Some(w) = self.window() else { return };
+        let a = w.global::<KioskAdapter>();
+        let lang = self.lang;
+        let pick = |(zh, en): (&'static str, &'static str)| match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        };
+        let instruction = self.guidance.as_ref().and_then(|g| g.instruction);
+        let lights: Vec<ui::CheckLight> = compliance::CHECK_IDS
+            .iter()
+            .filter(|id| **id != "file.size")
+            .map(|&id| {
+                let pass = self
+                    .guidance
+                    .as_ref()
+                    .is_some_and(|g| g.checks.iter().any(|c| c.0 == id && c.1));
+                ui::CheckLight {
+                    id: id.into(),
+                    label: pick(compliance::title(id)).into(),
+                    pass,
+                    current: instruction.is_some_and(|i| i.0 == id),
+                }
+            })
+            .collect();
+        a.set_check_lights(Rc::new(slint::VecModel::from(lights)).into());
+        let (state, text) = match (&self.guidance, instruction) {
+            (None, _) => (ui::GuideState::Waiting, ""),
+            (Some(_), Some((_, zh, en))) => (ui::GuideState::Fix, pick((zh, en))),
+            (Some(_), None) => (ui::GuideState::Ready, ""),
+        };
+        a.set_guide_state(state);
+        a.set_instruction(text.into());
+        let announce = match (&self.guidance, instruction) {
+            (None, _) => None,
+            (Some(_), Some((id, ..))) => Some(id),
+            (Some(_), None) => Some("ready"),
+        };
+        if self.automation && announce.is_some() && announce != self.announced_instruction {
+            automation::announce(&format!("guidance {}", announce.unwrap_or_default()));
+        }
+        self.announced_instruction = announce;
+    }
+
+    /// The review screen's summary of the photo's own check, in the current language.
+    fn show_photo_checks(&self) {
+        let Some(w) = self.window() else { return };
+        let a = w.global::<KioskAdapter>();
+        let checks = self.pending.as_ref().and_then(|p| p.checks.as_ref());
+        a.set_photo_checked(checks.is_some());
+        a.set_photo_check_count(checks.map_or(0, |c| c.len() as i32));
+        let failures: Vec<slint::SharedString> = checks
+            .into_iter()
+            .flatten()
+            .filter(|r| !r.pass)
+            .map(|r| {
+                let (zh, en) = compliance::title(r.id);
+                match self.lang {
+                    Lang::Zh => format!("{zh}：{}", r.message_zh),
+                    Lang::En => format!("{en}: {}", r.message_en),
+                }
+                .into()
+            })
+            .collect();
+        a.set_photo_failures(Rc::new(slint::VecModel::from(failures)).into());
+    }
+
     fn tick(&mut self) {
+        if self
+            .burst
+            .is_some_and(|(_, asked)| asked.elapsed() >= MAX_PHOTO_TIME)
+        {
+            tracing::error!("photo not made in time");
+            self.burst = None;
+            self.dispatch(Event::PhotoFailed);
+        }
         if let Some(feed) = &self.feed {
             let streaming = feed.status().state == CameraState::Streaming;
             let age = feed.latest().map(|f| f.captured_at.elapsed());
@@ -552,6 +783,16 @@ impl Kiosk {
             a.set_preview(slint::Image::default());
             if on_capture {
                 self.update_framing(true);
+                // A new capture (a new candidate or a retake): guidance starts afresh.
+                self.generation += 1;
+                self.guidance = None;
+                self.announced_instruction = None;
+                if let Some(analysis) = &self.analysis {
+                    analysis.start(self.generation);
+                }
+            } else if let Some(analysis) = &self.analysis {
+                analysis.pause();
+                self.burst = None;
             }
             if self.automation {
                 automation::announce(&format!("screen {:?}", view.screen));

@@ -219,13 +219,37 @@ pub fn crown(mesh: &Mesh, mask: Option<&Mask>) -> ((f32, f32), bool) {
     });
     match from_mask {
         Some(c) => (c, true),
-        None => (
-            (
-                forehead.0 + up.0 * face_len * CROWN_ABOVE_FOREHEAD,
-                forehead.1 + up.1 * face_len * CROWN_ABOVE_FOREHEAD,
-            ),
-            false,
-        ),
+        None => (crown_above(mesh, CROWN_ABOVE_FOREHEAD), false),
+    }
+}
+
+/// The point `above` face lengths (forehead to chin) above the top of the forehead.
+pub fn crown_above(mesh: &Mesh, above: f32) -> (f32, f32) {
+    let (_, up) = face_axes(mesh);
+    let forehead = mesh.point(landmark::FOREHEAD_TOP);
+    let face_len = dist(forehead, mesh.point(landmark::CHIN));
+    (
+        forehead.0 + up.0 * face_len * above,
+        forehead.1 + up.1 * face_len * above,
+    )
+}
+
+/// How far a crown lies above the top of the forehead, in face lengths: measured once
+/// through a mask, it places the crown on later frames without one (hair keeps its shape).
+pub fn crown_ratio(mesh: &Mesh, crown: (f32, f32)) -> f32 {
+    let forehead = mesh.point(landmark::FOREHEAD_TOP);
+    dist(forehead, crown) / dist(forehead, mesh.point(landmark::CHIN)).max(1.0)
+}
+
+impl FaceMeasures {
+    /// Head size and crown line for this crown.
+    pub fn set_crown(&mut self, mesh: &Mesh, frame: Frame, crown: (f32, f32), from_mask: bool) {
+        let (_, up) = face_axes(mesh);
+        let chin = mesh.point(landmark::CHIN);
+        let head_height = (crown.0 - chin.0) * up.0 + (crown.1 - chin.1) * up.1;
+        self.head_height = head_height / frame.height;
+        self.crown_y = (crown.1 - frame.y) / frame.height;
+        self.crown_from_mask = from_mask;
     }
 }
 
@@ -249,12 +273,9 @@ fn measure_face(
 ) -> FaceMeasures {
     use landmark::*;
     let p = |i: usize| mesh.point(i);
-    let (right, up) = face_axes(mesh);
+    let (right, _) = face_axes(mesh);
     let (forehead, chin) = (p(FOREHEAD_TOP), p(CHIN));
     let face_len = dist(forehead, chin);
-
-    let (crown, crown_from_mask) = crown(mesh, mask);
-    let head_height = (crown.0 - chin.0) * up.0 + (crown.1 - chin.1) * up.1;
 
     let eye_mid = {
         let (a, b) = (p(EYE_OUTER.0), p(EYE_OUTER.1));
@@ -324,10 +345,10 @@ fn measure_face(
         .collect();
 
     let face_box = bounds(&oval);
-    FaceMeasures {
-        head_height: head_height / frame.height,
-        crown_from_mask,
-        crown_y: (crown.1 - frame.y) / frame.height,
+    let mut m = FaceMeasures {
+        head_height: 0.0,
+        crown_from_mask: false,
+        crown_y: 0.0,
         chin_y: (chin.1 - frame.y) / frame.height,
         centre_offset: (face_centre_x - (frame.x + frame.width / 2.0)) / frame.width,
         eye_line: (eye_mid.1 - frame.y) / frame.height,
@@ -347,7 +368,10 @@ fn measure_face(
         glare: glare(image, &eyes_box),
         texture_peak: super::texture::periodic_peak(image, face_box),
         border_edges: super::texture::border_edges(image, face_box),
-    }
+    };
+    let (crown, from_mask) = crown(mesh, mask);
+    m.set_crown(mesh, frame, crown, from_mask);
+    m
 }
 
 fn bounds(points: &[(f32, f32)]) -> [(f32, f32); 2] {
@@ -544,7 +568,7 @@ fn glare(image: &RgbImage, regions: &[[(f32, f32); 2]]) -> f32 {
     if n == 0.0 { 0.0 } else { (hot / n) as f32 }
 }
 
-fn measure_mask(image: &RgbImage, frame: Frame, mesh: &Mesh, mask: &Mask) -> MaskMeasures {
+pub fn measure_mask(image: &RgbImage, frame: Frame, mesh: &Mesh, mask: &Mask) -> MaskMeasures {
     let chin = mesh.point(landmark::CHIN);
     let (left, right) = (mesh.point(234), mesh.point(454));
     let face_w = dist(left, right);
@@ -602,7 +626,8 @@ fn shoulder_slope(
         let mut y = chin.1 - face_w * 0.3;
         let bottom = frame.y + frame.height - 1.0;
         while y < bottom {
-            if mask.at(x, y) > 0.5 {
+            // Confidently the person: clutter behind a shoulder can read half-person.
+            if mask.at(x, y) > 0.75 {
                 // The top of the shoulder must be below the chin, not the head itself.
                 return (y > chin.1 - face_w * 0.2 && y < bottom - 2.0).then_some(y);
             }
@@ -611,15 +636,17 @@ fn shoulder_slope(
         None
     };
     let band = |sign: f32| -> Option<(f32, f32)> {
-        let xs: Vec<f32> = (0..5)
-            // Beyond the ears and hair (about 0.6 face widths out), inside a tight photo.
+        // Beyond the ears (about 0.6 face widths out) and as far as a tight photo reaches;
+        // where hair falls onto a shoulder there is no top to see, so some may be missing.
+        let tops: Vec<(f32, f32)> = (0..8)
             .map(|k| face_cx + sign * face_w * (0.7 + 0.075 * k as f32))
+            .filter_map(|x| Some((x, top_at(x)?)))
             .collect();
-        let ys: Vec<f32> = xs.iter().filter_map(|&x| top_at(x)).collect();
-        (ys.len() >= 3).then(|| {
+        let n = tops.len() as f32;
+        (tops.len() >= 3).then(|| {
             (
-                xs.iter().sum::<f32>() / 5.0,
-                ys.iter().sum::<f32>() / ys.len() as f32,
+                tops.iter().map(|t| t.0).sum::<f32>() / n,
+                tops.iter().map(|t| t.1).sum::<f32>() / n,
             )
         })
     };

@@ -47,6 +47,34 @@ pub const CHECK_IDS: [&str; 20] = [
     "file.size",
 ];
 
+/// A check's short name for people (indicators, the review screen, `check`'s table), in
+/// Chinese and English.
+pub fn title(id: &str) -> (&'static str, &'static str) {
+    match id {
+        "face.count" => ("一人入镜", "One face"),
+        "liveness" => ("真人拍摄", "Live person"),
+        "head.size" => ("头部大小", "Head size"),
+        "head.position" => ("头部位置", "Head position"),
+        "pose.roll" => ("头部端正", "Head level"),
+        "pose.yaw" => ("正对镜头", "Facing front"),
+        "pose.pitch" => ("不抬头低头", "Chin level"),
+        "shoulders.level" => ("双肩水平", "Shoulders level"),
+        "eyes.open" => ("睁开眼睛", "Eyes open"),
+        "gaze" => ("目视镜头", "Look at camera"),
+        "mouth.closed" => ("嘴巴闭合", "Mouth closed"),
+        "glasses.glare" => ("镜片无反光", "No glare"),
+        "exposure" => ("亮度合适", "Exposure"),
+        "lighting.even" => ("光线均匀", "Even light"),
+        "sharpness" => ("照片清晰", "Sharp"),
+        "colour.natural" => ("肤色自然", "Natural colour"),
+        "background.uniform" => ("背景干净", "Plain backdrop"),
+        "background.colour" => ("背景颜色", "Backdrop colour"),
+        "clothing.contrast" => ("衣服与背景", "Clothing contrast"),
+        "file.size" => ("文件大小", "File size"),
+        _ => ("", ""),
+    }
+}
+
 /// What is being checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
@@ -127,7 +155,11 @@ pub fn evaluate(m: &Measures, profile: &Profile, context: Context) -> Vec<CheckR
 
     // Liveness: a picture of a picture shows a screen's or print's texture, or its border;
     // over video, a picture moves rigidly (its value then reads 2: clearly failing).
-    let moved = if m.moved_picture == Some(true) { 2.0 } else { 0.0 };
+    let moved = if m.moved_picture == Some(true) {
+        2.0
+    } else {
+        0.0
+    };
     let live = f.map(|f| {
         (f.texture_peak / l.texture_peak)
             .max(f.border_edges / l.border_edges)
@@ -532,6 +564,15 @@ mod tests {
         );
         let live = evaluate(&good(), &profile(), Context::Live);
         assert_eq!(live.len(), 19, "a live frame has no file yet");
+    }
+
+    #[test]
+    fn every_check_has_a_title_in_both_languages() {
+        for id in CHECK_IDS {
+            let (zh, en) = title(id);
+            assert!(!zh.is_empty() && !en.is_empty(), "{id} has no title");
+        }
+        assert_eq!(title("no.such.check"), ("", ""));
     }
 
     #[test]

@@ -53,7 +53,11 @@ impl MotionCue {
             dist(p(334), p(386)) / width,
         ];
         let (a, b) = (p(landmark::EYE_OUTER.0), p(landmark::EYE_OUTER.1));
-        self.window.push_back(Sample { centre: ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0), width, shape });
+        self.window.push_back(Sample {
+            centre: ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0),
+            width,
+            shape,
+        });
         if self.window.len() > WINDOW {
             self.window.pop_front();
         }
@@ -76,7 +80,13 @@ impl MotionCue {
         let deformation = (0..6)
             .map(|k| {
                 let mean = self.window.iter().map(|s| s.shape[k]).sum::<f32>() / WINDOW as f32;
-                (self.window.iter().map(|s| (s.shape[k] - mean).powi(2)).sum::<f32>() / WINDOW as f32).sqrt()
+                (self
+                    .window
+                    .iter()
+                    .map(|s| (s.shape[k] - mean).powi(2))
+                    .sum::<f32>()
+                    / WINDOW as f32)
+                    .sqrt()
             })
             .fold(0.0, f32::max);
         Some(rigid >= RIGID_MIN && deformation < DEFORMATION_FLOOR)
@@ -91,11 +101,29 @@ mod tests {
     /// A synthetic mesh: every point of a face shape shifted by (dx, dy), the eyes' lids
     /// opened by `open`.
     fn mesh(dx: f32, dy: f32, open: f32) -> Mesh {
-        let mut points: Vec<[f32; 3]> = (0..468).map(|i| [200.0 + (i % 20) as f32 * 10.0 + dx, 200.0 + (i / 20) as f32 * 10.0 + dy, 0.0]).collect();
+        let mut points: Vec<[f32; 3]> = (0..468)
+            .map(|i| {
+                [
+                    200.0 + (i % 20) as f32 * 10.0 + dx,
+                    200.0 + (i / 20) as f32 * 10.0 + dy,
+                    0.0,
+                ]
+            })
+            .collect();
         for (a, b) in landmark::LIDS {
             points[b] = [points[a][0], points[a][1] + open, 0.0];
         }
-        Mesh { points, presence: 1.0, roi: Roi { cx: 0.0, cy: 0.0, width: 1.0, height: 1.0, rotation: 0.0 } }
+        Mesh {
+            points,
+            presence: 1.0,
+            roi: Roi {
+                cx: 0.0,
+                cy: 0.0,
+                width: 1.0,
+                height: 1.0,
+                rotation: 0.0,
+            },
+        }
     }
 
     #[test]
@@ -119,6 +147,10 @@ mod tests {
         for _ in 0..WINDOW {
             cue.push(&mesh(0.0, 0.0, 8.0));
         }
-        assert_eq!(cue.moved_picture(), Some(false), "no motion: nothing to conclude");
+        assert_eq!(
+            cue.moved_picture(),
+            Some(false),
+            "no motion: nothing to conclude"
+        );
     }
 }

@@ -414,3 +414,34 @@ pub fn sha256_file(path: &Path) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// A replay folder of camera frames that pass every check: the compliant reference photo
+/// made from the public-domain Grace Hopper portrait, scaled into a 1280×720 frame exactly
+/// where the kiosk's photo frame is, on the profile's blue, swaying by a pixel or two.
+pub fn compliant_camera(dir: &Path) -> String {
+    use capture_kiosk::compliance::measure::crown;
+    use capture_kiosk::profile::{Framing, Profile};
+    std::fs::create_dir_all(dir).unwrap();
+    let profile = Profile::builtin("bj-degree").unwrap();
+    let mut analyzer = capture_kiosk::vision::FaceAnalyzer::load().unwrap();
+    let source = image::open(repo().join("tests/fixtures/portraits/grace_hopper.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let mesh = analyzer.still(&source).unwrap().mesh.expect("a face");
+    let mask = analyzer.segment(&source).unwrap();
+    let (top, _) = crown(&mesh, Some(&mask));
+    let photo = capture_kiosk::photo::produce(&source, &mesh, top, &mask, &profile).unwrap();
+    let (w, h) = (1280u32, 720u32);
+    let f = Framing::for_camera(&profile, w, h);
+    let (fw, fh) = ((f.frame_w * w as f32) as u32, (f.frame_h * h as f32) as u32);
+    let scaled =
+        image::imageops::resize(&photo.image, fw, fh, image::imageops::FilterType::Triangle);
+    let blue = image::Rgb(profile.output.background);
+    for (i, dx) in [0i64, 1, 2, 1, 0, -1, -2, -1].iter().enumerate() {
+        let mut frame = image::RgbImage::from_pixel(w, h, blue);
+        let x0 = (f.frame_x * w as f32) as i64 + dx;
+        image::imageops::overlay(&mut frame, &scaled, x0, (f.frame_y * h as f32) as i64);
+        frame.save(dir.join(format!("frame-{i:02}.jpg"))).unwrap();
+    }
+    format!("replay:{}", dir.display())
+}
