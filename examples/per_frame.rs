@@ -1,9 +1,8 @@
 //! Per-frame timings on a sequence of frames, for `benches/vs-mediapipe.sh`: prints the
 //! median milliseconds of each kind of work, one `name value` per line.
 //! `cargo run --release --example per_frame -- FRAME...`
-use capture_kiosk::compliance::measure::{Frame, measure};
-use capture_kiosk::compliance::{Context, evaluate};
-use capture_kiosk::profile::{Framing, Profile};
+use capture_kiosk::inspect::LiveInspector;
+use capture_kiosk::profile::Profile;
 use capture_kiosk::vision::{FaceAnalyzer, FaceDetector};
 use std::time::Instant;
 
@@ -19,8 +18,7 @@ fn main() {
         .collect();
     let rounds = 300;
     let profile = Profile::builtin("bj-degree").unwrap();
-    let framing = Framing::for_camera(&profile, frames[0].width(), frames[0].height());
-    let mut time = |work: &mut dyn FnMut(&image::RgbImage)| {
+    let time = |work: &mut dyn FnMut(&image::RgbImage)| {
         let mut t = Vec::with_capacity(rounds);
         for i in 0..rounds {
             let f = &frames[i % frames.len()];
@@ -46,14 +44,13 @@ fn main() {
             a.track(f, false).unwrap();
         })
     );
-    let mut a = FaceAnalyzer::load().unwrap();
+    // What the kiosk's analysis thread does per frame: landmarks, irises, a person mask
+    // every 10th frame, every live check, the guidance.
+    let mut live = LiveInspector::new(FaceAnalyzer::load().unwrap(), profile.clone(), 4);
     println!(
         "raw_full_tracking {:.3}",
         time(&mut |f| {
-            a.refresh();
-            let an = a.track(f, true).unwrap();
-            let m = measure(f, Frame::of_framing(&framing, f), &an, None);
-            evaluate(&m, &profile, Context::Live);
+            live.frame(f, true).unwrap();
         })
     );
     let mut a = FaceAnalyzer::load().unwrap();
@@ -70,13 +67,11 @@ fn main() {
             a.track(f, true).unwrap();
         })
     );
-    let mut a = FaceAnalyzer::load().unwrap();
+    let mut live = LiveInspector::new(FaceAnalyzer::load().unwrap(), profile.clone(), 4);
     println!(
         "full_tracking {:.3}",
         time(&mut |f| {
-            let an = a.track(f, true).unwrap();
-            let m = measure(f, Frame::of_framing(&framing, f), &an, None);
-            evaluate(&m, &profile, Context::Live);
+            live.frame(f, false).unwrap();
         })
     );
 }

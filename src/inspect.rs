@@ -99,9 +99,11 @@ pub fn produce_still(
     Ok((photo, check))
 }
 
-/// A person mask is computed for one live frame in this many (the backdrop, shoulders and
-/// clothing change slowly; their measures are kept in between).
-const MASK_EVERY: u32 = 10;
+/// A person mask is computed for one live frame in this many — about once a second (the
+/// backdrop, shoulders and clothing change slowly; their measures are kept in between) —
+/// or sooner when the face moved by MASK_MOVE of its width since the last one.
+const MASK_EVERY: u32 = 30;
+const MASK_MOVE: f32 = 0.25;
 
 /// One live camera frame, checked.
 #[derive(Debug, Clone)]
@@ -130,6 +132,8 @@ pub struct LiveInspector {
     /// The crown's height above the forehead (face lengths) the last mask showed.
     crown_ratio: Option<f32>,
     since_mask: u32,
+    /// Where the face was (centre and width) when the mask was made.
+    masked_at: Option<((f32, f32), f32)>,
     last: Option<Measures>,
 }
 
@@ -144,6 +148,7 @@ impl LiveInspector {
             mask: None,
             crown_ratio: None,
             since_mask: 0,
+            masked_at: None,
             last: None,
         }
     }
@@ -159,6 +164,7 @@ impl LiveInspector {
         self.motion.reset();
         self.mask = None;
         self.crown_ratio = None;
+        self.masked_at = None;
         self.last = None;
     }
 
@@ -189,7 +195,13 @@ impl LiveInspector {
                 let frame = Frame::of_framing(&framing, image);
                 let mut m = measure(image, frame, &analysis, None);
                 self.since_mask += 1;
-                if self.mask.is_none() || self.since_mask >= MASK_EVERY {
+                let place = face_place(mesh);
+                let moved = self.masked_at.is_none_or(|(c, w)| {
+                    (place.0.0 - c.0).hypot(place.0.1 - c.1) > MASK_MOVE * w
+                        || (place.1 - w).abs() > MASK_MOVE * w
+                });
+                if self.mask.is_none() || self.since_mask >= MASK_EVERY || moved {
+                    self.masked_at = Some(place);
                     let mask = self.analyzer.segment(image)?;
                     self.mask = Some(measure_mask(image, frame, mesh, &mask));
                     let (crown, from_mask) = crown(mesh, Some(&mask));
@@ -223,6 +235,17 @@ impl LiveInspector {
             burst,
         })
     }
+}
+
+/// The centre of a face (between the outer eye corners) and its width (cheek to cheek).
+fn face_place(mesh: &crate::vision::Mesh) -> ((f32, f32), f32) {
+    use crate::compliance::measure::landmark::{EYE_OUTER, SYMMETRIC};
+    let (a, b) = (mesh.point(EYE_OUTER.0), mesh.point(EYE_OUTER.1));
+    let (l, r) = (mesh.point(SYMMETRIC[0].0), mesh.point(SYMMETRIC[0].1));
+    (
+        ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0),
+        (l.0 - r.0).hypot(l.1 - r.1).max(1.0),
+    )
 }
 
 /// The photo made from a captured camera frame, and its own check.

@@ -7,6 +7,7 @@
 
 use crate::compliance::measure::landmark;
 use crate::profile::{Framing, Profile};
+use crate::vision::roi::floor_i;
 use crate::vision::{Mask, Mesh};
 use image::{Rgb, RgbImage};
 
@@ -185,7 +186,7 @@ fn smoothstep(lo: f32, hi: f32, x: f32) -> f32 {
 fn bilinear(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
     let (w, h) = (image.width() as i64, image.height() as i64);
     let (x, y) = (x - 0.5, y - 0.5);
-    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
+    let (x0, y0) = (floor_i(x), floor_i(y));
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
     let px = |x: i64, y: i64| {
         image

@@ -5,6 +5,7 @@
 //! photo, the profile's frame drawn over the live preview for a camera frame.
 
 use super::color::{Lab, LabStats, delta_e, lab};
+use crate::vision::roi::floor_i;
 use crate::vision::{Analysis, Mask, Mesh};
 use image::RgbImage;
 
@@ -510,12 +511,26 @@ pub(super) fn grey_patch(
     let (w, h) = ((x1 - x0).max(1.0), (y1 - y0).max(1.0));
     let height = ((width as f32 * h / w).round() as usize).max(2);
     let mut out = Vec::with_capacity(width * height);
+    let (iw, ih) = (image.width() as i64, image.height() as i64);
+    let raw = image.as_raw();
+    let grey_at =
+        |i: usize| 0.299 * raw[i] as f32 + 0.587 * raw[i + 1] as f32 + 0.114 * raw[i + 2] as f32;
     for v in 0..height {
         for u in 0..width {
             let x = x0 + (u as f32 + 0.5) * w / width as f32 - 0.5;
             let y = y0 + (v as f32 + 0.5) * h / height as f32 - 0.5;
-            let (xi, yi) = (x.floor() as i64, y.floor() as i64);
+            let (xi, yi) = (floor_i(x), floor_i(y));
             let (fx, fy) = (x - xi as f32, y - yi as f32);
+            if xi >= 0 && yi >= 0 && xi + 1 < iw && yi + 1 < ih {
+                // Inside the image (nearly always): the four taps straight from the buffer.
+                let i = ((yi * iw + xi) * 3) as usize;
+                let row = (iw * 3) as usize;
+                out.push(
+                    (grey_at(i) * (1.0 - fx) + grey_at(i + 3) * fx) * (1.0 - fy)
+                        + (grey_at(i + row) * (1.0 - fx) + grey_at(i + row + 3) * fx) * fy,
+                );
+                continue;
+            }
             let g = |x: i64, y: i64| {
                 pixel(image, x, y).map_or(0.0, |p| {
                     0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32

@@ -30,12 +30,17 @@ pub fn periodic_peak(image: &RgbImage, [(x0, y0), (x1, y1)]: [(f32, f32); 2]) ->
     }
     let mean = grey.iter().sum::<f32>() / grey.len() as f32;
     // Hann window, then a 2-D FFT (rows, then columns).
-    let hann =
-        |i: usize| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / (n - 1) as f32).cos();
-    let mut data: Vec<Complex<f32>> = (0..n * n)
-        .map(|i| Complex::new((grey[i] - mean) * hann(i % n) * hann(i / n), 0.0))
+    let hann: Vec<f32> = (0..n)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / (n - 1) as f32).cos())
         .collect();
-    let fft = FftPlanner::new().plan_fft_forward(n);
+    let mut data: Vec<Complex<f32>> = (0..n * n)
+        .map(|i| Complex::new((grey[i] - mean) * hann[i % n] * hann[i / n], 0.0))
+        .collect();
+    // The planner keeps the plans it made: one per window size, per thread.
+    thread_local! {
+        static PLANNER: std::cell::RefCell<FftPlanner<f32>> = std::cell::RefCell::new(FftPlanner::new());
+    }
+    let fft = PLANNER.with(|p| p.borrow_mut().plan_fft_forward(n));
     for row in data.chunks_exact_mut(n) {
         fft.process(row);
     }

@@ -21,7 +21,8 @@ impl Mask {
     pub fn at(&self, x: f32, y: f32) -> f32 {
         let gx = (x / self.image_width as f32 * SIZE as f32 - 0.5).clamp(0.0, SIZE as f32 - 1.0);
         let gy = (y / self.image_height as f32 * SIZE as f32 - 0.5).clamp(0.0, SIZE as f32 - 1.0);
-        let (x0, y0) = (gx.floor() as usize, gy.floor() as usize);
+        // Clamped to ≥ 0 above: truncation is the floor.
+        let (x0, y0) = (gx as usize, gy as usize);
         let (x1, y1) = ((x0 + 1).min(SIZE - 1), (y0 + 1).min(SIZE - 1));
         let (fx, fy) = (gx - x0 as f32, gy - y0 as f32);
         let p = |x: usize, y: usize| self.probabilities[y * SIZE + x];
