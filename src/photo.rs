@@ -82,7 +82,7 @@ pub struct Placement {
 }
 
 impl Placement {
-    fn to_frame(&self, nx: f32, ny: f32) -> (f32, f32) {
+    fn to_frame(self, nx: f32, ny: f32) -> (f32, f32) {
         let (s, c) = self.rotation.sin_cos();
         let (lx, ly) = ((nx - 0.5) * self.width, (ny - 0.5) * self.height);
         (self.cx + lx * c - ly * s, self.cy + lx * s + ly * c)

@@ -65,9 +65,9 @@ pub struct LabStats {
 impl LabStats {
     pub fn add(&mut self, c: Lab) {
         self.n += 1.0;
-        for k in 0..3 {
-            self.sum[k] += c[k] as f64;
-            self.sum_sq[k] += (c[k] as f64).powi(2);
+        for (k, v) in c.iter().enumerate() {
+            self.sum[k] += *v as f64;
+            self.sum_sq[k] += (*v as f64).powi(2);
         }
     }
     pub fn count(&self) -> usize {

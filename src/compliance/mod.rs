@@ -590,7 +590,8 @@ mod tests {
     #[test]
     fn each_defect_fails_its_own_check_with_a_directed_instruction() {
         let p = profile();
-        let cases: Vec<(&str, Box<dyn Fn(&mut Measures)>, &str)> = vec![
+        type Defect = Box<dyn Fn(&mut Measures)>;
+        let cases: Vec<(&str, Defect, &str)> = vec![
             ("face.count", Box::new(|m| m.faces = 2), "Only one person"),
             (
                 "head.size",
