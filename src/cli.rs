@@ -97,6 +97,11 @@ enum Command {
     },
     /// Make the final photo from a picture: eyes level, cropped and sized to the profile, the
     /// backdrop replaced, a JPEG in the size window; refused unless every check passes
+    #[command(
+        after_help = "The failing checks are listed on stderr with what to fix. Exit status: 0 the \
+        photo was written and every check passes; 1 nothing was written (checks fail, no face, \
+        unreadable picture), or with --force, written although checks fail."
+    )]
     Produce {
         /// Photo profile (default: the config's campaign.photo_profile)
         #[arg(long)]
@@ -400,7 +405,14 @@ fn check(images: &[PathBuf], profile: &str, json: bool) -> anyhow::Result<ExitCo
             }
         };
         let inspection =
-            crate::inspect::inspect_still(&mut analyzer, &image, Some(bytes), &profile)?;
+            match crate::inspect::inspect_still(&mut analyzer, &image, Some(bytes), &profile) {
+                Ok(inspection) => inspection,
+                Err(e) => {
+                    eprintln!("error: {} cannot be analysed: {e}", path.display());
+                    unreadable = true;
+                    continue;
+                }
+            };
         non_compliant |= !inspection.compliant();
         let file = path.display().to_string();
         if json {

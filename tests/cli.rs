@@ -262,3 +262,252 @@ fn staff_can_reopen_a_candidate_for_a_new_photo() {
         CandidateStatus::Reopened
     );
 }
+
+/// The ids the issue names, in the order the kiosk lists them.
+const CHECK_IDS: [&str; 20] = [
+    "face.count",
+    "liveness",
+    "head.size",
+    "head.position",
+    "pose.roll",
+    "pose.yaw",
+    "pose.pitch",
+    "shoulders.level",
+    "eyes.open",
+    "gaze",
+    "mouth.closed",
+    "glasses.glare",
+    "exposure",
+    "lighting.even",
+    "sharpness",
+    "colour.natural",
+    "background.uniform",
+    "background.colour",
+    "clothing.contrast",
+    "file.size",
+];
+
+fn portrait(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/portraits")
+        .join(name)
+}
+
+/// The JPEG's markers before the image data: (marker, segment bytes).
+fn jpeg_segments(jpeg: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "starts with SOI");
+    let mut at = 2;
+    let mut segments = vec![];
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF && jpeg[at + 1] != 0xDA {
+        let len = u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]) as usize;
+        segments.push((jpeg[at + 1], jpeg[at + 4..at + 2 + len].to_vec()));
+        at += 2 + len;
+    }
+    segments
+}
+
+#[test]
+fn produce_makes_the_photo_to_the_profile_and_refuses_a_failing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let profile = capture_kiosk::profile::Profile::builtin("bj-degree").unwrap();
+
+    // The Grace Hopper portrait (grey backdrop, head high in the picture) becomes a
+    // compliant photo: levelled, cropped from the face, on the profile's blue.
+    let out = dir.path().join("hopper.jpg");
+    let (code, stdout, stderr) = kiosk(
+        &[
+            "produce",
+            "--profile",
+            "bj-degree",
+            portrait("grace_hopper.jpg").to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("every check passes"), "{stdout}");
+    let jpeg = std::fs::read(&out).unwrap();
+    let n = jpeg.len() as u64;
+    assert!(
+        (profile.output.min_bytes..=profile.output.max_bytes).contains(&n),
+        "{n} bytes is in the profile's window"
+    );
+    let photo = image::load_from_memory(&jpeg).unwrap().to_rgb8();
+    assert_eq!(
+        photo.dimensions(),
+        (profile.output.width, profile.output.height)
+    );
+    let segments = jpeg_segments(&jpeg);
+    assert!(
+        segments.iter().all(|(m, _)| *m != 0xE1),
+        "no EXIF (APP1) segment"
+    );
+    let jfif = &segments.iter().find(|(m, _)| *m == 0xE0).expect("JFIF").1;
+    assert_eq!(&jfif[..5], b"JFIF\0");
+    assert_eq!(jfif[7], 1, "density in dots per inch");
+    let dpi = profile.output.dpi as u16;
+    assert_eq!(
+        &jfif[8..12],
+        &[(dpi >> 8) as u8, dpi as u8, (dpi >> 8) as u8, dpi as u8]
+    );
+    // The backdrop is the profile's colour: a corner of the photo is that blue.
+    let corner = photo.get_pixel(8, 8).0;
+    for k in 0..3 {
+        assert!(
+            (corner[k] as i32 - profile.output.background[k] as i32).abs() <= 6,
+            "corner {corner:?} is the profile's blue"
+        );
+    }
+
+    // The demo astronaut smiles with teeth showing: refused, the failing check named,
+    // nothing written...
+    let refused = dir.path().join("astronaut.jpg");
+    let astronaut = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/frame-00.jpg");
+    let args = [
+        "produce",
+        astronaut.to_str().unwrap(),
+        "-o",
+        refused.to_str().unwrap(),
+    ];
+    let (code, _, stderr) = kiosk(&args, &data);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("check mouth.closed fails"), "{stderr}");
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert!(!refused.exists());
+    // ... unless forced, and then still exit 1 because it does not comply.
+    let (code, stdout, stderr) = kiosk(&[&args[..], &["--force"]].concat(), &data);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("despite failing checks"), "{stdout}");
+    assert!(image::open(&refused).is_ok());
+}
+
+#[test]
+fn check_reports_every_rule_per_image_and_goes_on_past_a_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let good = dir.path().join("good.jpg");
+    let (code, _, stderr) = kiosk(
+        &[
+            "produce",
+            portrait("grace_hopper.jpg").to_str().unwrap(),
+            "-o",
+            good.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let not_image = dir.path().join("notes.txt");
+    std::fs::write(&not_image, "not a photo").unwrap();
+    let empty_wall = dir.path().join("wall.png");
+    image::RgbImage::from_pixel(480, 640, image::Rgb([67, 142, 219]))
+        .save(&empty_wall)
+        .unwrap();
+    let missing = dir.path().join("missing.jpg");
+
+    let (code, stdout, stderr) = kiosk(
+        &[
+            "check",
+            "--json",
+            good.to_str().unwrap(),
+            not_image.to_str().unwrap(),
+            empty_wall.to_str().unwrap(),
+            missing.to_str().unwrap(),
+            portrait("biden.jpg").to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert_eq!(code, 2, "a file could not be read: {stdout}{stderr}");
+    assert!(stderr.contains("notes.txt"), "{stderr}");
+    assert!(stderr.contains("missing.jpg"), "{stderr}");
+    let reports: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(reports.len(), 3, "{stdout}");
+    let by_file = |name: &str| {
+        reports
+            .iter()
+            .find(|r| r["file"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("a report for {name}"))
+    };
+    for r in &reports {
+        let ids: Vec<&str> = r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, CHECK_IDS, "every check, once, in order");
+        for c in r["checks"].as_array().unwrap() {
+            assert!(c["pass"].is_boolean() && c["limit"].is_string());
+            assert!(c["value"].is_number() || c["value"].is_null());
+            assert!(!c["message_zh"].as_str().unwrap().is_empty());
+            assert!(!c["message_en"].as_str().unwrap().is_empty());
+        }
+        let all_pass = r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["pass"] == true);
+        assert_eq!(r["compliant"], all_pass);
+    }
+
+    let good = by_file("good.jpg");
+    assert_eq!(good["compliant"], true, "{good}");
+    assert_eq!(good["faces"], 1);
+
+    // No face: the face checks cannot be assessed, so they fail with no value.
+    let wall = by_file("wall.png");
+    assert_eq!(wall["compliant"], false);
+    assert_eq!(wall["faces"], 0);
+    for c in wall["checks"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        if [
+            "head.size",
+            "pose.roll",
+            "eyes.open",
+            "mouth.closed",
+            "gaze",
+        ]
+        .contains(&id)
+        {
+            assert_eq!(c["pass"], false, "{id}");
+            assert!(c["value"].is_null(), "{id}");
+        }
+    }
+    let count = &wall["checks"][0];
+    assert_eq!(
+        (count["pass"].clone(), count["value"].clone()),
+        (false.into(), 0.0.into())
+    );
+
+    // Biden's portrait is turned and small in the frame: the checks say so, with values.
+    let biden = by_file("biden.jpg");
+    assert_eq!(biden["compliant"], false);
+    let failing: Vec<&str> = biden["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["pass"] == false)
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for id in ["head.size", "pose.yaw", "background.colour"] {
+        assert!(failing.contains(&id), "{id} fails: {failing:?}");
+    }
+    let yaw = biden["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "pose.yaw")
+        .unwrap();
+    assert!(yaw["value"].as_f64().unwrap().abs() > 5.0, "{yaw}");
+    assert!(
+        yaw["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("Face the camera"),
+        "{yaw}"
+    );
+}
