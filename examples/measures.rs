@@ -4,8 +4,20 @@ fn main() {
     let profile = capture_kiosk::profile::Profile::builtin("bj-degree").unwrap();
     let mut analyzer = capture_kiosk::vision::FaceAnalyzer::load().unwrap();
     println!(
-        "{:<44} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>6}",
-        "file", "peak", "edges", "pitch", "yaw", "eyes", "gaze", "shoul", "sharp", "head"
+        "{:<44} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "file",
+        "peak",
+        "edges",
+        "pitch",
+        "yaw",
+        "eyes",
+        "gaze",
+        "shoul",
+        "sharp",
+        "head",
+        "eyeC",
+        "skinA",
+        "skinB"
     );
     for path in std::env::args().skip(1) {
         let image = image::open(&path).unwrap().to_rgb8();
@@ -18,7 +30,7 @@ fn main() {
             .into_owned();
         match &i.measures.face {
             Some(f) => println!(
-                "{:<44} {:>6.1} {:>6.2} {:>6.1} {:>6.1} {:>6.3} {:>6.3} {:>7} {:>6.0} {:>6.3} {:>6.1}",
+                "{:<44} {:>6.1} {:>6.2} {:>6.1} {:>6.1} {:>6.3} {:>6.3} {:>7} {:>6.0} {:>6.3} {:>6.1} {:>6.1} {:>6.1}",
                 name,
                 f.texture_peak,
                 f.border_edges,
@@ -36,7 +48,9 @@ fn main() {
                 ),
                 f.sharpness,
                 f.head_height,
-                f.eye_contrast
+                f.eye_contrast,
+                f.skin_a,
+                f.skin_b
             ),
             None => println!("{name:<44} no face"),
         }

@@ -630,7 +630,7 @@ mod tests {
             ),
             (
                 "shoulders.level",
-                Box::new(|m| m.mask.as_mut().unwrap().shoulders = Some(8.0)),
+                Box::new(|m| m.mask.as_mut().unwrap().shoulders = Some(12.0)),
                 "shoulders level",
             ),
             (

@@ -329,6 +329,64 @@ pub fn generate(dir: &Path) {
             &encode(&halftone(r), &profile),
         );
 
+        // Good photos that differ from the reference the way good photos do: a little
+        // tilt, light a little weaker or stronger, a warmer or cooler white balance, the head
+        // a little off the middle or smaller, a little softer focus. None of these may be
+        // rejected. (The reference's shoulders already slope 5.4° once its eyes are level,
+        // so a 2° tilt takes them to 3.4° or 7.4°.)
+        for deg in [-2.0f32, 2.0] {
+            save(
+                dir,
+                "compliant",
+                name,
+                &format!("tilt{deg:+}deg"),
+                &encode(&rotate(r, deg.to_radians(), blue), &profile),
+            );
+        }
+        for (variant, k) in [("dimmer", 0.85f32), ("brighter", 1.12)] {
+            let lit = map_pixels(r, |_, _, c, _| scale(c, k), &photo_analysis.1);
+            save(dir, "compliant", name, variant, &encode(&lit, &profile));
+        }
+        for (variant, k) in [("warm", [1.06f32, 1.0, 0.92]), ("cool", [0.94, 1.0, 1.06])] {
+            let balanced = map_pixels(
+                r,
+                |_, _, c, _| [0, 1, 2].map(|i| (c[i] as f32 * k[i]).min(255.0) as u8),
+                &photo_analysis.1,
+            );
+            save(
+                dir,
+                "compliant",
+                name,
+                variant,
+                &encode(&balanced, &profile),
+            );
+        }
+        let nudged = shift(r, (0.02 * r.width() as f32) as i64, blue);
+        save(
+            dir,
+            "compliant",
+            name,
+            "off-centre-2pc",
+            &encode(&nudged, &profile),
+        );
+        let mut smaller = profile.clone();
+        smaller.guides.crown = 0.15;
+        smaller.guides.chin = 0.63;
+        save(
+            dir,
+            "compliant",
+            name,
+            "head-smaller",
+            &encode(&produce(&source, &smaller).image, &profile),
+        );
+        save(
+            dir,
+            "compliant",
+            name,
+            "soft-focus",
+            &encode(&image::imageops::blur(r, 0.7), &profile),
+        );
+
         let mut low = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut low, 25)
             .encode_image(r)
