@@ -115,6 +115,13 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The central collection service (reference implementation) the kiosks upload to
+    #[command(after_help = "Examples:\n  \
+        capture-kiosk central --data /srv/central add-kiosk site-01\n      \
+        prints the new kiosk's bearer token (shown once)\n  \
+        capture-kiosk central --data /srv/central --listen 0.0.0.0:8470\n      \
+        serves the API (docs/openapi.yaml) until Ctrl-C or SIGTERM")]
+    Central(CentralArgs),
     /// Let a candidate whose photo was approved (or is under review) take a new one
     Reopen {
         /// The candidate's admission number
@@ -125,6 +132,32 @@ enum Command {
         /// Why (kept in the audit log)
         #[arg(long)]
         reason: String,
+    },
+}
+
+#[derive(Args, Debug)]
+struct CentralArgs {
+    /// Where the service keeps its database and the photos it received
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = "central-data"
+    )]
+    data: PathBuf,
+    /// Address to listen on (port 0: any free port; the address is printed at start)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8470")]
+    listen: std::net::SocketAddr,
+    #[command(subcommand)]
+    command: Option<CentralCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+enum CentralCommand {
+    /// Register a kiosk and print its new bearer token (only a hash of it is kept)
+    AddKiosk {
+        /// The kiosk's name (letters, digits, '-', '_', '.'), e.g. its kiosk.id
+        name: String,
     },
 }
 
@@ -237,6 +270,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         let data_dir = resolve_data_dir(cli.common.data_dir.as_deref(), &config);
         return Ok(crate::doctor::run(loaded, &data_dir));
     }
+    if let Some(Command::Central(args)) = cli.command {
+        return central(args);
+    }
     let loaded = load_config(cli.common.config.as_deref())?;
     let data_dir = resolve_data_dir(cli.common.data_dir.as_deref(), &loaded.config);
     match cli.command {
@@ -248,7 +284,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Roster(RosterCommand::List { limit, offset })) => {
             roster_list(&data_dir, offset, limit)
         }
-        Some(Command::Doctor) => unreachable!("handled above"),
+        Some(Command::Doctor | Command::Central(_)) => unreachable!("handled above"),
         Some(Command::Produce {
             profile,
             image,
@@ -493,6 +529,21 @@ fn produce(image: &Path, output: &Path, profile: &str, force: bool) -> anyhow::R
     } else {
         ExitCode::from(1)
     })
+}
+
+fn central(args: CentralArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        None => crate::central::server::run(args.listen, &args.data)?,
+        Some(CentralCommand::AddKiosk { name }) => {
+            let mut central = crate::central::Central::open(&args.data)?;
+            let token = central.add_kiosk(&name)?;
+            eprintln!(
+                "kiosk {name} added; its bearer token (put it in the kiosk's config, it is not shown again):"
+            );
+            println!("{token}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn reopen(

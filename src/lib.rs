@@ -4,6 +4,7 @@
 //! the screens in `ui/`. See docs/ARCHITECTURE.md for the map.
 
 pub mod camera;
+pub mod central;
 pub mod compliance;
 pub mod config;
 pub mod failpoint;
@@ -11,6 +12,7 @@ pub mod identity;
 pub mod inspect;
 pub mod photo;
 pub mod profile;
+pub mod protocol;
 pub mod roster;
 pub mod session;
 pub mod store;

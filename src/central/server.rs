@@ -1,0 +1,165 @@
+//! The central service's HTTP API (docs/openapi.yaml), on axum and tokio. The SQLite work
+//! runs on the blocking pool, one request at a time; the network side is async.
+
+use super::{Central, CentralError, Stored};
+use crate::protocol::{ApiError, CaptureUpload, MAX_BODY_BYTES, UploadError};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::put;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+type Shared = Arc<Mutex<Central>>;
+
+/// The service's routes over an opened store.
+pub fn router(central: Central) -> Router {
+    let shared: Shared = Arc::new(Mutex::new(central));
+    Router::new()
+        .route("/v1/captures/{id}", put(put_capture).get(get_capture))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(shared)
+}
+
+/// Serves until Ctrl-C or SIGTERM. Prints the address it listens on (port 0 picks one).
+pub fn run(listen: SocketAddr, dir: &std::path::Path) -> anyhow::Result<()> {
+    let central = Central::open(dir)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+        let addr = listener.local_addr()?;
+        println!(
+            "central service listening on http://{addr} (data in {})",
+            dir.display()
+        );
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        axum::serve(listener, router(central))
+            .with_graceful_shutdown(shutdown())
+            .await?;
+        anyhow::Ok(())
+    })
+}
+
+async fn shutdown() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(ApiError {
+            error: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!("central: {e}");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+/// Runs store work on the blocking pool.
+async fn with_store<T: Send + 'static>(
+    shared: &Shared,
+    work: impl FnOnce(&mut Central) -> Result<T, CentralError> + Send + 'static,
+) -> Result<T, Response> {
+    let shared = shared.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut central = shared.lock().unwrap_or_else(|p| p.into_inner());
+        work(&mut central)
+    })
+    .await
+    .map_err(internal)?
+    .map_err(internal)
+}
+
+/// The kiosk the request's bearer token belongs to, or a 401.
+async fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
+    let unauthorized = |why: &str| {
+        let mut r = error(StatusCode::UNAUTHORIZED, why);
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, "Bearer".parse().unwrap());
+        r
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .ok_or_else(|| unauthorized("a bearer token is needed"))?;
+    with_store(shared, move |c| c.kiosk_for_token(&token))
+        .await?
+        .ok_or_else(|| unauthorized("unknown token"))
+}
+
+fn not_a_uuid() -> Response {
+    error(StatusCode::BAD_REQUEST, "the capture id is not a UUID")
+}
+
+async fn put_capture(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let kiosk = match authenticate(&shared, &headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_a_uuid();
+    };
+    let upload: CaptureUpload = match serde_json::from_slice(&body) {
+        Ok(u) => u,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("malformed body: {e}")),
+    };
+    let photo = match upload.verified_photo(id) {
+        Ok(p) => p,
+        Err(e @ UploadError::TooLarge(_)) => {
+            return error(StatusCode::PAYLOAD_TOO_LARGE, e.to_string());
+        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    match with_store(&shared, move |c| c.put_capture(&kiosk, &upload, &photo)).await {
+        Ok(Stored::Created(receipt)) => (StatusCode::CREATED, axum::Json(receipt)).into_response(),
+        Ok(Stored::Repeated(receipt)) => (StatusCode::OK, axum::Json(receipt)).into_response(),
+        Ok(Stored::Conflict(_)) => error(
+            StatusCode::CONFLICT,
+            format!("capture {id} is already held with other bytes"),
+        ),
+        Err(r) => r,
+    }
+}
+
+async fn get_capture(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = authenticate(&shared, &headers).await {
+        return r;
+    }
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_a_uuid();
+    };
+    match with_store(&shared, move |c| c.receipt(id)).await {
+        Ok(Some(receipt)) => axum::Json(receipt).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no capture {id}")),
+        Err(r) => r,
+    }
+}

@@ -1,0 +1,182 @@
+//! The sync protocol between a kiosk and the central collection service (docs/openapi.yaml):
+//! the request and response bodies, shared by the kiosk's sync and the reference server so
+//! the two cannot drift apart. JSON over HTTP(S), one bearer token per kiosk; every request
+//! that creates something is idempotent on the id the kiosk chose.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// `PUT /v1/captures/{id}`: one accepted capture, its photo and its compliance report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureUpload {
+    /// The id the kiosk gave the capture when the photo was taken (equals the path's id).
+    pub id: Uuid,
+    pub admission_no: String,
+    pub name: String,
+    pub education_level: String,
+    /// The photo profile the photo was made to (`bj-degree`, `chsi-graduation`).
+    pub profile: String,
+    /// RFC 3339 with the kiosk's offset.
+    pub taken_at: String,
+    pub retakes: u32,
+    /// Lower-case hex sha256 of the JPEG bytes.
+    pub sha256: String,
+    /// The final photo's own check, as the kiosk showed it.
+    pub checks: Vec<CheckRecord>,
+    /// The JPEG, base64 (standard alphabet, padded).
+    pub photo_base64: String,
+}
+
+/// One check of the compliance report, as `capture-kiosk check --json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRecord {
+    pub id: String,
+    pub pass: bool,
+    pub value: Option<f64>,
+    pub limit: String,
+}
+
+/// What the central service answers for a capture it holds: the proof of delivery. A kiosk
+/// counts a capture as uploaded only when `id` and `sha256` are the ones it sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub id: Uuid,
+    pub sha256: String,
+    /// RFC 3339 (UTC) of the first time the service received the capture.
+    pub received_at: String,
+}
+
+/// The body of every 4xx/5xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+}
+
+/// The largest photo the service accepts, in bytes (the profiles' windows end at 2 MB).
+pub const MAX_PHOTO_BYTES: usize = 4 * 1024 * 1024;
+/// The largest request body: the photo in base64 plus the report.
+pub const MAX_BODY_BYTES: usize = MAX_PHOTO_BYTES / 3 * 4 + 256 * 1024;
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    crate::store::hex(&Sha256::digest(bytes))
+}
+
+/// Why an upload cannot be taken as it is (the service answers 400 or 413).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UploadError {
+    #[error("the body's id {body} is not the path's id {path}")]
+    IdMismatch { path: Uuid, body: Uuid },
+    #[error("photo_base64 is not valid base64: {0}")]
+    Base64(String),
+    #[error("the photo is {0} bytes; the limit is {MAX_PHOTO_BYTES}")]
+    TooLarge(usize),
+    #[error("the photo is empty")]
+    Empty,
+    #[error("sha256 {claimed} does not match the photo's {actual}")]
+    Sha256Mismatch { claimed: String, actual: String },
+}
+
+impl CaptureUpload {
+    /// The JPEG bytes, checked against the path's id, the size limit and the sha256.
+    pub fn verified_photo(&self, path_id: Uuid) -> Result<Vec<u8>, UploadError> {
+        use base64::Engine;
+        if self.id != path_id {
+            return Err(UploadError::IdMismatch {
+                path: path_id,
+                body: self.id,
+            });
+        }
+        let photo = base64::engine::general_purpose::STANDARD
+            .decode(self.photo_base64.as_bytes())
+            .map_err(|e| UploadError::Base64(e.to_string()))?;
+        if photo.is_empty() {
+            return Err(UploadError::Empty);
+        }
+        if photo.len() > MAX_PHOTO_BYTES {
+            return Err(UploadError::TooLarge(photo.len()));
+        }
+        let actual = sha256_hex(&photo);
+        if actual != self.sha256.to_ascii_lowercase() {
+            return Err(UploadError::Sha256Mismatch {
+                claimed: self.sha256.clone(),
+                actual,
+            });
+        }
+        Ok(photo)
+    }
+
+    pub fn encode_photo(jpeg: &[u8]) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(photo: &[u8]) -> CaptureUpload {
+        CaptureUpload {
+            id: Uuid::new_v4(),
+            admission_no: "000011110001".into(),
+            name: "王小明".into(),
+            education_level: "本科".into(),
+            profile: "bj-degree".into(),
+            taken_at: "2026-11-21T09:30:00+08:00".into(),
+            retakes: 0,
+            sha256: sha256_hex(photo),
+            checks: vec![CheckRecord {
+                id: "pose.roll".into(),
+                pass: true,
+                value: Some(1.5),
+                limit: "|roll| ≤ 5°".into(),
+            }],
+            photo_base64: CaptureUpload::encode_photo(photo),
+        }
+    }
+
+    #[test]
+    fn a_good_upload_gives_back_its_photo() {
+        let u = upload(b"\xff\xd8jpeg");
+        assert_eq!(u.verified_photo(u.id).unwrap(), b"\xff\xd8jpeg");
+        let json = serde_json::to_string(&u).unwrap();
+        assert_eq!(serde_json::from_str::<CaptureUpload>(&json).unwrap(), u);
+    }
+
+    #[test]
+    fn a_wrong_id_hash_or_encoding_is_refused() {
+        let u = upload(b"photo");
+        assert!(matches!(
+            u.verified_photo(Uuid::new_v4()),
+            Err(UploadError::IdMismatch { .. })
+        ));
+        let mut lied = u.clone();
+        lied.sha256 = sha256_hex(b"other");
+        assert!(matches!(
+            lied.verified_photo(u.id),
+            Err(UploadError::Sha256Mismatch { .. })
+        ));
+        let mut garbled = u.clone();
+        garbled.photo_base64 = "not base64!".into();
+        assert!(matches!(
+            garbled.verified_photo(u.id),
+            Err(UploadError::Base64(_))
+        ));
+        let empty = upload(b"");
+        assert_eq!(empty.verified_photo(empty.id), Err(UploadError::Empty));
+        let big = upload(&vec![0u8; MAX_PHOTO_BYTES + 1]);
+        assert!(matches!(
+            big.verified_photo(big.id),
+            Err(UploadError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let mut v = serde_json::to_value(upload(b"x")).unwrap();
+        v["surprise"] = 1.into();
+        assert!(serde_json::from_value::<CaptureUpload>(v).is_err());
+    }
+}

@@ -1,0 +1,248 @@
+//! The reference central service as the kiosks meet it: the real binary serving real HTTP
+//! on loopback, a real SQLite file and photo files behind it.
+
+use capture_kiosk::protocol::{CaptureUpload, CheckRecord, Receipt, sha256_hex};
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use uuid::Uuid;
+
+fn kiosk_bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
+}
+
+fn add_kiosk(data: &Path, name: &str) -> String {
+    let out = kiosk_bin()
+        .args(["central", "--data"])
+        .arg(data)
+        .args(["add-kiosk", name])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_eq!(token.len(), 64, "a 64-hex-digit token: {token}");
+    token
+}
+
+/// The service on a free loopback port; killed when dropped.
+struct Service {
+    child: Child,
+    base: String,
+}
+
+impl Service {
+    fn start(data: &Path) -> Service {
+        let mut child = kiosk_bin()
+            .args(["central", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("the address in {line:?}"))
+            .to_owned();
+        Service { child, base }
+    }
+
+    fn url(&self, id: Uuid) -> String {
+        format!("{}/v1/captures/{id}", self.base)
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn upload(photo: &[u8]) -> CaptureUpload {
+    CaptureUpload {
+        id: Uuid::new_v4(),
+        admission_no: "000011110001".into(),
+        name: "王小明".into(),
+        education_level: "本科".into(),
+        profile: "bj-degree".into(),
+        taken_at: "2026-11-21T09:30:00+08:00".into(),
+        retakes: 1,
+        sha256: sha256_hex(photo),
+        checks: vec![CheckRecord {
+            id: "pose.roll".into(),
+            pass: true,
+            value: Some(1.5),
+            limit: "|roll| ≤ 5°".into(),
+        }],
+        photo_base64: CaptureUpload::encode_photo(photo),
+    }
+}
+
+fn error_of(r: reqwest::blocking::Response) -> (StatusCode, String) {
+    let status = r.status();
+    let body: serde_json::Value = r.json().expect("errors have a JSON body");
+    (status, body["error"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn a_capture_is_received_once_and_its_receipt_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = add_kiosk(dir.path(), "site-01");
+    let service = Service::start(dir.path());
+    let http = Client::new();
+    let photo = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portraits/grace_hopper.jpg"),
+    )
+    .unwrap();
+    let u = upload(&photo);
+    let put = |body: &CaptureUpload| {
+        http.put(service.url(body.id))
+            .bearer_auth(&token)
+            .json(body)
+            .send()
+            .unwrap()
+    };
+
+    // First time: 201 and the receipt.
+    let r = put(&u);
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let receipt: Receipt = r.json().unwrap();
+    assert_eq!(
+        (receipt.id, receipt.sha256.clone()),
+        (u.id, sha256_hex(&photo))
+    );
+    // Again, the same bytes: 200 and the very same receipt.
+    let r = put(&u);
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Receipt>().unwrap(), receipt);
+    // The same id with other bytes: 409, and what is held does not change.
+    let mut other = upload(b"another photo");
+    other.id = u.id;
+    let (status, why) = error_of(put(&other));
+    assert_eq!(status, StatusCode::CONFLICT, "{why}");
+    // GET: the receipt, or 404.
+    let r = http
+        .get(service.url(u.id))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Receipt>().unwrap(), receipt);
+    let (status, _) = error_of(
+        http.get(service.url(Uuid::new_v4()))
+            .bearer_auth(&token)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Restarted, the service still holds it: same receipt, same bytes on disk.
+    drop(service);
+    let service = Service::start(dir.path());
+    let r = http
+        .get(service.url(u.id))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(r.json::<Receipt>().unwrap(), receipt);
+    let stored = std::fs::read(dir.path().join(format!("photos/{}.jpg", u.id))).unwrap();
+    assert_eq!(stored, photo);
+    let r = http
+        .put(service.url(u.id))
+        .bearer_auth(&token)
+        .json(&u)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[test]
+fn bad_requests_get_their_own_status_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = add_kiosk(dir.path(), "site-01");
+    let service = Service::start(dir.path());
+    let http = Client::new();
+    let u = upload(b"\xff\xd8 a photo");
+
+    // No token, or one the service never issued: 401 with a Bearer challenge.
+    let r = http.put(service.url(u.id)).json(&u).send().unwrap();
+    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    assert_eq!(error_of(r).0, StatusCode::UNAUTHORIZED);
+    let r = http
+        .put(service.url(u.id))
+        .bearer_auth("0".repeat(64))
+        .json(&u)
+        .send()
+        .unwrap();
+    assert_eq!(error_of(r).0, StatusCode::UNAUTHORIZED);
+    let r = http.get(service.url(u.id)).send().unwrap();
+    assert_eq!(error_of(r).0, StatusCode::UNAUTHORIZED);
+
+    let put_raw = |id: String, body: Vec<u8>| {
+        http.put(format!("{}/v1/captures/{id}", service.base))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    // A sha256 that is not the photo's.
+    let mut lied = u.clone();
+    lied.sha256 = sha256_hex(b"something else");
+    let (status, why) = error_of(put_raw(
+        u.id.to_string(),
+        serde_json::to_vec(&lied).unwrap(),
+    ));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(why.contains("sha256"), "{why}");
+    // Not JSON; JSON missing a field; an id that differs from the path's; not a UUID.
+    for (path, body, says) in [
+        (
+            u.id.to_string(),
+            b"<html>captive portal</html>".to_vec(),
+            "malformed",
+        ),
+        (u.id.to_string(), br#"{"id": "x"}"#.to_vec(), "malformed"),
+        (
+            Uuid::new_v4().to_string(),
+            serde_json::to_vec(&u).unwrap(),
+            "path's id",
+        ),
+        ("not-a-uuid".into(), serde_json::to_vec(&u).unwrap(), "UUID"),
+    ] {
+        let (status, why) = error_of(put_raw(path, body));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{why}");
+        assert!(why.contains(says), "{why} says {says}");
+    }
+    // Over the size limit: 413, whether the body or the decoded photo is too big.
+    let big = upload(&vec![7u8; capture_kiosk::protocol::MAX_PHOTO_BYTES + 1]);
+    let r = put_raw(big.id.to_string(), serde_json::to_vec(&big).unwrap());
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let huge = vec![b' '; capture_kiosk::protocol::MAX_BODY_BYTES + 1];
+    let r = put_raw(u.id.to_string(), huge);
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // None of these stored anything; the good upload still goes in as new.
+    let r = http
+        .put(service.url(u.id))
+        .bearer_auth(&token)
+        .json(&u)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let photos: Vec<_> = std::fs::read_dir(dir.path().join("photos"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(photos.len(), 1, "only the good capture's photo is on disk");
+}
