@@ -107,17 +107,9 @@ impl CaptureUpload {
         Ok(photo)
     }
 
-    pub fn encode_photo(jpeg: &[u8]) -> String {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(jpeg)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn upload(photo: &[u8]) -> CaptureUpload {
+    /// A well-formed upload of `photo` for a made-up candidate (tests and examples).
+    #[doc(hidden)]
+    pub fn sample(photo: &[u8]) -> CaptureUpload {
         CaptureUpload {
             id: Uuid::new_v4(),
             admission_no: "000011110001".into(),
@@ -137,9 +129,19 @@ mod tests {
         }
     }
 
+    pub fn encode_photo(jpeg: &[u8]) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
     #[test]
     fn a_good_upload_gives_back_its_photo() {
-        let u = upload(b"\xff\xd8jpeg");
+        let u = CaptureUpload::sample(b"\xff\xd8jpeg");
         assert_eq!(u.verified_photo(u.id).unwrap(), b"\xff\xd8jpeg");
         let json = serde_json::to_string(&u).unwrap();
         assert_eq!(serde_json::from_str::<CaptureUpload>(&json).unwrap(), u);
@@ -147,7 +149,7 @@ mod tests {
 
     #[test]
     fn a_wrong_id_hash_or_encoding_is_refused() {
-        let u = upload(b"photo");
+        let u = CaptureUpload::sample(b"photo");
         assert!(matches!(
             u.verified_photo(Uuid::new_v4()),
             Err(UploadError::IdMismatch { .. })
@@ -164,9 +166,9 @@ mod tests {
             garbled.verified_photo(u.id),
             Err(UploadError::Base64(_))
         ));
-        let empty = upload(b"");
+        let empty = CaptureUpload::sample(b"");
         assert_eq!(empty.verified_photo(empty.id), Err(UploadError::Empty));
-        let big = upload(&vec![0u8; MAX_PHOTO_BYTES + 1]);
+        let big = CaptureUpload::sample(&vec![0u8; MAX_PHOTO_BYTES + 1]);
         assert!(matches!(
             big.verified_photo(big.id),
             Err(UploadError::TooLarge(_))
@@ -175,7 +177,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused() {
-        let mut v = serde_json::to_value(upload(b"x")).unwrap();
+        let mut v = serde_json::to_value(CaptureUpload::sample(b"x")).unwrap();
         v["surprise"] = 1.into();
         assert!(serde_json::from_value::<CaptureUpload>(v).is_err());
     }

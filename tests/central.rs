@@ -1,7 +1,7 @@
 //! The reference central service as the kiosks meet it: the real binary serving real HTTP
 //! on loopback, a real SQLite file and photo files behind it.
 
-use capture_kiosk::protocol::{CaptureUpload, CheckRecord, Receipt, sha256_hex};
+use capture_kiosk::protocol::{CaptureUpload, Receipt, sha256_hex};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use std::io::{BufRead, BufReader};
@@ -59,32 +59,21 @@ impl Service {
     fn url(&self, id: Uuid) -> String {
         format!("{}/v1/captures/{id}", self.base)
     }
+
+    fn put(&self, token: &str, upload: &CaptureUpload) -> reqwest::blocking::Response {
+        Client::new()
+            .put(self.url(upload.id))
+            .bearer_auth(token)
+            .json(upload)
+            .send()
+            .unwrap()
+    }
 }
 
 impl Drop for Service {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-fn upload(photo: &[u8]) -> CaptureUpload {
-    CaptureUpload {
-        id: Uuid::new_v4(),
-        admission_no: "000011110001".into(),
-        name: "王小明".into(),
-        education_level: "本科".into(),
-        profile: "bj-degree".into(),
-        taken_at: "2026-11-21T09:30:00+08:00".into(),
-        retakes: 1,
-        sha256: sha256_hex(photo),
-        checks: vec![CheckRecord {
-            id: "pose.roll".into(),
-            pass: true,
-            value: Some(1.5),
-            limit: "|roll| ≤ 5°".into(),
-        }],
-        photo_base64: CaptureUpload::encode_photo(photo),
     }
 }
 
@@ -104,14 +93,8 @@ fn a_capture_is_received_once_and_its_receipt_is_kept() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portraits/grace_hopper.jpg"),
     )
     .unwrap();
-    let u = upload(&photo);
-    let put = |body: &CaptureUpload| {
-        http.put(service.url(body.id))
-            .bearer_auth(&token)
-            .json(body)
-            .send()
-            .unwrap()
-    };
+    let u = CaptureUpload::sample(&photo);
+    let put = |body: &CaptureUpload| service.put(&token, body);
 
     // First time: 201 and the receipt.
     let r = put(&u);
@@ -126,7 +109,7 @@ fn a_capture_is_received_once_and_its_receipt_is_kept() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.json::<Receipt>().unwrap(), receipt);
     // The same id with other bytes: 409, and what is held does not change.
-    let mut other = upload(b"another photo");
+    let mut other = CaptureUpload::sample(b"another photo");
     other.id = u.id;
     let (status, why) = error_of(put(&other));
     assert_eq!(status, StatusCode::CONFLICT, "{why}");
@@ -157,12 +140,7 @@ fn a_capture_is_received_once_and_its_receipt_is_kept() {
     assert_eq!(r.json::<Receipt>().unwrap(), receipt);
     let stored = std::fs::read(dir.path().join(format!("photos/{}.jpg", u.id))).unwrap();
     assert_eq!(stored, photo);
-    let r = http
-        .put(service.url(u.id))
-        .bearer_auth(&token)
-        .json(&u)
-        .send()
-        .unwrap();
+    let r = service.put(&token, &u);
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -172,7 +150,7 @@ fn bad_requests_get_their_own_status_and_nothing_is_stored() {
     let token = add_kiosk(dir.path(), "site-01");
     let service = Service::start(dir.path());
     let http = Client::new();
-    let u = upload(b"\xff\xd8 a photo");
+    let u = CaptureUpload::sample(b"\xff\xd8 a photo");
 
     // No token, or one the service never issued: 401 with a Bearer challenge.
     let r = http.put(service.url(u.id)).json(&u).send().unwrap();
@@ -225,7 +203,7 @@ fn bad_requests_get_their_own_status_and_nothing_is_stored() {
         assert!(why.contains(says), "{why} says {says}");
     }
     // Over the size limit: 413, whether the body or the decoded photo is too big.
-    let big = upload(&vec![7u8; capture_kiosk::protocol::MAX_PHOTO_BYTES + 1]);
+    let big = CaptureUpload::sample(&vec![7u8; capture_kiosk::protocol::MAX_PHOTO_BYTES + 1]);
     let r = put_raw(big.id.to_string(), serde_json::to_vec(&big).unwrap());
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let huge = vec![b' '; capture_kiosk::protocol::MAX_BODY_BYTES + 1];
@@ -233,12 +211,7 @@ fn bad_requests_get_their_own_status_and_nothing_is_stored() {
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     // None of these stored anything; the good upload still goes in as new.
-    let r = http
-        .put(service.url(u.id))
-        .bearer_auth(&token)
-        .json(&u)
-        .send()
-        .unwrap();
+    let r = service.put(&token, &u);
     assert_eq!(r.status(), StatusCode::CREATED);
     let photos: Vec<_> = std::fs::read_dir(dir.path().join("photos"))
         .unwrap()

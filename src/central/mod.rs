@@ -261,21 +261,6 @@ mod tests {
     use super::*;
     use crate::protocol::{CaptureUpload, sha256_hex};
 
-    fn upload(photo: &[u8]) -> CaptureUpload {
-        CaptureUpload {
-            id: Uuid::new_v4(),
-            admission_no: "000011110001".into(),
-            name: "王小明".into(),
-            education_level: "本科".into(),
-            profile: "bj-degree".into(),
-            taken_at: "2026-11-21T09:30:00+08:00".into(),
-            retakes: 0,
-            sha256: sha256_hex(photo),
-            checks: vec![],
-            photo_base64: CaptureUpload::encode_photo(photo),
-        }
-    }
-
     #[test]
     fn a_capture_is_kept_once_and_a_different_one_under_its_id_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -295,7 +280,7 @@ mod tests {
             Err(CentralError::BadKioskName(_))
         ));
 
-        let u = upload(b"photo one");
+        let u = CaptureUpload::sample(b"photo one");
         let first = match c.put_capture("site-01", &u, b"photo one").unwrap() {
             Stored::Created(r) => r,
             other => panic!("{other:?}"),
