@@ -115,6 +115,20 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Send the captures waiting in the outbox to the central service now
+    #[command(
+        after_help = "The running kiosk sends them by itself; this is for staff and scripts. \
+        Needs [sync] server and token in the config. Exit status: 0 nothing is left waiting, 1 some \
+        captures will be retried or were refused (listed with why)."
+    )]
+    Sync {
+        /// One pass over the outbox, with a progress bar and a summary
+        #[arg(long, required = true)]
+        once: bool,
+        /// First put the uploads the service refused back in line (once the cause is fixed)
+        #[arg(long)]
+        retry_refused: bool,
+    },
     /// The central collection service (reference implementation) the kiosks upload to
     #[command(after_help = "Examples:\n  \
         capture-kiosk central --data /srv/central add-kiosk site-01\n      \
@@ -285,6 +299,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             roster_list(&data_dir, offset, limit)
         }
         Some(Command::Doctor | Command::Central(_)) => unreachable!("handled above"),
+        Some(Command::Sync {
+            once: _,
+            retry_refused,
+        }) => sync_once(&loaded.config, &data_dir, retry_refused),
         Some(Command::Produce {
             profile,
             image,
@@ -525,6 +543,81 @@ fn produce(image: &Path, output: &Path, profile: &str, force: bool) -> anyhow::R
         }
     );
     Ok(if failing.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn sync_once(config: &Config, data_dir: &Path, retry_refused: bool) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    anyhow::ensure!(
+        !config.sync.server.trim().is_empty(),
+        "no central service is configured: set [sync] server and token in the config \
+         (see assets/config.example.toml)"
+    );
+    let mut store = Store::open(data_dir)?;
+    if retry_refused {
+        let n = store.retry_failed_uploads()?;
+        eprintln!("{n} refused upload(s) put back in line");
+    }
+    let store = std::sync::Arc::new(std::sync::Mutex::new(store));
+    let client = crate::sync::Client::new(&config.sync)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let summary = runtime.block_on(crate::sync::push_pass(
+        &store,
+        &client,
+        &config.sync,
+        |done, total| {
+            if terminal {
+                let filled = (done * 30).checked_div(total).unwrap_or(30) as usize;
+                eprint!(
+                    "\r[{}{}] {done}/{total}",
+                    "#".repeat(filled),
+                    ".".repeat(30 - filled)
+                );
+                let _ = std::io::stderr().flush();
+            }
+        },
+    ))?;
+    if terminal {
+        eprintln!();
+    }
+    println!(
+        "sync to {}: sent {}, already there {}, will retry {}, refused {}",
+        config.sync.server.trim(),
+        summary.sent,
+        summary.already_there,
+        summary.retrying.len(),
+        summary.refused.len()
+    );
+    for (label, list) in [
+        ("will retry", &summary.retrying),
+        ("refused", &summary.refused),
+    ] {
+        let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+        for (_, why) in list.iter() {
+            *reasons.entry(why.as_str()).or_default() += 1;
+        }
+        for (why, n) in reasons {
+            println!("  {label} ({n}): {why}");
+        }
+    }
+    let counts = store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .outbox_counts()?;
+    println!(
+        "outbox: {} waiting ({} refused), {} uploaded; last receipt {}",
+        counts.pending,
+        counts.failed,
+        counts.uploaded,
+        counts.last_upload.as_deref().unwrap_or("never")
+    );
+    Ok(if counts.pending == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -73,6 +73,7 @@ pub struct Config {
     pub identity: IdentitySection,
     pub camera: CameraSection,
     pub staff: StaffSection,
+    pub sync: SyncSection,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -180,6 +181,36 @@ pub struct StaffSection {
     pub pin: String,
     pub max_pin_attempts: u32,
     pub lockout_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncSection {
+    /// The central service's base URL; empty: the kiosk keeps everything and sends nothing.
+    pub server: String,
+    /// This kiosk's bearer token (`capture-kiosk central add-kiosk NAME` prints it).
+    pub token: String,
+    /// Uploads in flight at once.
+    pub concurrency: u32,
+    /// One request's time limit.
+    pub timeout_secs: u64,
+    /// Between passes while all is well.
+    pub interval_secs: u64,
+    /// The longest wait before retrying a failed upload (the wait doubles from 2 s, with jitter).
+    pub max_backoff_secs: u64,
+}
+
+impl Default for SyncSection {
+    fn default() -> Self {
+        Self {
+            server: String::new(),
+            token: String::new(),
+            concurrency: 4,
+            timeout_secs: 30,
+            interval_secs: 30,
+            max_backoff_secs: 600,
+        }
+    }
 }
 
 /// The longest staff PIN.
@@ -315,7 +346,31 @@ impl Config {
             return Err(("staff.pin", format!("must be 4 to {MAX_PIN_DIGITS} digits")));
         }
         // Every number a site may tune, with the range that keeps the kiosk usable.
-        let ranges: [(&'static str, u64, std::ops::RangeInclusive<u64>, &str); 11] = [
+        let ranges: [(&'static str, u64, std::ops::RangeInclusive<u64>, &str); 15] = [
+            (
+                "sync.concurrency",
+                u64::from(self.sync.concurrency),
+                1..=32,
+                "",
+            ),
+            (
+                "sync.timeout_secs",
+                self.sync.timeout_secs,
+                2..=600,
+                "seconds",
+            ),
+            (
+                "sync.interval_secs",
+                self.sync.interval_secs,
+                1..=3600,
+                "seconds",
+            ),
+            (
+                "sync.max_backoff_secs",
+                self.sync.max_backoff_secs,
+                2..=86_400,
+                "seconds",
+            ),
             (
                 "kiosk.idle_timeout_secs",
                 self.kiosk.idle_timeout_secs,
@@ -389,6 +444,21 @@ impl Config {
                     )
                     .trim_end()
                     .to_string(),
+                ));
+            }
+        }
+        let server = self.sync.server.trim();
+        if !server.is_empty() {
+            if !(server.starts_with("http://") || server.starts_with("https://")) {
+                return Err((
+                    "sync.server",
+                    format!("is {server:?}; it must start with https:// (or http://)"),
+                ));
+            }
+            if self.sync.token.trim().is_empty() {
+                return Err((
+                    "sync.token",
+                    "is empty; `capture-kiosk central add-kiosk NAME` prints one".into(),
                 ));
             }
         }

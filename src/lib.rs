@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod roster;
 pub mod session;
 pub mod store;
+pub mod sync;
 
 pub mod app;
 pub mod cli;

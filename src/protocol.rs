@@ -38,6 +38,17 @@ pub struct CheckRecord {
     pub limit: String,
 }
 
+impl From<&crate::compliance::CheckResult> for CheckRecord {
+    fn from(r: &crate::compliance::CheckResult) -> Self {
+        CheckRecord {
+            id: r.id.to_owned(),
+            pass: r.pass,
+            value: r.value.map(f64::from),
+            limit: r.limit.clone(),
+        }
+    }
+}
+
 /// What the central service answers for a capture it holds: the proof of delivery. A kiosk
 /// counts a capture as uploaded only when `id` and `sha256` are the ones it sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

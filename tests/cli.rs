@@ -235,6 +235,7 @@ fn staff_can_reopen_a_candidate_for_a_new_photo() {
                 taken_at: chrono::Local::now(),
                 retakes: 0,
                 jpeg: &jpeg,
+                checks: &[],
             })
             .unwrap();
     }

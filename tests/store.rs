@@ -47,6 +47,7 @@ fn accept(
             taken_at: Local::now(),
             retakes: 0,
             jpeg: photo,
+            checks: &[],
         })
         .unwrap()
 }
@@ -126,6 +127,7 @@ fn accepting_the_same_capture_twice_stores_it_once() {
         taken_at: Local::now(),
         retakes: 0,
         jpeg: &other,
+        checks: &[],
     });
     assert!(matches!(
         conflict,

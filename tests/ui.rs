@@ -406,6 +406,19 @@ fn an_accepted_capture_survives_kill_dash_9() {
         )
         .unwrap();
     assert_eq!(queued, 1, "and it waits in the outbox for upload");
+    // With the photo's own check, every rule, as the review screen showed it.
+    let checks: String = db
+        .query_row("SELECT checks FROM captures WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let checks: Vec<serde_json::Value> = serde_json::from_str(&checks).unwrap();
+    assert_eq!(checks.len(), 20, "{checks:?}");
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["id"] == "mouth.closed" && c["pass"] == false)
+    );
 
     let (code, out) = site.cli(&["doctor"]);
     assert_eq!(code, 0, "{out}");

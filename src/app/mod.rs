@@ -466,6 +466,12 @@ impl Kiosk {
             tracing::error!("capture {capture_id}: the photo to save is gone");
             return Err(SaveProblem::Failed);
         };
+        let checks: Vec<crate::protocol::CheckRecord> = pending
+            .checks
+            .iter()
+            .flatten()
+            .map(crate::protocol::CheckRecord::from)
+            .collect();
         let capture = NewCapture {
             id: capture_id,
             entry: &sitting.candidate.entry,
@@ -474,6 +480,7 @@ impl Kiosk {
             taken_at: pending.taken_at,
             retakes: sitting.retakes_used,
             jpeg: &pending.photo.jpeg,
+            checks: &checks,
         };
         match self.store.accept_capture(&capture) {
             Ok(stored) => {

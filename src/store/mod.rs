@@ -20,7 +20,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+mod outbox;
+pub use outbox::{OutboxCounts, OutboxItem};
+
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("migrations/0001_init.sql")),
+    ("0002_checks", include_str!("migrations/0002_checks.sql")),
+];
 
 pub const DB_FILE: &str = "kiosk.db";
 const PHOTOS: &str = "photos";
@@ -60,6 +66,14 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("capture {id} is already stored with a different photo")]
     Conflict { id: Uuid },
+    #[error("capture {id}: the photo file {path} is missing or not the photo that was accepted")]
+    PhotoDamaged { id: Uuid, path: PathBuf },
+    #[error(
+        "capture {id}: the receipt ({got}) is not for the photo sent ({sent}); not marked uploaded"
+    )]
+    ReceiptMismatch { id: Uuid, sent: String, got: String },
+    #[error("no capture {0} in the outbox")]
+    NotInOutbox(Uuid),
     #[error(
         "another capture-kiosk is already running with the data directory {path}; stop it first, or use \
          another --data-dir"
@@ -104,6 +118,8 @@ pub struct NewCapture<'a> {
     pub taken_at: DateTime<Local>,
     pub retakes: u32,
     pub jpeg: &'a [u8],
+    /// The photo's own check, as shown on the review screen.
+    pub checks: &'a [crate::protocol::CheckRecord],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -471,8 +487,8 @@ impl Store {
             let tx = self.conn.transaction()?;
             tx.execute(
                 "INSERT INTO captures (id, admission_no, education_level, name, mobile, profile, taken_at,
-                     accepted_at, retakes, photo_file, photo_sha256, photo_bytes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     accepted_at, retakes, photo_file, photo_sha256, photo_bytes, checks)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     c.id.to_string(),
                     c.entry.admission_no.as_str(),
@@ -485,7 +501,8 @@ impl Store {
                     c.retakes,
                     relative.to_string_lossy(),
                     sha256,
-                    c.jpeg.len() as i64
+                    c.jpeg.len() as i64,
+                    serde_json::to_string(c.checks).expect("checks serialise")
                 ],
             )?;
             tx.execute(

@@ -3,6 +3,8 @@
 //! automation interface reports, and takes screenshots with ImageMagick.
 #![allow(dead_code)]
 
+pub mod central;
+
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

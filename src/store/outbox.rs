@@ -1,0 +1,239 @@
+//! The outbox: every accepted capture until the central service's receipt for exactly its
+//! photo comes back. A row is marked uploaded only then; until then it is retried, after a
+//! wait that grows, unless the service refused it for good (then staff see why).
+
+use super::{Store, StoreError};
+use crate::protocol::{CaptureUpload, CheckRecord, Receipt};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{OptionalExtension, params};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// A capture due for upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub capture_id: Uuid,
+    /// Attempts so far.
+    pub attempts: u32,
+}
+
+/// What the staff dashboard and `sync` show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Not yet received by the central service (including failed ones).
+    pub pending: u64,
+    pub uploaded: u64,
+    /// Refused by the service for good: staff must look at them.
+    pub failed: u64,
+    /// When the last receipt came (RFC 3339, UTC).
+    pub last_upload: Option<String>,
+}
+
+fn uuid_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Uuid> {
+    let text: String = r.get(i)?;
+    Uuid::parse_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn utc_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Store {
+    /// Captures due for upload at `now`, oldest first.
+    pub fn outbox_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT capture_id, attempts FROM outbox
+             WHERE uploaded_at IS NULL AND permanent_error = 0
+               AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
+             ORDER BY enqueued_at, capture_id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![utc_text(now), limit as i64], |r| {
+            Ok(OutboxItem {
+                capture_id: uuid_at(r, 0)?,
+                attempts: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The earliest time a waiting upload is due again (none: nothing waits).
+    pub fn outbox_next_due(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT min(coalesce(next_attempt_at, '')) FROM outbox
+             WHERE uploaded_at IS NULL AND permanent_error = 0",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The body that delivers a capture: its row and its photo, read back from disk and
+    /// checked against the sha256 recorded when it was accepted.
+    pub fn upload_for(&self, id: Uuid) -> Result<CaptureUpload, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT admission_no, name, education_level, profile, taken_at, retakes,
+                        photo_file, photo_sha256, checks
+                 FROM captures WHERE id = ?1",
+                [id.to_string()],
+                |r| {
+                    Ok((
+                        (
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                        ),
+                        (
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, u32>(5)?,
+                        ),
+                        (
+                            r.get::<_, String>(6)?,
+                            r.get::<_, String>(7)?,
+                            r.get::<_, String>(8)?,
+                        ),
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or(StoreError::NotInOutbox(id))?;
+        let (
+            (admission_no, name, education_level),
+            (profile, taken_at, retakes),
+            (file, sha256, checks),
+        ) = row;
+        let path = self.data_dir.join(PathBuf::from(&file));
+        let damaged = || StoreError::PhotoDamaged {
+            id,
+            path: path.clone(),
+        };
+        let photo = std::fs::read(&path).map_err(|_| damaged())?;
+        if crate::protocol::sha256_hex(&photo) != sha256 {
+            return Err(damaged());
+        }
+        let checks: Vec<CheckRecord> = serde_json::from_str(&checks).unwrap_or_default();
+        Ok(CaptureUpload {
+            id,
+            admission_no,
+            name,
+            education_level,
+            profile,
+            taken_at,
+            retakes,
+            sha256,
+            checks,
+            photo_base64: CaptureUpload::encode_photo(&photo),
+        })
+    }
+
+    /// Marks a capture uploaded — only when the receipt names it and the sha256 of the
+    /// photo it was accepted with. Anything else marks nothing and is an error.
+    pub fn mark_uploaded(&mut self, id: Uuid, receipt: &Receipt) -> Result<(), StoreError> {
+        let sent: String = self
+            .conn
+            .query_row(
+                "SELECT photo_sha256 FROM captures WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::NotInOutbox(id))?;
+        if receipt.id != id || receipt.sha256 != sent {
+            return Err(StoreError::ReceiptMismatch {
+                id,
+                sent,
+                got: format!("{} {}", receipt.id, receipt.sha256),
+            });
+        }
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE outbox SET uploaded_at = ?2, receipt_sha256 = ?3, last_error = NULL,
+                 next_attempt_at = NULL, permanent_error = 0
+             WHERE capture_id = ?1 AND uploaded_at IS NULL",
+            params![id.to_string(), utc_text(Utc::now()), receipt.sha256],
+        )?;
+        if changed == 1 {
+            tx.execute(
+                "INSERT INTO audit (at, actor, action, capture_id, detail)
+                 VALUES (?1, 'system', 'capture.uploaded', ?2, ?3)",
+                params![
+                    super::now_text(),
+                    id.to_string(),
+                    serde_json::json!({ "received_at": receipt.received_at }).to_string()
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried after `retry_at`, or never (`None`: the service
+    /// refused it for good; staff see `error`).
+    pub fn mark_failed(
+        &mut self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3,
+                 permanent_error = ?4
+             WHERE capture_id = ?1 AND uploaded_at IS NULL",
+            params![
+                id.to_string(),
+                error,
+                retry_at.map(utc_text),
+                retry_at.is_none()
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotInOutbox(id));
+        }
+        Ok(())
+    }
+
+    /// Captures the service refused for good, with why (for staff).
+    pub fn outbox_failures(&self) -> Result<Vec<(Uuid, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT capture_id, coalesce(last_error, '') FROM outbox
+             WHERE uploaded_at IS NULL AND permanent_error = 1 ORDER BY enqueued_at",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((uuid_at(r, 0)?, r.get::<_, String>(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Puts the failed uploads back in line (after staff fixed the cause). Returns how many.
+    pub fn retry_failed_uploads(&mut self) -> Result<u64, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE outbox SET permanent_error = 0, next_attempt_at = NULL
+             WHERE uploaded_at IS NULL AND permanent_error = 1",
+            [],
+        )? as u64)
+    }
+
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FILTER (WHERE uploaded_at IS NULL),
+                    count(*) FILTER (WHERE uploaded_at IS NOT NULL),
+                    count(*) FILTER (WHERE uploaded_at IS NULL AND permanent_error = 1),
+                    max(uploaded_at)
+             FROM outbox",
+            [],
+            |r| {
+                Ok(OutboxCounts {
+                    pending: r.get::<_, i64>(0)? as u64,
+                    uploaded: r.get::<_, i64>(1)? as u64,
+                    failed: r.get::<_, i64>(2)? as u64,
+                    last_upload: r.get(3)?,
+                })
+            },
+        )?)
+    }
+}

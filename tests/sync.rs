@@ -1,0 +1,228 @@
+//! The kiosk's outbox reaching the central service: the real `capture-kiosk sync --once`
+//! against the real service on loopback, real SQLite on both sides.
+
+mod common;
+
+use capture_kiosk::identity::{AdmissionNumber, MobileNumber};
+use capture_kiosk::protocol::{CheckRecord, Receipt};
+use capture_kiosk::roster::RosterEntry;
+use capture_kiosk::store::{NewCapture, Store};
+use common::central::{Service, add_kiosk};
+use std::path::Path;
+use std::process::Command;
+use uuid::Uuid;
+
+struct Kiosk {
+    dir: tempfile::TempDir,
+}
+
+impl Kiosk {
+    fn new(server: &str, token: &str) -> Kiosk {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!(
+                "[sync]\nserver = \"{server}\"\ntoken = \"{token}\"\ntimeout_secs = 5\nconcurrency = 3\n"
+            ),
+        )
+        .unwrap();
+        Kiosk { dir }
+    }
+
+    fn data(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Accepts `n` captures of distinct real JPEGs; returns their ids and photos.
+    fn accept(&self, n: usize) -> Vec<(Uuid, Vec<u8>)> {
+        let mut store = Store::open(&self.data()).unwrap();
+        let mobile = MobileNumber::parse("13800000001").unwrap();
+        (0..n)
+            .map(|i| {
+                let entry = RosterEntry {
+                    admission_no: AdmissionNumber::parse(&format!("0000111{i:05}"), 12).unwrap(),
+                    name: "王小明".into(),
+                    education_level: "本科".into(),
+                    phone: None,
+                };
+                let img = image::RgbImage::from_fn(48, 64, |x, y| {
+                    image::Rgb([(x * 5) as u8, (y * 4) as u8, (i * 37 % 256) as u8])
+                });
+                let jpeg = capture_kiosk::photo::encode_jpeg(&img, 300).unwrap();
+                let id = Uuid::new_v4();
+                let checks = [CheckRecord {
+                    id: "pose.roll".into(),
+                    pass: true,
+                    value: Some(1.0),
+                    limit: "|roll| ≤ 5°".into(),
+                }];
+                store
+                    .accept_capture(&NewCapture {
+                        id,
+                        entry: &entry,
+                        mobile: &mobile,
+                        profile: "bj-degree",
+                        taken_at: chrono::Local::now(),
+                        retakes: 0,
+                        jpeg: &jpeg,
+                        checks: &checks,
+                    })
+                    .unwrap();
+                (id, jpeg)
+            })
+            .collect()
+    }
+
+    fn sync(&self, extra: &[&str]) -> (i32, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
+            .args(["sync", "--once", "--config"])
+            .arg(self.dir.path().join("config.toml"))
+            .arg("--data-dir")
+            .arg(self.data())
+            .args(extra)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    }
+}
+
+fn central_photo(central: &Path, id: Uuid) -> Vec<u8> {
+    std::fs::read(central.join(format!("photos/{id}.jpg"))).unwrap()
+}
+
+#[test]
+fn the_outbox_arrives_once_with_the_right_bytes_even_after_the_service_was_down() {
+    let central = tempfile::tempdir().unwrap();
+    let token = add_kiosk(central.path(), "site-01");
+    let service = Service::start(central.path());
+    let kiosk = Kiosk::new(&service.base, &token);
+    let first = kiosk.accept(5);
+
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("sent 5, already there 0, will retry 0, refused 0"),
+        "{out}"
+    );
+    assert!(out.contains("outbox: 0 waiting"), "{out}");
+    for (id, jpeg) in &first {
+        assert_eq!(&central_photo(central.path(), *id), jpeg);
+    }
+    // Again: nothing is due, nothing is sent twice.
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("sent 0, already there 0"), "{out}");
+
+    // The service goes away; two more captures wait, and say why.
+    let addr = service.base.trim_start_matches("http://").to_owned();
+    drop(service);
+    let second = kiosk.accept(2);
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("will retry 2"), "{out}");
+    assert!(out.contains("cannot connect"), "{out}");
+    assert!(
+        out.contains("outbox: 2 waiting (0 refused), 5 uploaded"),
+        "{out}"
+    );
+
+    // Back at the same address: after the back-off (at most 2 s for a first failure) they go.
+    let _service = Service::start_at(central.path(), &addr);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("sent 2"), "{out}");
+    for (id, jpeg) in second.iter().chain(&first) {
+        assert_eq!(&central_photo(central.path(), *id), jpeg);
+    }
+    let held = rusqlite::Connection::open(central.path().join("central.db"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*), count(DISTINCT id) FROM captures",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .unwrap();
+    assert_eq!(held, (7, 7), "every capture exactly once");
+    // The compliance report travelled with each.
+    let checks: String = rusqlite::Connection::open(central.path().join("central.db"))
+        .unwrap()
+        .query_row("SELECT checks FROM captures LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    assert!(checks.contains("pose.roll"), "{checks}");
+}
+
+#[test]
+fn an_upload_that_got_through_before_a_crash_is_recognised_and_a_refusal_kept_for_staff() {
+    let central = tempfile::tempdir().unwrap();
+    let token = add_kiosk(central.path(), "site-01");
+    let service = Service::start(central.path());
+    let kiosk = Kiosk::new(&service.base, &token);
+    let captures = kiosk.accept(3);
+    let store = Store::open(&kiosk.data()).unwrap();
+
+    // The service got capture 0, but the kiosk died before it wrote the receipt down.
+    let body = store.upload_for(captures[0].0).unwrap();
+    assert_eq!(service.put(&token, &body).status(), 201);
+    // Capture 1's id is already held by the service with other bytes (409: refused).
+    let mut other = capture_kiosk::protocol::CaptureUpload::sample(b"other bytes");
+    other.id = captures[1].0;
+    assert_eq!(service.put(&token, &other).status(), 201);
+    drop(store);
+
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("sent 1, already there 1, will retry 0, refused 1"),
+        "{out}"
+    );
+    assert!(out.contains("refused (1): HTTP 409"), "{out}");
+    assert!(
+        out.contains("outbox: 1 waiting (1 refused), 2 uploaded"),
+        "{out}"
+    );
+
+    // Refused uploads stay refused until staff put them back in line.
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("sent 0, already there 0, will retry 0, refused 0"),
+        "{out}"
+    );
+    let (_, out) = kiosk.sync(&["--retry-refused"]);
+    assert!(
+        out.contains("1 refused upload(s) put back in line"),
+        "{out}"
+    );
+    assert!(out.contains("refused 1"), "{out}");
+
+    // Nothing was marked uploaded without its receipt.
+    let store = Store::open(&kiosk.data()).unwrap();
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!((counts.uploaded, counts.failed), (2, 1));
+    let wrong = Receipt {
+        id: captures[2].0,
+        sha256: "0".repeat(64),
+        received_at: "2026-11-21T00:00:00Z".into(),
+    };
+    let mut store = store;
+    assert!(store.mark_uploaded(captures[2].0, &wrong).is_err());
+}
+
+#[test]
+fn sync_needs_a_configured_service() {
+    let kiosk = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
+        .args(["sync", "--once", "--data-dir"])
+        .arg(kiosk.path())
+        .env_remove("CAPTURE_KIOSK_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[sync] server and token"));
+}
