@@ -274,3 +274,129 @@ mod tests {
         }
     }
 }
+
+/// What the staff screen shows about sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// When a pass last delivered something or found nothing to send (local time, HH:MM).
+    pub last_success: Option<String>,
+    /// Why the last pass could not send everything, if it could not.
+    pub last_problem: Option<String>,
+}
+
+/// The kiosk's sync running beside the screen: its own thread, its own tokio runtime and
+/// its own connection to the store, so it never holds up the camera or the screen.
+pub struct Background {
+    status: Arc<Mutex<SyncStatus>>,
+    wake: Arc<tokio::sync::Notify>,
+}
+
+impl Background {
+    /// Starts passes every `interval_secs` (sooner when a retry falls due or `nudge` is
+    /// called). None when no service is configured.
+    pub fn spawn(data_dir: std::path::PathBuf, config: SyncSection) -> Option<Background> {
+        if config.server.trim().is_empty() {
+            return None;
+        }
+        let status = Arc::new(Mutex::new(SyncStatus::default()));
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let (thread_status, thread_wake) = (status.clone(), wake.clone());
+        let started = std::thread::Builder::new()
+            .name("sync".into())
+            .spawn(move || run_background(&data_dir, &config, &thread_status, &thread_wake));
+        if let Err(e) = started {
+            tracing::error!("sync not started: {e}");
+            return None;
+        }
+        Some(Background { status, wake })
+    }
+
+    /// A capture was just accepted: send it now rather than at the next interval.
+    pub fn nudge(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+fn run_background(
+    data_dir: &std::path::Path,
+    config: &SyncSection,
+    status: &Mutex<SyncStatus>,
+    wake: &tokio::sync::Notify,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return tracing::error!("sync not started: {e}"),
+    };
+    let client = match Client::new(config) {
+        Ok(c) => c,
+        Err(e) => return tracing::error!("sync not started: {e}"),
+    };
+    let interval = Duration::from_secs(config.interval_secs);
+    runtime.block_on(async {
+        let mut store: Option<Arc<Mutex<Store>>> = None;
+        loop {
+            let mut wait = interval;
+            if store.is_none() {
+                store = Store::open(data_dir)
+                    .map(|s| Arc::new(Mutex::new(s)))
+                    .map_err(|e| tracing::error!("sync cannot open the store: {e}"))
+                    .ok();
+            }
+            if let Some(s) = &store {
+                let pass = push_pass(s, &client, config, |_, _| {}).await;
+                let mut shown = status.lock().unwrap_or_else(|p| p.into_inner());
+                match pass {
+                    Ok(summary) => {
+                        if summary.sent + summary.already_there > 0 || summary.done() == 0 {
+                            shown.last_success =
+                                Some(chrono::Local::now().format("%H:%M").to_string());
+                        }
+                        shown.last_problem = summary
+                            .retrying
+                            .first()
+                            .or(summary.refused.first())
+                            .map(|(_, why)| why.clone());
+                        if summary.sent + summary.already_there > 0 || !summary.retrying.is_empty()
+                        {
+                            tracing::info!(
+                                "sync: sent {}, already there {}, retrying {}, refused {}",
+                                summary.sent,
+                                summary.already_there,
+                                summary.retrying.len(),
+                                summary.refused.len()
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!("sync pass failed: {e}");
+                        shown.last_problem = Some(e.to_string());
+                        store = None;
+                    }
+                }
+                drop(shown);
+                // Come back when the first retry falls due, if that is sooner.
+                if let Some(s) = &store {
+                    let next = lock(s).outbox_next_due().ok().flatten();
+                    if let Some(due) = next {
+                        let until = (due - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                        wait = wait.min(until.max(Duration::from_millis(200)));
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = wake.notified() => {}
+            }
+        }
+    });
+}

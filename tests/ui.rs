@@ -557,3 +557,65 @@ fn the_kiosk_fills_a_1920x1080_screen() {
         "preview at {x},{y} {w}×{h}"
     );
 }
+
+/// With a central service configured, the running kiosk sends an accepted capture by itself
+/// (at once, not at the next interval), and the staff screen shows it sent.
+#[test]
+fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
+    let central = tempfile::tempdir().unwrap();
+    let token = common::central::add_kiosk(central.path(), "test-kiosk");
+    let service = common::central::Service::start(central.path());
+    let site = Site::new(&format!(
+        "{OPEN_SITE}[sync]\nserver = \"{}\"\ntoken = \"{token}\"\ninterval_secs = 600\n",
+        service.base
+    ));
+    site.import_demo_roster();
+    let display = Display::start(1280, 800);
+    let mut k = site.start_kiosk(&display, &["--camera", &replay_camera()]);
+    k.wait_screen("Welcome");
+    k.wait_camera("Streaming");
+    walk_wang_to_capture(&mut k);
+    k.click("take-photo");
+    k.wait_screen("Review");
+    k.click("accept");
+    let stored = k.expect("the stored capture", |l| l.starts_with("stored "));
+    let id = stored.strip_prefix("stored ").unwrap().to_owned();
+
+    // The service receives it while the candidate is still on the Done screen.
+    let received = central.path().join(format!("photos/{id}.jpg"));
+    let start = std::time::Instant::now();
+    let uploaded = |db: &Path| -> bool {
+        Connection::open(db.join("kiosk.db"))
+            .unwrap()
+            .query_row(
+                "SELECT uploaded_at IS NOT NULL FROM outbox WHERE capture_id = ?1",
+                [&id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    while !(received.exists() && uploaded(&site.data_dir())) {
+        assert!(
+            start.elapsed() < common::PATIENCE,
+            "the capture reaches the service"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let rows = captures(&site.data_dir());
+    assert_eq!(sha256_file(&received), rows[0].4, "the very photo accepted");
+
+    k.click("finish");
+    k.wait_screen("Welcome");
+    k.click("open-staff");
+    k.wait_screen("StaffPin");
+    k.type_keys("4321");
+    k.key("Return");
+    k.wait_screen("StaffDashboard");
+    assert_eq!(k.value("pending-uploads"), "0");
+    let shot = repo().join("target/ui-screens/sync/staff-dashboard.png");
+    k.screenshot(&shot);
+    let log = k.log();
+    k.close();
+    assert_no_personal_data(&log);
+    assert!(log.contains("sync: sent 1"), "{log}");
+}

@@ -91,6 +91,8 @@ struct Kiosk {
     /// The guidance shown, and the instruction last announced (automation).
     guidance: Option<Guidance>,
     announced_instruction: Option<&'static str>,
+    /// Sending the outbox to the central service (none when no service is configured).
+    sync: Option<crate::sync::Background>,
 }
 
 /// Runs the kiosk until its window is closed.
@@ -144,6 +146,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         bursts: 0,
         guidance: None,
         announced_instruction: None,
+        sync: crate::sync::Background::spawn(opts.data_dir.clone(), opts.config.sync.clone()),
     }));
     kiosk.borrow_mut().set_language(opts.lang);
 
@@ -486,6 +489,9 @@ impl Kiosk {
             Ok(stored) => {
                 // On disk now: the copy in memory and on screen is not needed any more.
                 self.drop_photo();
+                if let Some(sync) = &self.sync {
+                    sync.nudge();
+                }
                 // Tests wait for this line to kill the kiosk right after an accept.
                 tracing::info!(
                     "capture {} accepted and stored ({} bytes)",
@@ -844,7 +850,17 @@ impl Kiosk {
             .unwrap_or_default();
         let status = self.feed.as_ref().map(|f| f.status()).unwrap_or_default();
         let free = crate::store::free_space(self.store.data_dir()).ok();
+        let outbox = self.store.outbox_counts().unwrap_or_default();
+        let sync = self.sync.as_ref().map(|s| s.status());
         w.global::<KioskAdapter>().set_dashboard(ui::Dashboard {
+            uploaded: outbox.uploaded as i32,
+            sync_on: sync.is_some(),
+            last_sync: sync
+                .as_ref()
+                .and_then(|s| s.last_success.clone())
+                .unwrap_or_default()
+                .into(),
+            sync_problem: sync.and_then(|s| s.last_problem).unwrap_or_default().into(),
             captures_today: stats.captures_today as i32,
             captures_total: stats.captures_total as i32,
             pending_uploads: stats.pending_uploads as i32,

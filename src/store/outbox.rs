@@ -63,13 +63,19 @@ impl Store {
     }
 
     /// The earliest time a waiting upload is due again (none: nothing waits).
-    pub fn outbox_next_due(&self) -> Result<Option<String>, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT min(coalesce(next_attempt_at, '')) FROM outbox
-             WHERE uploaded_at IS NULL AND permanent_error = 0",
+    pub fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (due_now, first): (i64, Option<String>) = self.conn.query_row(
+            "SELECT count(*) FILTER (WHERE next_attempt_at IS NULL), min(next_attempt_at)
+             FROM outbox WHERE uploaded_at IS NULL AND permanent_error = 0",
             [],
-            |r| r.get(0),
-        )?)
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if due_now > 0 {
+            return Ok(Some(Utc::now()));
+        }
+        Ok(first
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc)))
     }
 
     /// The body that delivers a capture: its row and its photo, read back from disk and
