@@ -1,0 +1,97 @@
+//! Draining the outbox to the central service over loopback: 1,000 accepted captures of
+//! about 300 KB each, sent by the kiosk's sync (`sync::push_pass`, as `sync --once` and the
+//! running kiosk use it) to the reference service (`central::server`), both in this process
+//! on a real TCP socket, each with its own SQLite database and photo files.
+//! `cargo bench --bench drain [-- N]` prints the time and the rate. Target: 1,000 in ≤ 20 s.
+
+use capture_kiosk::central::{Central, server};
+use capture_kiosk::config::SyncSection;
+use capture_kiosk::identity::{AdmissionNumber, MobileNumber};
+use capture_kiosk::roster::RosterEntry;
+use capture_kiosk::store::{NewCapture, Store};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1000);
+    let dir = tempfile::tempdir().unwrap();
+    let (kiosk_dir, central_dir) = (dir.path().join("kiosk"), dir.path().join("central"));
+
+    // A photo of about 300 KB: a noisy 480×640 picture, as JPEG.
+    let mut seed = 7u32;
+    let img = image::RgbImage::from_fn(480, 640, |x, y| {
+        seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+        let noise = (seed >> 26) as u8;
+        image::Rgb([(x / 2) as u8 ^ noise, (y / 3) as u8, noise.wrapping_mul(3)])
+    });
+    let jpeg = capture_kiosk::photo::encode_jpeg(&img, 300).unwrap();
+
+    let t = Instant::now();
+    let mut store = Store::open(&kiosk_dir).unwrap();
+    let mobile = MobileNumber::parse("13800000001").unwrap();
+    for i in 0..n {
+        let entry = RosterEntry {
+            admission_no: AdmissionNumber::parse(&format!("{:012}", i), 12).unwrap(),
+            name: "测试".into(),
+            education_level: "本科".into(),
+            phone: None,
+        };
+        store
+            .accept_capture(&NewCapture {
+                id: uuid::Uuid::new_v4(),
+                entry: &entry,
+                mobile: &mobile,
+                profile: "bj-degree",
+                taken_at: chrono::Local::now(),
+                retakes: 0,
+                jpeg: &jpeg,
+                checks: &[],
+            })
+            .unwrap();
+    }
+    eprintln!(
+        "{n} captures of {} KB accepted into the outbox in {:.1} s (setup, not measured)",
+        jpeg.len() / 1024,
+        t.elapsed().as_secs_f64()
+    );
+
+    let mut central = Central::open(&central_dir).unwrap();
+    let token = central.add_kiosk("bench").unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    runtime.spawn(async move { axum::serve(listener, server::router(central)).await });
+
+    let config = SyncSection {
+        server: format!("http://{addr}"),
+        token,
+        ..SyncSection::default()
+    };
+    let client = capture_kiosk::sync::Client::new(&config).unwrap();
+    let store = Arc::new(Mutex::new(store));
+    let t = Instant::now();
+    let summary = runtime
+        .block_on(capture_kiosk::sync::push_pass(&store, &client, &config, |_, _| {}))
+        .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(summary.sent as usize, n, "{summary:?}");
+    let held = Central::open(&central_dir).unwrap().capture_count().unwrap();
+    assert_eq!(held as usize, n);
+    println!(
+        "drain {n} captures x {} KB over loopback (concurrency {}): {secs:.2} s, {:.0} captures/s, {:.1} MB/s; target 1000 in 20 s: {:.2}x of the time allowed",
+        jpeg.len() / 1024,
+        config.concurrency,
+        n as f64 / secs,
+        (n * jpeg.len()) as f64 / secs / 1e6,
+        secs / 20.0 * 1000.0 / n as f64,
+    );
+}
