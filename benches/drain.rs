@@ -80,11 +80,19 @@ fn main() {
     let store = Arc::new(Mutex::new(store));
     let t = Instant::now();
     let summary = runtime
-        .block_on(capture_kiosk::sync::push_pass(&store, &client, &config, |_, _| {}))
+        .block_on(capture_kiosk::sync::push_pass(
+            &store,
+            &client,
+            &config,
+            |_, _| {},
+        ))
         .unwrap();
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(summary.sent as usize, n, "{summary:?}");
-    let held = Central::open(&central_dir).unwrap().capture_count().unwrap();
+    let held = Central::open(&central_dir)
+        .unwrap()
+        .capture_count()
+        .unwrap();
     assert_eq!(held as usize, n);
     println!(
         "drain {n} captures x {} KB over loopback (concurrency {}): {secs:.2} s, {:.0} captures/s, {:.1} MB/s; target 1000 in 20 s: {:.2}x of the time allowed",

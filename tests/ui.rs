@@ -375,9 +375,9 @@ fn a_compliant_candidate_is_photographed_by_itself() {
     }
 }
 
-#[test]
-fn an_accepted_capture_survives_kill_dash_9() {
-    let site = Site::new(OPEN_SITE);
+/// 王小明 from Welcome to an accepted capture (staff's "take photo", the replay camera).
+/// Returns the display (keep it alive), the kiosk, and the "stored <id>" line.
+fn accept_one_capture(site: &Site) -> (Display, Kiosk, String) {
     site.import_demo_roster();
     let display = Display::start(1280, 800);
     let mut k = site.start_kiosk(&display, &["--camera", &replay_camera()]);
@@ -388,6 +388,13 @@ fn an_accepted_capture_survives_kill_dash_9() {
     k.wait_screen("Review");
     k.click("accept");
     let stored = k.expect("the stored capture", |l| l.starts_with("stored "));
+    (display, k, stored)
+}
+
+#[test]
+fn an_accepted_capture_survives_kill_dash_9() {
+    let site = Site::new(OPEN_SITE);
+    let (_display, k, stored) = accept_one_capture(&site);
     let log = k.log();
     k.kill9();
     assert_no_personal_data(&log);
@@ -569,16 +576,7 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
         "{OPEN_SITE}[sync]\nserver = \"{}\"\ntoken = \"{token}\"\ninterval_secs = 600\n",
         service.base
     ));
-    site.import_demo_roster();
-    let display = Display::start(1280, 800);
-    let mut k = site.start_kiosk(&display, &["--camera", &replay_camera()]);
-    k.wait_screen("Welcome");
-    k.wait_camera("Streaming");
-    walk_wang_to_capture(&mut k);
-    k.click("take-photo");
-    k.wait_screen("Review");
-    k.click("accept");
-    let stored = k.expect("the stored capture", |l| l.starts_with("stored "));
+    let (_display, mut k, stored) = accept_one_capture(&site);
     let id = stored.strip_prefix("stored ").unwrap().to_owned();
 
     // The service receives it while the candidate is still on the Done screen.
