@@ -278,8 +278,6 @@ mod tests {
 /// What the staff screen shows about sync.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncStatus {
-    /// When a pass last delivered something or found nothing to send (local time, HH:MM).
-    pub last_success: Option<String>,
     /// Why the last pass could not send everything, if it could not.
     pub last_problem: Option<String>,
 }
@@ -357,10 +355,6 @@ fn run_background(
                 let mut shown = status.lock().unwrap_or_else(|p| p.into_inner());
                 match pass {
                     Ok(summary) => {
-                        if summary.sent + summary.already_there > 0 || summary.done() == 0 {
-                            shown.last_success =
-                                Some(chrono::Local::now().format("%H:%M").to_string());
-                        }
                         shown.last_problem = summary
                             .retrying
                             .first()

@@ -855,9 +855,19 @@ impl Kiosk {
         w.global::<KioskAdapter>().set_dashboard(ui::Dashboard {
             uploaded: outbox.uploaded as i32,
             sync_on: sync.is_some(),
-            last_sync: sync
-                .as_ref()
-                .and_then(|s| s.last_success.clone())
+            // The last receipt, from the store: it outlives restarts.
+            last_sync: outbox
+                .last_upload
+                .as_deref()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| {
+                    let t = t.with_timezone(&Local);
+                    if t.date_naive() == Local::now().date_naive() {
+                        t.format("%H:%M").to_string()
+                    } else {
+                        t.format("%Y-%m-%d %H:%M").to_string()
+                    }
+                })
                 .unwrap_or_default()
                 .into(),
             sync_problem: sync.and_then(|s| s.last_problem).unwrap_or_default().into(),
