@@ -84,6 +84,7 @@ fn main() {
             &store,
             &client,
             &config,
+            chrono::Utc::now(),
             |_, _| {},
         ))
         .unwrap();

@@ -571,6 +571,8 @@ fn sync_once(config: &Config, data_dir: &Path, retry_refused: bool) -> anyhow::R
         &store,
         &client,
         &config.sync,
+        // Staff asked for it now: every waiting capture, back-off or not.
+        chrono::Utc::now() + chrono::Duration::days(36_500),
         |done, total| {
             if terminal {
                 let filled = (done * 30).checked_div(total).unwrap_or(30) as usize;

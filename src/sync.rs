@@ -142,15 +142,17 @@ impl Summary {
     }
 }
 
-/// Sends every capture due now, oldest first, at most `concurrency` at once; `progress` is
+/// Sends every capture due by `due_by` (now, for the running kiosk; later, to skip the
+/// back-off when staff ask), oldest first, at most `concurrency` at once; `progress` is
 /// told (done, total) after each. Only the store's own failures end a pass early.
 pub async fn push_pass(
     store: &Arc<Mutex<Store>>,
     client: &Client,
     config: &SyncSection,
+    due_by: chrono::DateTime<Utc>,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Summary, StoreError> {
-    let due = lock(store).outbox_due(Utc::now(), 1_000_000)?;
+    let due = lock(store).outbox_due(due_by, 1_000_000)?;
     let total = due.len() as u64;
     let permits = Arc::new(tokio::sync::Semaphore::new(
         config.concurrency.max(1) as usize
@@ -351,7 +353,7 @@ fn run_background(
                     .ok();
             }
             if let Some(s) = &store {
-                let pass = push_pass(s, &client, config, |_, _| {}).await;
+                let pass = push_pass(s, &client, config, Utc::now(), |_, _| {}).await;
                 let mut shown = status.lock().unwrap_or_else(|p| p.into_inner());
                 match pass {
                     Ok(summary) => {
