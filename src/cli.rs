@@ -115,11 +115,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Send the captures waiting in the outbox to the central service now
+    /// Send the waiting captures to the central service now; fetch roster and review decisions
     #[command(
         after_help = "The running kiosk sends them by itself; this is for staff and scripts. \
-        Needs [sync] server and token in the config. Exit status: 0 nothing is left waiting, 1 some \
-        captures will be retried or were refused (listed with why)."
+        Then fetches a newer roster and the review decisions. Needs [sync] server and token in the \
+        config. Exit status: 0 nothing is left waiting and the fetches worked, 1 some captures will \
+        be retried or were refused, or a fetch failed (listed with why)."
     )]
     Sync {
         /// One pass over the outbox, with a progress bar and a summary
@@ -173,6 +174,60 @@ enum CentralCommand {
         /// The kiosk's name (letters, digits, '-', '_', '.'), e.g. its kiosk.id
         name: String,
     },
+    /// Register a reviewer for the /review page and print a new password (only a hash is kept)
+    AddReviewer {
+        /// The reviewer's log-in name (letters, digits, '-', '_', '.')
+        name: String,
+    },
+    /// Publish a new roster version; the kiosks fetch it at their next sync
+    #[command(subcommand)]
+    Roster(CentralRosterCommand),
+    /// Approve or reject a capture from the command line (the /review page does the same)
+    Decide {
+        /// The capture's id
+        id: uuid::Uuid,
+        #[arg(value_enum)]
+        verdict: VerdictArg,
+        /// Why (needed to reject; the candidate is shown it)
+        #[arg(long)]
+        reason: Option<String>,
+        /// Who decided (kept with the decision)
+        #[arg(long, default_value = "cli")]
+        reviewer: String,
+    },
+    /// Write every approved photo as <admission_no>.jpg plus manifest.csv, for the exam office
+    #[command(
+        after_help = "The folder may hold an earlier export: photos are rewritten, and \
+        manifest.csv lists exactly this export. A candidate with approved photos at several \
+        education levels gets <admission_no>-<level>.jpg."
+    )]
+    ExportApproved {
+        /// The folder to write to (created if missing)
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CentralRosterCommand {
+    /// Publish FILE.csv (the kiosks' roster format) as the new roster version
+    #[command(
+        after_help = "Bad rows are listed with their line numbers and left out. Exit \
+        status: 0 all rows published, 2 some rows left out, 1 nothing published."
+    )]
+    Import {
+        /// The roster CSV (header admission_no,name,education_level,phone)
+        file: PathBuf,
+        /// Digits in an admission number
+        #[arg(long, default_value_t = 12)]
+        admission_number_length: usize,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum VerdictArg {
+    Approve,
+    Reject,
 }
 
 #[derive(Subcommand, Debug)]
@@ -619,7 +674,29 @@ fn sync_once(config: &Config, data_dir: &Path, retry_refused: bool) -> anyhow::R
         counts.uploaded,
         counts.last_upload.as_deref().unwrap_or("never")
     );
-    Ok(if counts.pending == 0 {
+    // Then what the service has for this kiosk (the heartbeat is the running kiosk's job).
+    let pulled = runtime.block_on(crate::sync::pull_pass(
+        &store,
+        &client,
+        config.identity.admission_number_length,
+        None,
+    ))?;
+    let held = store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .roster_version()?;
+    match pulled.roster {
+        Some((version, entries, bad)) => println!(
+            "roster: version {version} applied, {entries} entries ({bad} invalid rows left out)"
+        ),
+        None if held > 0 => println!("roster: version {held} is the newest"),
+        None => println!("roster: the service has published none"),
+    }
+    println!("review decisions: {} applied", pulled.decisions);
+    for why in &pulled.problems {
+        println!("  could not: {why}");
+    }
+    Ok(if counts.pending == 0 && pulled.problems.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -636,6 +713,71 @@ fn central(args: CentralArgs) -> anyhow::Result<ExitCode> {
                 "kiosk {name} added; its bearer token (put it in the kiosk's config, it is not shown again):"
             );
             println!("{token}");
+        }
+        Some(CentralCommand::AddReviewer { name }) => {
+            let mut central = crate::central::Central::open(&args.data)?;
+            let password = central.add_reviewer(&name)?;
+            eprintln!(
+                "reviewer {name} added; the password for /review (give it to them, it is not shown again):"
+            );
+            println!("{password}");
+        }
+        Some(CentralCommand::Roster(CentralRosterCommand::Import {
+            file,
+            admission_number_length,
+        })) => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let report = parse_roster(&bytes, admission_number_length)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            for bad in &report.bad_rows {
+                eprintln!("{}: line {}: {}", file.display(), bad.line, bad.problem);
+            }
+            if report.entries.is_empty() {
+                eprintln!("nothing published: no good rows");
+                return Ok(ExitCode::from(1));
+            }
+            let rows: Vec<_> = report
+                .entries
+                .iter()
+                .map(crate::protocol::RosterRow::from)
+                .collect();
+            let source = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut central = crate::central::Central::open(&args.data)?;
+            let version = central.publish_roster(&rows, &source)?;
+            println!(
+                "roster version {version} published: {} entries ({} rows left out)",
+                rows.len(),
+                report.bad_rows.len()
+            );
+            if !report.bad_rows.is_empty() {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Some(CentralCommand::Decide {
+            id,
+            verdict,
+            reason,
+            reviewer,
+        }) => {
+            let verdict = match verdict {
+                VerdictArg::Approve => crate::protocol::Verdict::Approved,
+                VerdictArg::Reject => crate::protocol::Verdict::Rejected,
+            };
+            let mut central = crate::central::Central::open(&args.data)?;
+            let d = central.decide(id, verdict, reason.as_deref(), &reviewer)?;
+            println!("capture {id} {} (decision {})", d.verdict.as_str(), d.seq);
+        }
+        Some(CentralCommand::ExportApproved { to }) => {
+            let central = crate::central::Central::open(&args.data)?;
+            let written = crate::central::export_approved(&central, &to)?;
+            println!(
+                "{written} approved photo(s) written to {} with manifest.csv",
+                to.display()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -65,6 +65,103 @@ pub struct ApiError {
     pub error: String,
 }
 
+/// One roster entry as it travels (`GET /v1/roster`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterRow {
+    pub admission_no: String,
+    pub name: String,
+    pub education_level: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl From<&crate::roster::RosterEntry> for RosterRow {
+    fn from(e: &crate::roster::RosterEntry) -> Self {
+        RosterRow {
+            admission_no: e.admission_no.as_str().to_owned(),
+            name: e.name.clone(),
+            education_level: e.education_level.clone(),
+            phone: e.phone.as_ref().map(|p| p.as_str().to_owned()),
+        }
+    }
+}
+
+/// `GET /v1/roster?since=V` when the service has a newer version than V: the whole roster
+/// of that version (a kiosk replaces its roster with it in one transaction).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterVersion {
+    pub version: i64,
+    /// RFC 3339 (UTC).
+    pub published_at: String,
+    pub entries: Vec<RosterRow>,
+}
+
+/// A reviewer's decision on a capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Approved,
+    Rejected,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approved => "approved",
+            Verdict::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Verdict> {
+        match s {
+            "approved" => Some(Verdict::Approved),
+            "rejected" => Some(Verdict::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// One review decision. A later decision on the same capture replaces an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Increases with every decision the service records; the kiosk's cursor.
+    pub seq: i64,
+    pub capture_id: Uuid,
+    pub verdict: Verdict,
+    /// Why, for a rejection (shown to the candidate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// RFC 3339 (UTC).
+    pub decided_at: String,
+}
+
+/// `GET /v1/decisions?since=C`: the decisions on this kiosk's captures after cursor C,
+/// oldest first, at most a page; ask again with `cursor` while `more` is true.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionPage {
+    pub decisions: Vec<Decision>,
+    /// The `seq` of the last decision in the page (C when the page is empty).
+    pub cursor: i64,
+    pub more: bool,
+}
+
+/// `POST /v1/heartbeat`: how a kiosk is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// capture-kiosk's version.
+    pub version: String,
+    /// Captures waiting to be uploaded (including refused ones).
+    pub queue_length: u64,
+    /// Of those, refused by the service and waiting for staff.
+    pub refused: u64,
+    /// Free bytes on the disk of the data directory (None: could not tell).
+    pub free_disk_bytes: Option<u64>,
+    /// The camera as the kiosk sees it: "ok", "demo", or what is wrong.
+    pub camera: String,
+    /// RFC 3339 with the kiosk's offset.
+    pub sent_at: String,
+}
+
 /// The largest photo the service accepts, in bytes (the profiles' windows end at 2 MB).
 pub const MAX_PHOTO_BYTES: usize = 4 * 1024 * 1024;
 /// The largest request body: the photo in base64 plus the report.

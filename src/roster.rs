@@ -29,6 +29,23 @@ impl fmt::Debug for RosterEntry {
     }
 }
 
+impl RosterEntry {
+    /// An entry as the central service sent it, checked like a row of a CSV file.
+    pub fn from_row(
+        row: &crate::protocol::RosterRow,
+        admission_no_len: usize,
+    ) -> Result<RosterEntry, RowProblem> {
+        let phone = row.phone.as_deref().unwrap_or("");
+        let fields = [
+            row.admission_no.as_str(),
+            row.name.as_str(),
+            row.education_level.as_str(),
+            phone,
+        ];
+        parse_row(&fields, 0, 1, 2, Some(3), admission_no_len)
+    }
+}
+
 /// What is wrong with one row. Messages name the field and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RowProblem {

@@ -6,7 +6,7 @@
 //! answer or a crash can never store a capture twice.
 
 use crate::config::SyncSection;
-use crate::protocol::{ApiError, CaptureUpload, Receipt};
+use crate::protocol::{ApiError, CaptureUpload, DecisionPage, Heartbeat, Receipt, RosterVersion};
 use crate::store::{Store, StoreError};
 use chrono::Utc;
 use std::sync::{Arc, Mutex};
@@ -77,6 +77,68 @@ impl Client {
     }
 }
 
+impl Client {
+    /// `GET /v1/roster?since=V`: the newer roster, or None when V is the newest.
+    pub async fn roster_since(&self, since: i64) -> Result<Option<RosterVersion>, String> {
+        let (status, body) = self
+            .call(self.http.get(self.url(&format!("roster?since={since}"))))
+            .await?;
+        match status {
+            204 => Ok(None),
+            200 => serde_json::from_slice(&body).map(Some).map_err(|_| {
+                "GET /v1/roster: the answer is not a roster (a captive portal?)".into()
+            }),
+            _ => Err(format!("GET /v1/roster: HTTP {status}: {}", why(&body))),
+        }
+    }
+
+    /// `GET /v1/decisions?since=C`: one page of decisions after C.
+    pub async fn decisions_since(&self, since: i64) -> Result<DecisionPage, String> {
+        let (status, body) = self
+            .call(self.http.get(self.url(&format!("decisions?since={since}"))))
+            .await?;
+        match status {
+            200 => serde_json::from_slice(&body).map_err(|_| {
+                "GET /v1/decisions: the answer is not a page of decisions (a captive portal?)"
+                    .into()
+            }),
+            _ => Err(format!("GET /v1/decisions: HTTP {status}: {}", why(&body))),
+        }
+    }
+
+    /// `POST /v1/heartbeat`.
+    pub async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), String> {
+        let (status, body) = self
+            .call(self.http.post(self.url("heartbeat")).json(beat))
+            .await?;
+        match status {
+            200..=299 => Ok(()),
+            _ => Err(format!("POST /v1/heartbeat: HTTP {status}: {}", why(&body))),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1/{path}", self.base)
+    }
+
+    async fn call(&self, request: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), String> {
+        let response = request
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(network_error)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(network_error)?;
+        Ok((status, body.to_vec()))
+    }
+}
+
+fn why(body: &[u8]) -> String {
+    serde_json::from_slice::<ApiError>(body)
+        .map(|e| e.error)
+        .unwrap_or_else(|_| "(no message)".into())
+}
+
 fn network_error(e: reqwest::Error) -> String {
     if e.is_timeout() {
         "no answer in time (time-out)".into()
@@ -90,11 +152,7 @@ fn network_error(e: reqwest::Error) -> String {
 
 /// What an answer to a PUT means.
 fn classify(status: u16, body: &[u8]) -> Outcome {
-    let why = || {
-        serde_json::from_slice::<ApiError>(body)
-            .map(|e| e.error)
-            .unwrap_or_else(|_| "(no message)".into())
-    };
+    let why = || why(body);
     match status {
         200 | 201 => match serde_json::from_slice::<Receipt>(body) {
             Ok(r) if status == 201 => Outcome::Sent(r),
@@ -107,6 +165,11 @@ fn classify(status: u16, body: &[u8]) -> Outcome {
             "HTTP {status}: redirected (a captive portal? log in to the network)"
         )),
         408 | 429 => Outcome::Retry(format!("HTTP {status}: {}", why())),
+        // The kiosk's token, not the capture: retried once staff fix [sync] token.
+        401 => Outcome::Retry(format!(
+            "HTTP 401: the service does not accept this kiosk's token (check [sync] token): {}",
+            why()
+        )),
         400..=499 => Outcome::Refused(format!("HTTP {status}: {}", why())),
         _ => Outcome::Retry(format!("HTTP {status}: {}", why())),
     }
@@ -223,6 +286,92 @@ pub async fn push_pass(
     }
 }
 
+/// What a pull from the service brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullSummary {
+    /// A newer roster was applied: (version, entries, rows left out as invalid).
+    pub roster: Option<(i64, usize, usize)>,
+    /// Review decisions applied to captures on this kiosk.
+    pub decisions: usize,
+    /// What could not be fetched or sent this time (tried again at the next pass).
+    pub problems: Vec<String>,
+}
+
+/// Pages of decisions fetched at most in one pass (the rest comes at the next).
+const MAX_DECISION_PAGES: usize = 100;
+
+/// Fetches a newer roster and the review decisions since the last ones applied, and
+/// sends `heartbeat` when given. The network failing is a problem reported in the
+/// summary; only the store's own failures are errors.
+pub async fn pull_pass(
+    store: &Arc<Mutex<Store>>,
+    client: &Client,
+    admission_no_len: usize,
+    heartbeat: Option<Heartbeat>,
+) -> Result<PullSummary, StoreError> {
+    let mut summary = PullSummary::default();
+    let held = lock(store).roster_version()?;
+    match client.roster_since(held).await {
+        Ok(Some(roster)) => {
+            let mut entries = Vec::with_capacity(roster.entries.len());
+            let mut bad = 0;
+            for row in &roster.entries {
+                match crate::roster::RosterEntry::from_row(row, admission_no_len) {
+                    Ok(e) => entries.push(e),
+                    Err(_) => bad += 1,
+                }
+            }
+            if entries.is_empty() && bad > 0 {
+                summary.problems.push(format!(
+                    "roster version {}: none of its {bad} rows is valid here (admission numbers of \
+                     {admission_no_len} digits?); kept the roster held",
+                    roster.version
+                ));
+            } else {
+                let n = lock(store).apply_roster_version(&entries, roster.version)?;
+                summary.roster = Some((roster.version, n, bad));
+            }
+        }
+        Ok(None) => {}
+        Err(why) => summary.problems.push(why),
+    }
+    let mut cursor = lock(store).decisions_cursor()?;
+    for _ in 0..MAX_DECISION_PAGES {
+        match client.decisions_since(cursor).await {
+            Ok(page) => {
+                summary.decisions += lock(store).apply_decisions(&page.decisions, page.cursor)?;
+                cursor = page.cursor;
+                if !page.more {
+                    break;
+                }
+            }
+            Err(why) => {
+                summary.problems.push(why);
+                break;
+            }
+        }
+    }
+    if let Some(beat) = heartbeat
+        && let Err(why) = client.heartbeat(&beat).await
+    {
+        summary.problems.push(why);
+    }
+    Ok(summary)
+}
+
+/// How this kiosk is doing, for `POST /v1/heartbeat`.
+pub fn heartbeat(store: &Store, camera: &str) -> Result<Heartbeat, StoreError> {
+    let counts = store.outbox_counts()?;
+    Ok(Heartbeat {
+        version: env!("CARGO_PKG_VERSION").into(),
+        queue_length: counts.pending,
+        refused: counts.failed,
+        free_disk_bytes: crate::store::free_space(store.data_dir()).ok(),
+        camera: camera.into(),
+        sent_at: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    })
+}
+
 enum Tally {
     Sent,
     AlreadyThere,
@@ -249,13 +398,13 @@ mod tests {
             Outcome::Retry(_)
         ));
         assert!(matches!(classify(302, b""), Outcome::Retry(_)));
-        for status in [408, 429, 500, 502, 503] {
+        for status in [401, 408, 429, 500, 502, 503] {
             assert!(
                 matches!(classify(status, b""), Outcome::Retry(_)),
                 "{status}"
             );
         }
-        for status in [400, 401, 403, 404, 409, 413] {
+        for status in [400, 403, 404, 409, 413] {
             assert!(
                 matches!(classify(status, br#"{"error":"why"}"#), Outcome::Refused(ref w) if w.ends_with("why")),
                 "{status}"
@@ -294,7 +443,14 @@ pub struct Background {
 impl Background {
     /// Starts passes every `interval_secs` (sooner when a retry falls due or `nudge` is
     /// called). None when no service is configured.
-    pub fn spawn(data_dir: std::path::PathBuf, config: SyncSection) -> Option<Background> {
+    /// `camera` is the camera's state as the heartbeat reports it, kept up to date by the
+    /// caller; `admission_no_len` checks the rosters the service sends.
+    pub fn spawn(
+        data_dir: std::path::PathBuf,
+        config: SyncSection,
+        admission_no_len: usize,
+        camera: Arc<Mutex<String>>,
+    ) -> Option<Background> {
         if config.server.trim().is_empty() {
             return None;
         }
@@ -303,7 +459,17 @@ impl Background {
         let (thread_status, thread_wake) = (status.clone(), wake.clone());
         let started = std::thread::Builder::new()
             .name("sync".into())
-            .spawn(move || run_background(&data_dir, &config, &thread_status, &thread_wake));
+            .spawn(move || {
+                let background = Side {
+                    data_dir: &data_dir,
+                    config: &config,
+                    admission_no_len,
+                    camera: &camera,
+                    status: &thread_status,
+                    wake: &thread_wake,
+                };
+                background.run()
+            });
         if let Err(e) = started {
             tracing::error!("sync not started: {e}");
             return None;
@@ -324,62 +490,50 @@ impl Background {
     }
 }
 
-fn run_background(
-    data_dir: &std::path::Path,
-    config: &SyncSection,
-    status: &Mutex<SyncStatus>,
-    wake: &tokio::sync::Notify,
-) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return tracing::error!("sync not started: {e}"),
-    };
-    let client = match Client::new(config) {
-        Ok(c) => c,
-        Err(e) => return tracing::error!("sync not started: {e}"),
-    };
-    let interval = Duration::from_secs(config.interval_secs);
-    runtime.block_on(async {
-        let mut store: Option<Arc<Mutex<Store>>> = None;
-        loop {
-            let mut wait = interval;
-            if store.is_none() {
-                store = Store::open(data_dir)
-                    .map(|s| Arc::new(Mutex::new(s)))
-                    .map_err(|e| tracing::error!("sync cannot open the store: {e}"))
-                    .ok();
-            }
-            if let Some(s) = &store {
-                let pass = push_pass(s, &client, config, Utc::now(), |_, _| {}).await;
-                let mut shown = status.lock().unwrap_or_else(|p| p.into_inner());
-                match pass {
-                    Ok(summary) => {
-                        shown.last_problem = summary
-                            .retrying
-                            .first()
-                            .or(summary.refused.first())
-                            .map(|(_, why)| why.clone());
-                        if summary.sent + summary.already_there > 0 || !summary.retrying.is_empty()
-                        {
-                            tracing::info!(
-                                "sync: sent {}, already there {}, retrying {}, refused {}",
-                                summary.sent,
-                                summary.already_there,
-                                summary.retrying.len(),
-                                summary.refused.len()
-                            );
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!("sync pass failed: {e}");
-                        shown.last_problem = Some(e.to_string());
-                        store = None;
-                    }
+/// What the sync thread works with.
+struct Side<'a> {
+    data_dir: &'a std::path::Path,
+    config: &'a SyncSection,
+    admission_no_len: usize,
+    camera: &'a Mutex<String>,
+    status: &'a Mutex<SyncStatus>,
+    wake: &'a tokio::sync::Notify,
+}
+
+impl Side<'_> {
+    fn run(&self) {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => return tracing::error!("sync not started: {e}"),
+        };
+        let client = match Client::new(self.config) {
+            Ok(c) => c,
+            Err(e) => return tracing::error!("sync not started: {e}"),
+        };
+        let interval = Duration::from_secs(self.config.interval_secs);
+        runtime.block_on(async {
+            let mut store: Option<Arc<Mutex<Store>>> = None;
+            loop {
+                let mut wait = interval;
+                if store.is_none() {
+                    store = Store::open(self.data_dir)
+                        .map(|s| Arc::new(Mutex::new(s)))
+                        .map_err(|e| tracing::error!("sync cannot open the store: {e}"))
+                        .ok();
                 }
-                drop(shown);
+                if let Some(s) = &store
+                    && let Err(e) = self.pass(s, &client).await
+                {
+                    tracing::error!("sync pass failed: {e}");
+                    self.status
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .last_problem = Some(e.to_string());
+                    store = None;
+                }
                 // Come back when the first retry falls due, if that is sooner.
                 if let Some(s) = &store {
                     let next = lock(s).outbox_next_due().ok().flatten();
@@ -388,11 +542,51 @@ fn run_background(
                         wait = wait.min(until.max(Duration::from_millis(200)));
                     }
                 }
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = self.wake.notified() => {}
+                }
             }
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = wake.notified() => {}
-            }
+        });
+    }
+
+    /// Sends what is due, then fetches roster and decisions and sends the heartbeat.
+    async fn pass(&self, store: &Arc<Mutex<Store>>, client: &Client) -> Result<(), StoreError> {
+        let pushed = push_pass(store, client, self.config, Utc::now(), |_, _| {}).await?;
+        if pushed.sent + pushed.already_there > 0 || !pushed.retrying.is_empty() {
+            tracing::info!(
+                "sync: sent {}, already there {}, retrying {}, refused {}",
+                pushed.sent,
+                pushed.already_there,
+                pushed.retrying.len(),
+                pushed.refused.len()
+            );
         }
-    });
+        let camera = self
+            .camera
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let beat = heartbeat(&lock(store), &camera)?;
+        let pulled = pull_pass(store, client, self.admission_no_len, Some(beat)).await?;
+        if let Some((version, entries, bad)) = pulled.roster {
+            tracing::info!(
+                "sync: roster version {version} applied, {entries} entries, {bad} invalid rows left out"
+            );
+        }
+        if pulled.decisions > 0 {
+            tracing::info!("sync: {} review decision(s) applied", pulled.decisions);
+        }
+        let problem = pushed
+            .retrying
+            .first()
+            .or(pushed.refused.first())
+            .map(|(_, why)| why.clone())
+            .or_else(|| pulled.problems.first().cloned());
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .last_problem = problem;
+        Ok(())
+    }
 }

@@ -226,3 +226,158 @@ fn sync_needs_a_configured_service() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("[sync] server and token"));
 }
+
+fn central_cli(central: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
+        .arg("central")
+        .arg("--data")
+        .arg(central)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
+    let central = tempfile::tempdir().unwrap();
+    let token = add_kiosk(central.path(), "site-01");
+    let other_token = add_kiosk(central.path(), "site-02");
+    let service = Service::start(central.path());
+    let kiosk = Kiosk::new(&service.base, &token);
+    let captures = kiosk.accept(2);
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("roster: the service has published none"),
+        "{out}"
+    );
+    assert!(out.contains("review decisions: 0 applied"), "{out}");
+
+    // A roster with a bad row: published without it, the row named by its line.
+    let csv = central.path().join("roster-2026-11.csv");
+    std::fs::write(
+        &csv,
+        "admission_no,name,education_level,phone\n\
+         000011110001,王小明,本科,13800000001\n\
+         12345,李四,专科,\n\
+         000011110009,张三,专科,\n",
+    )
+    .unwrap();
+    let (code, out) = central_cli(central.path(), &["roster", "import", csv.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("line 3: admission_no"), "{out}");
+    assert!(
+        out.contains("roster version 1 published: 2 entries (1 rows left out)"),
+        "{out}"
+    );
+
+    // One capture rejected, the other approved; a decision on another kiosk's capture
+    // never reaches this one.
+    let stranger = capture_kiosk::protocol::CaptureUpload::sample(b"elsewhere");
+    assert_eq!(service.put(&other_token, &stranger).status(), 201);
+    let id = |i: usize| captures[i].0.to_string();
+    let (code, out) = central_cli(central.path(), &["decide", &id(0), "reject"]);
+    assert_eq!(code, 1, "a rejection needs a reason: {out}");
+    assert!(out.contains("needs a reason"), "{out}");
+    for args in [
+        vec![
+            "decide",
+            &id(0),
+            "reject",
+            "--reason",
+            "背景不均匀 background not plain",
+        ],
+        vec!["decide", &id(1), "approve"],
+        vec![
+            "decide",
+            &stranger.id.to_string(),
+            "reject",
+            "--reason",
+            "x",
+        ],
+    ] {
+        let (code, out) = central_cli(central.path(), &args);
+        assert_eq!(code, 0, "{out}");
+    }
+
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("roster: version 1 applied, 2 entries (0 invalid rows left out)"),
+        "{out}"
+    );
+    assert!(out.contains("review decisions: 2 applied"), "{out}");
+    let store = Store::open(&kiosk.data()).unwrap();
+    let no = |i: usize| AdmissionNumber::parse(&format!("0000111{i:05}"), 12).unwrap();
+    assert_eq!(
+        store.candidate_status(&no(0), "本科").unwrap(),
+        capture_kiosk::session::CandidateStatus::Rejected {
+            reason: "背景不均匀 background not plain".into()
+        }
+    );
+    assert_eq!(
+        store.candidate_status(&no(1), "本科").unwrap(),
+        capture_kiosk::session::CandidateStatus::Approved
+    );
+    let roster = store.roster_page(0, 10).unwrap();
+    let numbers: Vec<&str> = roster.iter().map(|e| e.admission_no.as_str()).collect();
+    assert_eq!(numbers, ["000011110001", "000011110009"]);
+    drop(store);
+
+    // Nothing new: nothing applied again; the roster version is remembered.
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("roster: version 1 is the newest"), "{out}");
+    assert!(out.contains("review decisions: 0 applied"), "{out}");
+
+    // The reviewer changes their mind: the later decision wins on the kiosk too.
+    let (code, out) = central_cli(central.path(), &["decide", &id(0), "approve"]);
+    assert_eq!(code, 0, "{out}");
+    let (_, out) = kiosk.sync(&[]);
+    assert!(out.contains("review decisions: 1 applied"), "{out}");
+    let store = Store::open(&kiosk.data()).unwrap();
+    assert_eq!(
+        store.candidate_status(&no(0), "本科").unwrap(),
+        capture_kiosk::session::CandidateStatus::Approved
+    );
+
+    // The hand-over: both approved photos of this kiosk and the stranger's rejection left out.
+    let handover = central.path().join("handover");
+    let (code, out) = central_cli(
+        central.path(),
+        &["export-approved", "--to", handover.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2 approved photo(s) written"), "{out}");
+    for i in 0..2 {
+        let file = handover.join(format!("0000111{i:05}.jpg"));
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            captures[i].1,
+            "{}",
+            file.display()
+        );
+    }
+    let manifest = std::fs::read_to_string(handover.join("manifest.csv")).unwrap();
+    let lines: Vec<&str> = manifest.lines().collect();
+    assert_eq!(
+        lines[0],
+        "admission_no,name,education_level,kiosk,taken_at,reviewed_at,sha256,file"
+    );
+    assert_eq!(lines.len(), 3, "{manifest}");
+    assert!(
+        lines[1].starts_with("000011100000,王小明,本科,site-01,"),
+        "{manifest}"
+    );
+    assert!(
+        lines[1].contains(&capture_kiosk::protocol::sha256_hex(&captures[0].1)),
+        "{manifest}"
+    );
+    assert!(lines[1].ends_with(",000011100000.jpg"), "{manifest}");
+}

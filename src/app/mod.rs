@@ -125,6 +125,8 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     };
     let frame_offer = analysis.frame_offer();
     let analysis_stats = analysis.stats();
+    // The camera's state as the heartbeat reports it; the feed's status callback writes it.
+    let camera_report = Arc::new(std::sync::Mutex::new("starting".to_owned()));
     let kiosk = Rc::new(RefCell::new(Kiosk {
         window: window.as_weak(),
         session: Session::new(SessionConfig::from_config(&opts.config), Instant::now()),
@@ -146,7 +148,12 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         bursts: 0,
         guidance: None,
         announced_instruction: None,
-        sync: crate::sync::Background::spawn(opts.data_dir.clone(), opts.config.sync.clone()),
+        sync: crate::sync::Background::spawn(
+            opts.data_dir.clone(),
+            opts.config.sync.clone(),
+            opts.config.identity.admission_number_length,
+            camera_report.clone(),
+        ),
     }));
     kiosk.borrow_mut().set_language(opts.lang);
 
@@ -157,6 +164,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         preview_wanted,
         preview_stats.clone(),
         frame_offer,
+        camera_report,
     );
     let monitor = feed.monitor();
     kiosk.borrow_mut().feed = Some(feed);
@@ -230,6 +238,7 @@ fn start_camera(
     preview_wanted: Arc<AtomicBool>,
     preview_stats: Arc<preview::PreviewStats>,
     analysis: analysis::FrameOffer,
+    camera_report: Arc<std::sync::Mutex<String>>,
 ) -> CameraFeed {
     let spec = opts.camera.clone();
     let settings = CameraSettings {
@@ -247,6 +256,13 @@ fn start_camera(
             analysis.offer(frame);
         },
         move |status: &FeedStatus| {
+            *camera_report.lock().unwrap_or_else(|p| p.into_inner()) = match &status.state {
+                CameraState::Streaming if status.demo_fallback => "demo".to_owned(),
+                CameraState::Streaming => "ok".to_owned(),
+                CameraState::Starting => "starting".to_owned(),
+                CameraState::Disconnected { reason } => format!("disconnected: {reason}"),
+                CameraState::Failed { reason } => format!("failed: {reason}"),
+            };
             let state = ui_camera_state(&status.state);
             if automation {
                 automation::announce(&format!("camera {state:?}"));

@@ -8,13 +8,17 @@
 
 pub mod server;
 
-use crate::protocol::{CaptureUpload, Receipt};
+use crate::protocol::{
+    CaptureUpload, CheckRecord, Decision, DecisionPage, Heartbeat, Receipt, RosterRow,
+    RosterVersion, Verdict,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
-const SCHEMA: &[&str] = &["
+const SCHEMA: &[&str] = &[
+    "
     CREATE TABLE kiosks (
         name         TEXT PRIMARY KEY,
         token_sha256 TEXT NOT NULL UNIQUE,
@@ -36,7 +40,44 @@ const SCHEMA: &[&str] = &["
         photo_file      TEXT NOT NULL           -- relative to the data directory
     );
     CREATE INDEX captures_by_arrival ON captures (received_at);
-"];
+",
+    "
+    -- Every roster ever published; a kiosk asks for anything newer than the version it has.
+    CREATE TABLE rosters (
+        version      INTEGER PRIMARY KEY,
+        published_at TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        entries      TEXT NOT NULL             -- JSON array of RosterRow
+    );
+    -- Every review decision, in order; `seq` is the kiosks' cursor.
+    CREATE TABLE decisions (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        capture_id TEXT NOT NULL REFERENCES captures (id),
+        verdict    TEXT NOT NULL CHECK (verdict IN ('approved', 'rejected')),
+        reason     TEXT,
+        reviewer   TEXT NOT NULL,
+        decided_at TEXT NOT NULL
+    );
+    CREATE INDEX decisions_by_capture ON decisions (capture_id, seq);
+    -- The latest decision, beside the capture.
+    ALTER TABLE captures ADD COLUMN verdict TEXT;
+    ALTER TABLE captures ADD COLUMN reason TEXT;
+    ALTER TABLE captures ADD COLUMN reviewed_at TEXT;
+    -- Each kiosk's latest heartbeat.
+    CREATE TABLE heartbeats (
+        kiosk       TEXT PRIMARY KEY REFERENCES kiosks (name),
+        received_at TEXT NOT NULL,
+        report      TEXT NOT NULL               -- JSON Heartbeat
+    );
+    -- Who may use /review: a salted sha256 of a generated password.
+    CREATE TABLE reviewers (
+        name            TEXT PRIMARY KEY,
+        salt            TEXT NOT NULL,
+        password_sha256 TEXT NOT NULL,
+        created_at      TEXT NOT NULL
+    );
+",
+];
 
 const PHOTOS: &str = "photos";
 
@@ -54,8 +95,91 @@ pub enum CentralError {
     TooNew(PathBuf),
     #[error("a kiosk named {0:?} already exists")]
     KioskExists(String),
-    #[error("a kiosk name is 1–64 letters, digits, '-', '_' or '.', found {0:?}")]
-    BadKioskName(String),
+    #[error("a {0} name is 1–64 letters, digits, '-', '_' or '.', found {1:?}")]
+    BadName(&'static str, String),
+    #[error("a reviewer named {0:?} already exists")]
+    ReviewerExists(String),
+    #[error("no capture {0}")]
+    NoCapture(Uuid),
+    #[error("a rejection needs a reason (the candidate is shown it)")]
+    ReasonNeeded,
+}
+
+fn valid_name(what: &'static str, name: &str) -> Result<(), CentralError> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if valid {
+        Ok(())
+    } else {
+        Err(CentralError::BadName(what, name.into()))
+    }
+}
+
+/// 244 random bits from the OS (two v4 UUIDs), as 64 hex digits.
+fn secret() -> String {
+    format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+}
+
+/// A kiosk and its latest heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KioskStatus {
+    pub name: String,
+    /// When the latest heartbeat arrived (RFC 3339, UTC).
+    pub last_heartbeat: Option<String>,
+    pub report: Option<Heartbeat>,
+}
+
+/// A received capture as the reviewers and the hand-over see it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HeldCapture {
+    pub id: Uuid,
+    pub kiosk: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub received_at: String,
+    pub admission_no: String,
+    pub name: String,
+    pub education_level: String,
+    pub profile: String,
+    pub taken_at: String,
+    pub retakes: u32,
+    pub checks: Vec<CheckRecord>,
+    pub verdict: Option<Verdict>,
+    pub reason: Option<String>,
+    pub reviewed_at: Option<String>,
+    #[serde(skip)]
+    pub photo_file: PathBuf,
+}
+
+const HELD_COLUMNS: &str = "id, kiosk, sha256, bytes, received_at, admission_no, name, \
+    education_level, profile, taken_at, retakes, checks, verdict, reason, reviewed_at, photo_file";
+
+fn held_from_row(r: &rusqlite::Row) -> rusqlite::Result<HeldCapture> {
+    let id: String = r.get(0)?;
+    let checks: String = r.get(11)?;
+    let verdict: Option<String> = r.get(12)?;
+    let photo_file: String = r.get(15)?;
+    Ok(HeldCapture {
+        id: Uuid::parse_str(&id).unwrap_or_default(),
+        kiosk: r.get(1)?,
+        sha256: r.get(2)?,
+        bytes: r.get::<_, i64>(3)? as u64,
+        received_at: r.get(4)?,
+        admission_no: r.get(5)?,
+        name: r.get(6)?,
+        education_level: r.get(7)?,
+        profile: r.get(8)?,
+        taken_at: r.get(9)?,
+        retakes: r.get(10)?,
+        checks: serde_json::from_str(&checks).unwrap_or_default(),
+        verdict: verdict.as_deref().and_then(Verdict::parse),
+        reason: r.get(13)?,
+        reviewed_at: r.get(14)?,
+        photo_file: PathBuf::from(photo_file),
+    })
 }
 
 fn io(what: &'static str, path: &Path, source: std::io::Error) -> CentralError {
@@ -113,16 +237,8 @@ impl Central {
 
     /// Registers a kiosk and returns its new bearer token (only its sha256 is kept).
     pub fn add_kiosk(&mut self, name: &str) -> Result<String, CentralError> {
-        let valid = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-        if !valid {
-            return Err(CentralError::BadKioskName(name.into()));
-        }
-        // 244 random bits from the OS (two v4 UUIDs), hex.
-        let token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+        valid_name("kiosk", name)?;
+        let token = secret();
         let added = self.conn.execute(
             "INSERT OR IGNORE INTO kiosks (name, token_sha256, created_at) VALUES (?1, ?2, ?3)",
             params![name, crate::protocol::sha256_hex(token.as_bytes()), now()],
@@ -235,10 +351,304 @@ impl Central {
     }
 }
 
+impl Central {
+    /// Publishes a new roster version (the whole roster); returns its number.
+    pub fn publish_roster(
+        &mut self,
+        rows: &[RosterRow],
+        source: &str,
+    ) -> Result<i64, CentralError> {
+        self.conn.execute(
+            "INSERT INTO rosters (published_at, source, entries) VALUES (?1, ?2, ?3)",
+            params![
+                now(),
+                source,
+                serde_json::to_string(rows).expect("rows serialise")
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The newest roster, if it is newer than `since`.
+    pub fn roster_since(&self, since: i64) -> Result<Option<RosterVersion>, CentralError> {
+        let newest: Option<(i64, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT version, published_at, entries FROM rosters ORDER BY version DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        Ok(newest.filter(|(version, ..)| *version > since).map(
+            |(version, published_at, entries)| RosterVersion {
+                version,
+                published_at,
+                entries: serde_json::from_str(&entries).unwrap_or_default(),
+            },
+        ))
+    }
+
+    /// Records a reviewer's decision (a later one replaces an earlier one).
+    pub fn decide(
+        &mut self,
+        id: Uuid,
+        verdict: Verdict,
+        reason: Option<&str>,
+        reviewer: &str,
+    ) -> Result<Decision, CentralError> {
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if verdict == Verdict::Rejected && reason.is_none() {
+            return Err(CentralError::ReasonNeeded);
+        }
+        let decided_at = now();
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE captures SET verdict = ?2, reason = ?3, reviewed_at = ?4 WHERE id = ?1",
+            params![id.to_string(), verdict.as_str(), reason, decided_at],
+        )?;
+        if changed == 0 {
+            return Err(CentralError::NoCapture(id));
+        }
+        tx.execute(
+            "INSERT INTO decisions (capture_id, verdict, reason, reviewer, decided_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                id.to_string(),
+                verdict.as_str(),
+                reason,
+                reviewer,
+                decided_at
+            ],
+        )?;
+        let seq = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(Decision {
+            seq,
+            capture_id: id,
+            verdict,
+            reason: reason.map(str::to_owned),
+            decided_at,
+        })
+    }
+
+    /// The decisions on `kiosk`'s captures after `since`, at most `limit`.
+    pub fn decisions_since(
+        &self,
+        kiosk: &str,
+        since: i64,
+        limit: usize,
+    ) -> Result<DecisionPage, CentralError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT d.seq, d.capture_id, d.verdict, d.reason, d.decided_at
+             FROM decisions d JOIN captures c ON c.id = d.capture_id
+             WHERE c.kiosk = ?1 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3",
+        )?;
+        let mut decisions = stmt
+            .query_map(params![kiosk, since, limit as i64 + 1], |r| {
+                let id: String = r.get(1)?;
+                let verdict: String = r.get(2)?;
+                Ok(Decision {
+                    seq: r.get(0)?,
+                    capture_id: Uuid::parse_str(&id).unwrap_or_default(),
+                    verdict: Verdict::parse(&verdict).unwrap_or(Verdict::Rejected),
+                    reason: r.get(3)?,
+                    decided_at: r.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = decisions.len() > limit;
+        decisions.truncate(limit);
+        let cursor = decisions.last().map_or(since, |d| d.seq);
+        Ok(DecisionPage {
+            decisions,
+            cursor,
+            more,
+        })
+    }
+
+    pub fn record_heartbeat(&mut self, kiosk: &str, beat: &Heartbeat) -> Result<(), CentralError> {
+        self.conn.execute(
+            "INSERT INTO heartbeats (kiosk, received_at, report) VALUES (?1, ?2, ?3)
+             ON CONFLICT (kiosk) DO UPDATE SET received_at = ?2, report = ?3",
+            params![
+                kiosk,
+                now(),
+                serde_json::to_string(beat).expect("a heartbeat serialises")
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Every kiosk with its latest heartbeat.
+    pub fn kiosks(&self) -> Result<Vec<KioskStatus>, CentralError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT k.name, h.received_at, h.report FROM kiosks k
+             LEFT JOIN heartbeats h ON h.kiosk = k.name ORDER BY k.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let report: Option<String> = r.get(2)?;
+            Ok(KioskStatus {
+                name: r.get(0)?,
+                last_heartbeat: r.get(1)?,
+                report: report.and_then(|j| serde_json::from_str(&j).ok()),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Registers a reviewer for `/review` and returns a new password (only a salted hash
+    /// is kept).
+    pub fn add_reviewer(&mut self, name: &str) -> Result<String, CentralError> {
+        valid_name("reviewer", name)?;
+        // 20 characters people can type: from the random hex, grouped.
+        let raw = secret();
+        let password = format!(
+            "{}-{}-{}-{}",
+            &raw[0..5],
+            &raw[5..10],
+            &raw[10..15],
+            &raw[15..20]
+        );
+        let salt = secret();
+        let added = self.conn.execute(
+            "INSERT OR IGNORE INTO reviewers (name, salt, password_sha256, created_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![name, salt, salted(&salt, &password), now()],
+        )?;
+        if added == 0 {
+            return Err(CentralError::ReviewerExists(name.into()));
+        }
+        Ok(password)
+    }
+
+    /// Whether `password` is `name`'s.
+    pub fn check_reviewer(&self, name: &str, password: &str) -> Result<bool, CentralError> {
+        let held: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT salt, password_sha256 FROM reviewers WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(held.is_some_and(|(salt, hash)| {
+            // Compared whole, not byte by byte with an early exit.
+            let given = salted(&salt, password.trim());
+            given.len() == hash.len()
+                && given
+                    .bytes()
+                    .zip(hash.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        }))
+    }
+
+    /// Received captures, newest first; `undecided_only` leaves out decided ones.
+    pub fn captures(
+        &self,
+        undecided_only: bool,
+        limit: usize,
+    ) -> Result<Vec<HeldCapture>, CentralError> {
+        let filter = if undecided_only {
+            "WHERE verdict IS NULL"
+        } else {
+            ""
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {HELD_COLUMNS} FROM captures {filter} ORDER BY received_at DESC, id LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit as i64], held_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every approved capture, oldest decision first.
+    pub fn approved(&self) -> Result<Vec<HeldCapture>, CentralError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {HELD_COLUMNS} FROM captures WHERE verdict = 'approved' ORDER BY reviewed_at, id"
+        ))?;
+        let rows = stmt.query_map([], held_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The hand-over to the exam office: every approved photo as `<admission_no>.jpg` (or
+/// `<admission_no>-<level>.jpg` for a candidate approved at several levels; the latest
+/// approval of a candidate and level wins) and `manifest.csv`. Each photo is checked
+/// against the sha256 received before it is written. Returns the photos written.
+pub fn export_approved(central: &Central, to: &Path) -> Result<usize, CentralError> {
+    std::fs::create_dir_all(to).map_err(|e| io("cannot create", to, e))?;
+    let mut latest: std::collections::BTreeMap<(String, String), HeldCapture> = Default::default();
+    for held in central.approved()? {
+        latest.insert(
+            (held.admission_no.clone(), held.education_level.clone()),
+            held,
+        );
+    }
+    let mut levels: std::collections::HashMap<&str, usize> = Default::default();
+    for (no, _) in latest.keys() {
+        *levels.entry(no).or_default() += 1;
+    }
+    let mut manifest = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "admission_no",
+        "name",
+        "education_level",
+        "kiosk",
+        "taken_at",
+        "reviewed_at",
+        "sha256",
+        "file",
+    ];
+    manifest.write_record(header).expect("writing to memory");
+    for ((no, level), held) in &latest {
+        let file = if levels[no.as_str()] > 1 {
+            // Levels are short roster text; keep only what is safe in a file name.
+            let level: String = level
+                .chars()
+                .map(|c| if c.is_alphanumeric() { c } else { '_' })
+                .collect();
+            format!("{no}-{level}.jpg")
+        } else {
+            format!("{no}.jpg")
+        };
+        let source = central.dir.join(&held.photo_file);
+        let jpeg = std::fs::read(&source).map_err(|e| io("cannot read", &source, e))?;
+        if crate::protocol::sha256_hex(&jpeg) != held.sha256 {
+            return Err(io(
+                "the photo is not the one received",
+                &source,
+                std::io::Error::other("sha256 differs"),
+            ));
+        }
+        write_durably(&to.join(&file), &jpeg)?;
+        manifest
+            .write_record([
+                no.as_str(),
+                &held.name,
+                level,
+                &held.kiosk,
+                &held.taken_at,
+                held.reviewed_at.as_deref().unwrap_or_default(),
+                &held.sha256,
+                &file,
+            ])
+            .expect("writing to memory");
+    }
+    let manifest = manifest.into_inner().expect("writing to memory");
+    write_durably(&to.join("manifest.csv"), &manifest)?;
+    Ok(latest.len())
+}
+
+fn salted(salt: &str, password: &str) -> String {
+    crate::protocol::sha256_hex(format!("{salt}:{password}").as_bytes())
+}
+
 /// Temp file, fsync, rename, fsync the folder.
 fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), CentralError> {
     let folder = path.parent().expect("a photo path has a folder");
-    let temp = path.with_extension("jpg.tmp");
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(".tmp");
+    let temp = PathBuf::from(temp);
     (|| {
         let mut f = std::fs::File::create(&temp)?;
         f.write_all(bytes)?;
@@ -262,6 +672,79 @@ mod tests {
     use crate::protocol::{CaptureUpload, sha256_hex};
 
     #[test]
+    fn decisions_reach_only_the_kiosk_that_sent_the_capture_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Central::open(dir.path()).unwrap();
+        c.add_kiosk("a").unwrap();
+        c.add_kiosk("b").unwrap();
+        let (ua, ub) = (CaptureUpload::sample(b"a"), CaptureUpload::sample(b"b"));
+        c.put_capture("a", &ua, b"a").unwrap();
+        c.put_capture("b", &ub, b"b").unwrap();
+        assert!(matches!(
+            c.decide(ua.id, Verdict::Rejected, Some("  "), "r"),
+            Err(CentralError::ReasonNeeded)
+        ));
+        assert!(matches!(
+            c.decide(Uuid::new_v4(), Verdict::Approved, None, "r"),
+            Err(CentralError::NoCapture(_))
+        ));
+        let first = c
+            .decide(ua.id, Verdict::Rejected, Some("eyes closed"), "r")
+            .unwrap();
+        c.decide(ub.id, Verdict::Approved, None, "r").unwrap();
+        let second = c.decide(ua.id, Verdict::Approved, None, "r").unwrap();
+        let page = c.decisions_since("a", 0, 1).unwrap();
+        assert_eq!(page.decisions, vec![first.clone()]);
+        assert!(page.more);
+        let page = c.decisions_since("a", page.cursor, 10).unwrap();
+        assert_eq!(page.decisions, vec![second.clone()]);
+        assert!(!page.more);
+        assert_eq!(
+            c.decisions_since("a", second.seq, 10).unwrap().decisions,
+            vec![]
+        );
+        assert_eq!(
+            c.decisions_since("a", second.seq, 10).unwrap().cursor,
+            second.seq
+        );
+        // The latest decision is the capture's.
+        let approved: Vec<Uuid> = c.approved().unwrap().iter().map(|h| h.id).collect();
+        assert_eq!(approved.len(), 2);
+        assert!(approved.contains(&ua.id) && approved.contains(&ub.id));
+        assert!(c.captures(true, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn rosters_are_versions_and_reviewers_need_their_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Central::open(dir.path()).unwrap();
+        assert_eq!(c.roster_since(0).unwrap(), None);
+        let row = |no: &str| RosterRow {
+            admission_no: no.into(),
+            name: "王小明".into(),
+            education_level: "本科".into(),
+            phone: None,
+        };
+        let v1 = c.publish_roster(&[row("000011110001")], "one.csv").unwrap();
+        let v2 = c
+            .publish_roster(&[row("000011110002"), row("000011110003")], "two.csv")
+            .unwrap();
+        assert!(v2 > v1);
+        let newest = c.roster_since(v1).unwrap().unwrap();
+        assert_eq!((newest.version, newest.entries.len()), (v2, 2));
+        assert_eq!(c.roster_since(v2).unwrap(), None);
+
+        let password = c.add_reviewer("li").unwrap();
+        assert!(c.check_reviewer("li", &password).unwrap());
+        assert!(!c.check_reviewer("li", "guess").unwrap());
+        assert!(!c.check_reviewer("wang", &password).unwrap());
+        assert!(matches!(
+            c.add_reviewer("li"),
+            Err(CentralError::ReviewerExists(_))
+        ));
+    }
+
+    #[test]
     fn a_capture_is_kept_once_and_a_different_one_under_its_id_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Central::open(dir.path()).unwrap();
@@ -277,7 +760,7 @@ mod tests {
         ));
         assert!(matches!(
             c.add_kiosk("bad name"),
-            Err(CentralError::BadKioskName(_))
+            Err(CentralError::BadName("kiosk", _))
         ));
 
         let u = CaptureUpload::sample(b"photo one");

@@ -2,26 +2,46 @@
 //! runs on the blocking pool, one request at a time; the network side is async.
 
 use super::{Central, CentralError, Stored};
-use crate::protocol::{ApiError, CaptureUpload, MAX_BODY_BYTES, UploadError};
+use crate::protocol::{ApiError, CaptureUpload, Heartbeat, MAX_BODY_BYTES, UploadError};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::put;
+use axum::routing::{get, post, put};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
+mod review;
+
 type Shared = Arc<Mutex<Central>>;
+
+/// What every handler shares: the store and the reviewers' sessions.
+#[derive(Clone)]
+struct AppState {
+    central: Shared,
+    /// Session cookie → reviewer name. In memory: a restart logs reviewers out.
+    sessions: Arc<Mutex<std::collections::HashMap<String, String>>>,
+}
+
+/// Decisions in one page of `GET /v1/decisions`.
+const DECISION_PAGE: usize = 500;
 
 /// The service's routes over an opened store.
 pub fn router(central: Central) -> Router {
-    let shared: Shared = Arc::new(Mutex::new(central));
+    let state = AppState {
+        central: Arc::new(Mutex::new(central)),
+        sessions: Default::default(),
+    };
     Router::new()
         .route("/v1/captures/{id}", put(put_capture).get(get_capture))
+        .route("/v1/roster", get(get_roster))
+        .route("/v1/decisions", get(get_decisions))
+        .route("/v1/heartbeat", post(post_heartbeat))
+        .merge(review::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(shared)
+        .with_state(state)
 }
 
 /// Serves until Ctrl-C or SIGTERM. Prints the address it listens on (port 0 picks one).
@@ -112,12 +132,12 @@ fn not_a_uuid() -> Response {
 }
 
 async fn put_capture(
-    State(shared): State<Shared>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let kiosk = match authenticate(&shared, &headers).await {
+    let kiosk = match authenticate(&state.central, &headers).await {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -135,7 +155,11 @@ async fn put_capture(
         }
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    match with_store(&shared, move |c| c.put_capture(&kiosk, &upload, &photo)).await {
+    match with_store(&state.central, move |c| {
+        c.put_capture(&kiosk, &upload, &photo)
+    })
+    .await
+    {
         Ok(Stored::Created(receipt)) => (StatusCode::CREATED, axum::Json(receipt)).into_response(),
         Ok(Stored::Repeated(receipt)) => (StatusCode::OK, axum::Json(receipt)).into_response(),
         Ok(Stored::Conflict(_)) => error(
@@ -147,19 +171,81 @@ async fn put_capture(
 }
 
 async fn get_capture(
-    State(shared): State<Shared>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authenticate(&shared, &headers).await {
+    if let Err(r) = authenticate(&state.central, &headers).await {
         return r;
     }
     let Ok(id) = Uuid::parse_str(&id) else {
         return not_a_uuid();
     };
-    match with_store(&shared, move |c| c.receipt(id)).await {
+    match with_store(&state.central, move |c| c.receipt(id)).await {
         Ok(Some(receipt)) => axum::Json(receipt).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no capture {id}")),
+        Err(r) => r,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Since {
+    #[serde(default)]
+    since: i64,
+}
+
+/// `GET /v1/roster?since=V`: the newest roster when it is newer than V, else 204.
+async fn get_roster(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(Since { since }): Query<Since>,
+) -> Response {
+    if let Err(r) = authenticate(&state.central, &headers).await {
+        return r;
+    }
+    match with_store(&state.central, move |c| c.roster_since(since)).await {
+        Ok(Some(roster)) => axum::Json(roster).into_response(),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => r,
+    }
+}
+
+/// `GET /v1/decisions?since=C`: decisions on the calling kiosk's captures after C.
+async fn get_decisions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(Since { since }): Query<Since>,
+) -> Response {
+    let kiosk = match authenticate(&state.central, &headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    match with_store(&state.central, move |c| {
+        c.decisions_since(&kiosk, since, DECISION_PAGE)
+    })
+    .await
+    {
+        Ok(page) => axum::Json(page).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// `POST /v1/heartbeat`: 204.
+async fn post_heartbeat(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let kiosk = match authenticate(&state.central, &headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let beat: Heartbeat = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("malformed body: {e}")),
+    };
+    match with_store(&state.central, move |c| c.record_heartbeat(&kiosk, &beat)).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(r) => r,
     }
 }

@@ -26,6 +26,10 @@ pub use outbox::{OutboxCounts, OutboxItem};
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_checks", include_str!("migrations/0002_checks.sql")),
+    (
+        "0003_sync_state",
+        include_str!("migrations/0003_sync_state.sql"),
+    ),
 ];
 
 pub const DB_FILE: &str = "kiosk.db";
@@ -33,6 +37,18 @@ const PHOTOS: &str = "photos";
 const INCOMING: &str = "photos/.incoming";
 const ORPHANS: &str = "orphans";
 const LOCK_FILE: &str = "kiosk.lock";
+
+const ROSTER_VERSION: &str = "roster_version";
+const DECISIONS_CURSOR: &str = "decisions_cursor";
+
+fn set_sync_state(conn: &Connection, key: &str, value: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = ?2",
+        params![key, value],
+    )
+    .map(drop)
+}
 
 /// Below this free space the staff screen and `doctor` warn: a busy day of captures is a
 /// few hundred MB, so this leaves days of room.
@@ -331,7 +347,33 @@ impl Store {
         entries: &[RosterEntry],
         source: &str,
     ) -> Result<usize, StoreError> {
+        self.put_roster(entries, source, None)
+    }
+
+    /// Replaces the roster with version `version` from the central service, and remembers
+    /// the version, in one transaction.
+    pub fn apply_roster_version(
+        &mut self,
+        entries: &[RosterEntry],
+        version: i64,
+    ) -> Result<usize, StoreError> {
+        self.put_roster(
+            entries,
+            &format!("central service, version {version}"),
+            Some(version),
+        )
+    }
+
+    fn put_roster(
+        &mut self,
+        entries: &[RosterEntry],
+        source: &str,
+        version: Option<i64>,
+    ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
+        if let Some(v) = version {
+            set_sync_state(&tx, ROSTER_VERSION, v)?;
+        }
         tx.execute("DELETE FROM roster", [])?;
         {
             let mut insert = tx.prepare(
@@ -352,8 +394,12 @@ impl Store {
             params![now_text(), source, entries.len() as i64],
         )?;
         tx.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'staff', 'roster.imported', ?2)",
-            params![now_text(), serde_json::json!({ "entries": entries.len(), "source": source }).to_string()],
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, 'roster.imported', ?3)",
+            params![
+                now_text(),
+                if version.is_some() { "system" } else { "staff" },
+                serde_json::json!({ "entries": entries.len(), "source": source }).to_string()
+            ],
         )?;
         tx.commit()?;
         Ok(entries.len())
@@ -444,6 +490,60 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The roster version from the central service this kiosk holds (0: none yet).
+    pub fn roster_version(&self) -> Result<i64, StoreError> {
+        self.sync_state(ROSTER_VERSION)
+    }
+
+    /// The last review decision from the central service applied here (0: none yet).
+    pub fn decisions_cursor(&self) -> Result<i64, StoreError> {
+        self.sync_state(DECISIONS_CURSOR)
+    }
+
+    fn sync_state(&self, key: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Applies a page of review decisions in order and moves the cursor, in one
+    /// transaction. A decision on a capture this kiosk does not hold is skipped. Returns
+    /// how many were applied.
+    pub fn apply_decisions(
+        &mut self,
+        decisions: &[crate::protocol::Decision],
+        cursor: i64,
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut applied = 0;
+        for d in decisions {
+            let changed = tx.execute(
+                "UPDATE captures SET review_status = ?2, review_reason = ?3, reviewed_at = ?4 WHERE id = ?1",
+                params![d.capture_id.to_string(), d.verdict.as_str(), d.reason, d.decided_at],
+            )?;
+            if changed > 0 {
+                tx.execute(
+                    "INSERT INTO audit (at, actor, action, capture_id, detail)
+                     VALUES (?1, 'system', 'capture.reviewed', ?2, ?3)",
+                    params![
+                        now_text(),
+                        d.capture_id.to_string(),
+                        serde_json::json!({ "verdict": d.verdict.as_str(), "seq": d.seq })
+                            .to_string()
+                    ],
+                )?;
+                applied += 1;
+            }
+        }
+        set_sync_state(&tx, DECISIONS_CURSOR, cursor)?;
+        tx.commit()?;
+        Ok(applied)
     }
 
     /// Records a review decision for a capture (from the central service, or in tests).
