@@ -16,7 +16,11 @@ fn add_reviewer(data: &std::path::Path, name: &str) -> String {
         .args(["add-reviewer", name])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -73,20 +77,36 @@ fn a_reviewer_logs_in_sees_the_captures_and_decides() {
     browser.type_into("#name", "li");
     browser.type_into("#password", "not-the-password");
     browser.click("#login button[type=submit]");
-    browser.wait_for("document.getElementById('login-error').textContent.includes('Wrong name or password')");
+    browser.wait_for(
+        "document.getElementById('login-error').textContent.includes('Wrong name or password')",
+    );
     browser.eval("document.getElementById('password').value = ''");
     browser.type_into("#password", &password);
     browser.click("#login button[type=submit]");
     browser.wait_for("document.querySelectorAll('.card').length === 2");
     // Photos loaded, the report shown with the failing check named, the kiosk named.
-    browser.wait_for("[...document.querySelectorAll('.card img')].every(i => i.complete && i.naturalWidth > 0)");
+    browser.wait_for(
+        "[...document.querySelectorAll('.card img')].every(i => i.complete && i.naturalWidth > 0)",
+    );
     let card = |id: &uuid::Uuid| format!(".card[data-id='{id}']");
-    let text = browser.eval(&format!("document.querySelector(\"{}\").innerText", card(&biden.id)));
+    let text = browser.eval(&format!(
+        "document.querySelector(\"{}\").innerText",
+        card(&biden.id)
+    ));
     let text = text.as_str().unwrap();
-    for wanted in ["李四", "000011110002", "site-01", "1/2", "background.uniform"] {
+    for wanted in [
+        "李四",
+        "000011110002",
+        "site-01",
+        "1/2",
+        "background.uniform",
+    ] {
         assert!(text.contains(wanted), "{wanted:?} in {text}");
     }
-    let text = browser.eval(&format!("document.querySelector(\"{}\").innerText", card(&hopper.id)));
+    let text = browser.eval(&format!(
+        "document.querySelector(\"{}\").innerText",
+        card(&hopper.id)
+    ));
     assert!(text.as_str().unwrap().contains("2/2"), "{text}");
     browser.screenshot(&screens.join("list.png"));
 

@@ -3,93 +3,13 @@
 
 mod common;
 
-use capture_kiosk::identity::{AdmissionNumber, MobileNumber};
-use capture_kiosk::protocol::{CheckRecord, Receipt};
-use capture_kiosk::roster::RosterEntry;
-use capture_kiosk::store::{NewCapture, Store};
-use common::central::{Service, add_kiosk};
+use capture_kiosk::identity::AdmissionNumber;
+use capture_kiosk::protocol::Receipt;
+use capture_kiosk::store::Store;
+use common::central::{Service, SyncKiosk as Kiosk, add_kiosk};
 use std::path::Path;
 use std::process::Command;
 use uuid::Uuid;
-
-struct Kiosk {
-    dir: tempfile::TempDir,
-}
-
-impl Kiosk {
-    fn new(server: &str, token: &str) -> Kiosk {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("config.toml"),
-            format!(
-                "[sync]\nserver = \"{server}\"\ntoken = \"{token}\"\ntimeout_secs = 5\nconcurrency = 3\n"
-            ),
-        )
-        .unwrap();
-        Kiosk { dir }
-    }
-
-    fn data(&self) -> std::path::PathBuf {
-        self.dir.path().join("data")
-    }
-
-    /// Accepts `n` captures of distinct real JPEGs; returns their ids and photos.
-    fn accept(&self, n: usize) -> Vec<(Uuid, Vec<u8>)> {
-        let mut store = Store::open(&self.data()).unwrap();
-        let mobile = MobileNumber::parse("13800000001").unwrap();
-        (0..n)
-            .map(|i| {
-                let entry = RosterEntry {
-                    admission_no: AdmissionNumber::parse(&format!("0000111{i:05}"), 12).unwrap(),
-                    name: "王小明".into(),
-                    education_level: "本科".into(),
-                    phone: None,
-                };
-                let img = image::RgbImage::from_fn(48, 64, |x, y| {
-                    image::Rgb([(x * 5) as u8, (y * 4) as u8, (i * 37 % 256) as u8])
-                });
-                let jpeg = capture_kiosk::photo::encode_jpeg(&img, 300).unwrap();
-                let id = Uuid::new_v4();
-                let checks = [CheckRecord {
-                    id: "pose.roll".into(),
-                    pass: true,
-                    value: Some(1.0),
-                    limit: "|roll| ≤ 5°".into(),
-                }];
-                store
-                    .accept_capture(&NewCapture {
-                        id,
-                        entry: &entry,
-                        mobile: &mobile,
-                        profile: "bj-degree",
-                        taken_at: chrono::Local::now(),
-                        retakes: 0,
-                        jpeg: &jpeg,
-                        checks: &checks,
-                    })
-                    .unwrap();
-                (id, jpeg)
-            })
-            .collect()
-    }
-
-    fn sync(&self, extra: &[&str]) -> (i32, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
-            .args(["sync", "--once", "--config"])
-            .arg(self.dir.path().join("config.toml"))
-            .arg("--data-dir")
-            .arg(self.data())
-            .args(extra)
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.code().unwrap_or(-1), text)
-    }
-}
 
 fn central_photo(central: &Path, id: Uuid) -> Vec<u8> {
     std::fs::read(central.join(format!("photos/{id}.jpg"))).unwrap()

@@ -1,6 +1,9 @@
 //! The reference central service, run as the real binary on a free loopback port.
 
-use capture_kiosk::protocol::CaptureUpload;
+use capture_kiosk::identity::{AdmissionNumber, MobileNumber};
+use capture_kiosk::protocol::{CaptureUpload, CheckRecord};
+use capture_kiosk::roster::RosterEntry;
+use capture_kiosk::store::{NewCapture, Store};
 use reqwest::blocking::Client;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -77,5 +80,102 @@ impl Drop for Service {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A kiosk's config and data directory, filled with accepted captures through the real
+/// store, synced with the real `capture-kiosk sync --once`.
+pub struct SyncKiosk {
+    /// Side of the photos' noise images (width; height is 4/3 of it).
+    pub photo_width: u32,
+    dir: tempfile::TempDir,
+}
+
+impl SyncKiosk {
+    pub fn new(server: &str, token: &str) -> SyncKiosk {
+        SyncKiosk::with_timeout(server, token, 5)
+    }
+
+    pub fn with_timeout(server: &str, token: &str, timeout_secs: u32) -> SyncKiosk {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!(
+                "[sync]\nserver = \"{server}\"\ntoken = \"{token}\"\ntimeout_secs = {timeout_secs}\nconcurrency = 3\n"
+            ),
+        )
+        .unwrap();
+        SyncKiosk {
+            dir,
+            photo_width: 48,
+        }
+    }
+
+    pub fn data(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Accepts `n` captures of distinct real JPEGs; returns their ids and photos.
+    pub fn accept(&self, n: usize) -> Vec<(Uuid, Vec<u8>)> {
+        let mut store = Store::open(&self.data()).unwrap();
+        let mobile = MobileNumber::parse("13800000001").unwrap();
+        (0..n)
+            .map(|i| {
+                let entry = RosterEntry {
+                    admission_no: AdmissionNumber::parse(&format!("0000111{i:05}"), 12).unwrap(),
+                    name: "王小明".into(),
+                    education_level: "本科".into(),
+                    phone: None,
+                };
+                // Noise: a JPEG of it is large for its size, like a detailed photo.
+                let mut seed = (i as u32 + 1).wrapping_mul(2_654_435_761);
+                let w = self.photo_width;
+                let img = image::RgbImage::from_fn(w, w * 4 / 3, |x, y| {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    image::Rgb([(x * 5) as u8, (y * 4) as u8, (seed >> 24) as u8])
+                });
+                let jpeg = capture_kiosk::photo::encode_jpeg(&img, 300).unwrap();
+                let id = Uuid::new_v4();
+                let checks = [CheckRecord {
+                    id: "pose.roll".into(),
+                    pass: true,
+                    value: Some(1.0),
+                    limit: "|roll| ≤ 5°".into(),
+                }];
+                store
+                    .accept_capture(&NewCapture {
+                        id,
+                        entry: &entry,
+                        mobile: &mobile,
+                        profile: "bj-degree",
+                        taken_at: chrono::Local::now(),
+                        retakes: 0,
+                        jpeg: &jpeg,
+                        checks: &checks,
+                    })
+                    .unwrap();
+                (id, jpeg)
+            })
+            .collect()
+    }
+
+    /// `capture-kiosk sync --once` on this kiosk, not started.
+    pub fn sync_command(&self) -> Command {
+        let mut c = kiosk_bin();
+        c.args(["sync", "--once", "--config"])
+            .arg(self.dir.path().join("config.toml"))
+            .arg("--data-dir")
+            .arg(self.data());
+        c
+    }
+
+    pub fn sync(&self, extra: &[&str]) -> (i32, String) {
+        let out = self.sync_command().args(extra).output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
     }
 }

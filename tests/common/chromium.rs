@@ -57,7 +57,10 @@ impl Browser {
         // first copied above fd 10 so that placing them on 3 and 4 cannot clobber each other.
         unsafe {
             command.pre_exec(move || {
-                let (r, w) = (libc::fcntl(r, libc::F_DUPFD, 10), libc::fcntl(w, libc::F_DUPFD, 10));
+                let (r, w) = (
+                    libc::fcntl(r, libc::F_DUPFD, 10),
+                    libc::fcntl(w, libc::F_DUPFD, 10),
+                );
                 if r < 0 || w < 0 || libc::dup2(r, 3) < 0 || libc::dup2(w, 4) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
@@ -65,7 +68,9 @@ impl Browser {
             });
         }
         let child = command.spawn().unwrap_or_else(|e| {
-            panic!("cannot start chromium ({e}); tools/run-tests installs it (Debian package chromium)")
+            panic!(
+                "cannot start chromium ({e}); tools/run-tests installs it (Debian package chromium)"
+            )
         });
         drop((browser_reads, browser_writes));
         let mut browser = Browser {

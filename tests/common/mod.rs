@@ -5,6 +5,7 @@
 
 pub mod central;
 pub mod chromium;
+pub mod proxy;
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
