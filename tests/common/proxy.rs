@@ -152,7 +152,7 @@ fn serve(mut client: TcpStream, upstream: &str, fault: Fault, forwarded: &Atomic
             };
             let (mut c_read, mut s_write) =
                 (client.try_clone().unwrap(), server.try_clone().unwrap());
-            let forwarded_total = &*forwarded;
+            let forwarded_total = forwarded;
             std::thread::scope(|scope| {
                 scope.spawn(|| {
                     let mut sent = 0usize;
