@@ -275,14 +275,9 @@ fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2 approved photo(s) written"), "{out}");
-    for i in 0..2 {
+    for (i, (_, jpeg)) in captures.iter().enumerate() {
         let file = handover.join(format!("0000111{i:05}.jpg"));
-        assert_eq!(
-            std::fs::read(&file).unwrap(),
-            captures[i].1,
-            "{}",
-            file.display()
-        );
+        assert_eq!(&std::fs::read(&file).unwrap(), jpeg, "{}", file.display());
     }
     let manifest = std::fs::read_to_string(handover.join("manifest.csv")).unwrap();
     let lines: Vec<&str> = manifest.lines().collect();
