@@ -130,6 +130,36 @@ enum Command {
         #[arg(long)]
         retry_refused: bool,
     },
+    /// Run one candidate's capture with no window: identify, checks, auto-capture, store
+    #[command(
+        after_help = "The same flow as the screen, for soak tests and staff diagnostics: \
+        the candidate is matched on the roster, the camera's frames are checked until every rule \
+        passes, auto-capture takes the photo, and it is accepted and stored when its own check \
+        passes (retaken otherwise, within campaign.max_retakes). The kiosk must not be running on \
+        the same data directory.\n\nExample:\n  capture-kiosk capture --camera replay:/srv/frames \
+        --admission 000011110001\n\nPrints the new capture's id on stdout. Exit status: 0 a \
+        capture was accepted and stored; 1 none was (the reason on stderr)."
+    )]
+    Capture {
+        /// Camera source (default: the config's camera.source): auto, demo, replay:FOLDER, or a device
+        #[arg(long)]
+        camera: Option<CameraSpec>,
+        /// The candidate's admission number (准考证号)
+        #[arg(long)]
+        admission: String,
+        /// The name as the candidate would type it (default: the roster's)
+        #[arg(long)]
+        name: Option<String>,
+        /// The education level, when the candidate is on the roster at several
+        #[arg(long)]
+        level: Option<String>,
+        /// Mobile number for the review notice (default: the roster's)
+        #[arg(long)]
+        mobile: Option<String>,
+        /// Give up after this many seconds without a stored capture
+        #[arg(long, default_value_t = 120)]
+        timeout_secs: u64,
+    },
     /// The central collection service (reference implementation) the kiosks upload to
     #[command(after_help = "Examples:\n  \
         capture-kiosk central --data /srv/central add-kiosk site-01\n      \
@@ -382,6 +412,44 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 .unwrap_or(&loaded.config.campaign.photo_profile),
             json,
         ),
+        Some(Command::Capture {
+            camera,
+            admission,
+            name,
+            level,
+            mobile,
+            timeout_secs,
+        }) => {
+            let camera = match camera {
+                Some(c) => c,
+                None => loaded
+                    .config
+                    .camera
+                    .source
+                    .parse()
+                    .context("camera.source in the config")?,
+            };
+            let outcome = crate::app::headless::capture(crate::app::headless::HeadlessOptions {
+                config: loaded.config,
+                data_dir,
+                camera,
+                admission_no: admission,
+                name,
+                level,
+                mobile,
+                timeout: std::time::Duration::from_secs(timeout_secs),
+            });
+            match outcome {
+                Ok(id) => {
+                    println!("{id}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("capture-kiosk capture: no capture stored: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         Some(Command::Reopen {
             admission_no,
             level,

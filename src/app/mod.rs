@@ -5,6 +5,7 @@
 
 mod analysis;
 mod automation;
+pub mod headless;
 mod preview;
 mod systemd;
 pub mod view;
@@ -531,35 +532,12 @@ impl Kiosk {
     }
 
     fn identify(&self, number: &str, name: &str) -> IdentifyOutcome {
-        let Ok(no) = AdmissionNumber::parse(number, self.config.identity.admission_number_length)
-        else {
-            return IdentifyOutcome::Invalid(IdentifyProblem::AdmissionNumberInvalid);
-        };
-        if name.trim().is_empty() {
-            return IdentifyOutcome::Invalid(IdentifyProblem::NameEmpty);
-        }
-        let entries = match self.store.find_roster(&no) {
-            Ok(entries) => entries,
-            Err(e) => {
-                tracing::error!("roster look-up failed: {e}");
-                return IdentifyOutcome::NoMatch;
-            }
-        };
-        let mut candidates = Vec::new();
-        for entry in entries.into_iter().filter(|e| name_matches(&e.name, name)) {
-            match self
-                .store
-                .candidate_status(&entry.admission_no, &entry.education_level)
-            {
-                Ok(status) => candidates.push(Candidate { entry, status }),
-                Err(e) => tracing::error!("status look-up failed: {e}"),
-            }
-        }
-        if candidates.is_empty() {
-            IdentifyOutcome::NoMatch
-        } else {
-            IdentifyOutcome::Matched(candidates)
-        }
+        identify(
+            &self.store,
+            self.config.identity.admission_number_length,
+            number,
+            name,
+        )
     }
 
     fn lookup(&self, number: &str) -> LookupOutcome {
@@ -908,6 +886,36 @@ impl Kiosk {
             data_dir: self.store.data_dir().display().to_string().into(),
             version: env!("CARGO_PKG_VERSION").into(),
         });
+    }
+}
+
+/// Matches an admission number and a typed name against the roster, with each level's
+/// status.
+fn identify(store: &Store, admission_no_len: usize, number: &str, name: &str) -> IdentifyOutcome {
+    let Ok(no) = AdmissionNumber::parse(number, admission_no_len) else {
+        return IdentifyOutcome::Invalid(IdentifyProblem::AdmissionNumberInvalid);
+    };
+    if name.trim().is_empty() {
+        return IdentifyOutcome::Invalid(IdentifyProblem::NameEmpty);
+    }
+    let entries = match store.find_roster(&no) {
+        Ok(entries) => entries,
+        Err(e) => {
+            tracing::error!("roster look-up failed: {e}");
+            return IdentifyOutcome::NoMatch;
+        }
+    };
+    let mut candidates = Vec::new();
+    for entry in entries.into_iter().filter(|e| name_matches(&e.name, name)) {
+        match store.candidate_status(&entry.admission_no, &entry.education_level) {
+            Ok(status) => candidates.push(Candidate { entry, status }),
+            Err(e) => tracing::error!("status look-up failed: {e}"),
+        }
+    }
+    if candidates.is_empty() {
+        IdentifyOutcome::NoMatch
+    } else {
+        IdentifyOutcome::Matched(candidates)
     }
 }
 

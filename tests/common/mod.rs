@@ -98,6 +98,12 @@ impl Site {
 
     /// Runs a `capture-kiosk` subcommand against this site; returns (status, stdout).
     pub fn cli(&self, args: &[&str]) -> (i32, String) {
+        let (code, stdout, _) = self.cli_both(args);
+        (code, stdout)
+    }
+
+    /// The same, returning (status, stdout, stderr).
+    pub fn cli_both(&self, args: &[&str]) -> (i32, String, String) {
         let out = Command::new(kiosk_bin())
             .args(args)
             .arg("--config")
@@ -109,6 +115,7 @@ impl Site {
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     }
 

@@ -1,0 +1,116 @@
+//! `capture-kiosk capture`: the candidate flow with no window, on the real binary with the
+//! replay camera, the real analysis and the real store.
+
+mod common;
+
+use capture_kiosk::store::Store;
+use common::Site;
+
+#[test]
+fn a_compliant_candidate_is_captured_and_stored_without_a_window() {
+    let frames = tempfile::tempdir().unwrap();
+    let camera = common::compliant_camera(frames.path());
+    let site = Site::new("[campaign]\ncapture_countdown_secs = 1\nauto_capture_stable_ms = 500\n");
+    site.import_demo_roster();
+
+    let (code, out, err) = site.cli_both(&[
+        "capture",
+        "--camera",
+        &camera,
+        "--admission",
+        "000011110001",
+        "--name",
+        "wangxiaoming",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let id = uuid::Uuid::parse_str(out.trim()).unwrap_or_else(|_| panic!("an id: {out:?}"));
+    let store = Store::open(&site.data_dir()).unwrap();
+    let stored = store
+        .stored_capture(id)
+        .unwrap()
+        .expect("the capture is stored");
+    let jpeg = std::fs::read(site.data_dir().join(&stored.photo_file)).unwrap();
+    assert_eq!(
+        common::sha256_file(&site.data_dir().join(&stored.photo_file)),
+        stored.sha256
+    );
+    assert!(jpeg.len() as u64 == stored.bytes);
+    let upload = store.upload_for(id).unwrap();
+    assert_eq!(upload.checks.len(), 20, "the photo's report is kept");
+    assert!(upload.checks.iter().all(|c| c.pass));
+    assert_eq!(
+        store.outbox_counts().unwrap().pending,
+        1,
+        "waiting to be sent"
+    );
+    drop(store);
+    for personal in ["王小明", "000011110001", "wangxiaoming"] {
+        assert!(!err.contains(personal), "{personal} in the log: {err}");
+    }
+
+    // The same candidate again: awaiting review, so not now.
+    let (code, _, err) = site.cli_both(&[
+        "capture",
+        "--camera",
+        &camera,
+        "--admission",
+        "000011110001",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("may not capture now"), "{err}");
+    // Not on the roster; a wrong name; several levels without --level.
+    for (args, why) in [
+        (vec!["--admission", "000099990001"], "no roster entry"),
+        (
+            vec!["--admission", "000011110001", "--name", "lihua"],
+            "no roster entry for this admission number and name",
+        ),
+        (vec!["--admission", "000011110003"], "several levels"),
+        (vec!["--admission", "123"], "not valid"),
+    ] {
+        let mut all = vec!["capture", "--camera", &camera];
+        all.extend(args);
+        let (code, _, err) = site.cli_both(&all);
+        assert_eq!(code, 1, "{all:?}: {err}");
+        assert!(err.contains(why), "{all:?}: {why:?} in {err}");
+    }
+}
+
+#[test]
+fn an_empty_backdrop_times_out_with_the_reason() {
+    let frames = tempfile::tempdir().unwrap();
+    // Only the blue backdrop: nobody there.
+    let frame = image::RgbImage::from_pixel(1280, 720, image::Rgb([67, 142, 219]));
+    for i in 0..3 {
+        frame
+            .save(frames.path().join(format!("frame-{i:02}.jpg")))
+            .unwrap();
+    }
+    let site = Site::new("");
+    site.import_demo_roster();
+    let camera = format!("replay:{}", frames.path().display());
+    let (code, out, err) = site.cli_both(&[
+        "capture",
+        "--camera",
+        &camera,
+        "--admission",
+        "000011110001",
+        "--timeout-secs",
+        "3",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.trim().is_empty(), "no id: {out}");
+    assert!(err.contains("no photo stored within 3 s"), "{err}");
+    assert!(
+        err.contains("face.count"),
+        "what the candidate was told: {err}"
+    );
+    assert!(
+        Store::open(&site.data_dir())
+            .unwrap()
+            .outbox_counts()
+            .unwrap()
+            .pending
+            == 0
+    );
+}
