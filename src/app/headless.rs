@@ -178,13 +178,20 @@ pub fn capture(opts: HeadlessOptions) -> Result<Uuid, HeadlessError> {
     result
 }
 
+struct Held {
+    id: Uuid,
+    taken_at: chrono::DateTime<Local>,
+    jpeg: Vec<u8>,
+    checks: Vec<CheckRecord>,
+}
+
 struct Run<'a> {
     session: Session,
     analysis: &'a Analysis,
     generation: u64,
     bursts: u64,
-    /// The photo held for review: (id, taken at, jpeg, its checks).
-    pending: Option<(Uuid, chrono::DateTime<Local>, Vec<u8>, Vec<CheckRecord>)>,
+    /// The photo held for review.
+    pending: Option<Held>,
     /// What the candidate would be told now.
     last: String,
     /// Checks that failed on photos not accepted.
@@ -229,7 +236,12 @@ impl Run<'_> {
                             let id = Uuid::new_v4();
                             let checks: Vec<CheckRecord> =
                                 c.inspection.results.iter().map(CheckRecord::from).collect();
-                            self.pending = Some((id, Local::now(), c.photo.jpeg, checks));
+                            self.pending = Some(Held {
+                                id,
+                                taken_at: Local::now(),
+                                jpeg: c.photo.jpeg,
+                                checks,
+                            });
                             Event::PhotoTaken { capture_id: id }
                         }
                         Err(_) => Event::PhotoFailed,
@@ -258,7 +270,7 @@ impl Run<'_> {
                     let failing: Vec<String> = self
                         .pending
                         .iter()
-                        .flat_map(|p| &p.3)
+                        .flat_map(|p| &p.checks)
                         .filter(|c| !c.pass)
                         .map(|c| c.id.clone())
                         .collect();
@@ -302,21 +314,18 @@ impl Run<'_> {
         let State::Review { sitting, .. } = self.session.state() else {
             return Err(crate::session::SaveProblem::Failed);
         };
-        let Some((id, taken_at, jpeg, checks)) = self.pending.as_ref() else {
+        let Some(held) = self.pending.as_ref().filter(|p| p.id == capture_id) else {
             return Err(crate::session::SaveProblem::Failed);
         };
-        if *id != capture_id {
-            return Err(crate::session::SaveProblem::Failed);
-        }
         let capture = NewCapture {
             id: capture_id,
             entry: &sitting.candidate.entry,
             mobile: &sitting.mobile,
             profile,
-            taken_at: *taken_at,
+            taken_at: held.taken_at,
             retakes: sitting.retakes_used,
-            jpeg,
-            checks,
+            jpeg: &held.jpeg,
+            checks: &held.checks,
         };
         match store.accept_capture(&capture) {
             Ok(_) => {
