@@ -764,6 +764,16 @@ fn sync_once(config: &Config, data_dir: &Path, retry_refused: bool) -> anyhow::R
     for why in &pulled.problems {
         println!("  could not: {why}");
     }
+    let pruned = crate::sync::prune(
+        &mut store.lock().unwrap_or_else(|p| p.into_inner()),
+        &config.sync,
+    )?;
+    if pruned > 0 {
+        println!(
+            "{pruned} photo file(s) deleted: received more than {} days ago",
+            config.sync.retention_days
+        );
+    }
     Ok(if counts.pending == 0 && pulled.problems.is_empty() {
         ExitCode::SUCCESS
     } else {

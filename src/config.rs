@@ -198,6 +198,9 @@ pub struct SyncSection {
     pub interval_secs: u64,
     /// The longest wait before retrying a failed upload (the wait doubles from 2 s, with jitter).
     pub max_backoff_secs: u64,
+    /// Days a photo stays on the kiosk after the service's receipt; then its file is deleted
+    /// (the record stays). 0: never delete.
+    pub retention_days: u64,
 }
 
 impl Default for SyncSection {
@@ -209,6 +212,7 @@ impl Default for SyncSection {
             timeout_secs: 30,
             interval_secs: 30,
             max_backoff_secs: 600,
+            retention_days: 30,
         }
     }
 }
@@ -346,7 +350,7 @@ impl Config {
             return Err(("staff.pin", format!("must be 4 to {MAX_PIN_DIGITS} digits")));
         }
         // Every number a site may tune, with the range that keeps the kiosk usable.
-        let ranges: [(&'static str, u64, std::ops::RangeInclusive<u64>, &str); 15] = [
+        let ranges: [(&'static str, u64, std::ops::RangeInclusive<u64>, &str); 16] = [
             (
                 "sync.concurrency",
                 u64::from(self.sync.concurrency),
@@ -370,6 +374,12 @@ impl Config {
                 self.sync.max_backoff_secs,
                 2..=86_400,
                 "seconds",
+            ),
+            (
+                "sync.retention_days",
+                self.sync.retention_days,
+                0..=3650,
+                "days",
             ),
             (
                 "kiosk.idle_timeout_secs",

@@ -359,6 +359,17 @@ pub async fn pull_pass(
     Ok(summary)
 }
 
+/// Deletes the photo files whose receipt is older than `sync.retention_days` (0: never).
+pub fn prune(store: &mut Store, config: &SyncSection) -> Result<usize, StoreError> {
+    if config.retention_days == 0 {
+        return Ok(0);
+    }
+    store.prune_uploaded_photos(
+        Utc::now(),
+        Duration::from_secs(config.retention_days * 86_400),
+    )
+}
+
 /// How this kiosk is doing, for `POST /v1/heartbeat`.
 pub fn heartbeat(store: &Store, camera: &str) -> Result<Heartbeat, StoreError> {
     let counts = store.outbox_counts()?;
@@ -576,6 +587,10 @@ impl Side<'_> {
         }
         if pulled.decisions > 0 {
             tracing::info!("sync: {} review decision(s) applied", pulled.decisions);
+        }
+        let pruned = prune(&mut lock(store), self.config)?;
+        if pruned > 0 {
+            tracing::info!("sync: {pruned} photo file(s) deleted after the retention period");
         }
         let problem = pushed
             .retrying

@@ -492,3 +492,57 @@ fn an_unwritable_data_dir_is_a_clear_error() {
         "{msg}"
     );
 }
+
+#[test]
+fn photos_are_deleted_only_after_their_receipt_and_the_retention_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let sent = accept(
+        &mut store,
+        Uuid::new_v4(),
+        &entry("000011110001", "本科"),
+        &jpeg(1),
+    );
+    let waiting = accept(
+        &mut store,
+        Uuid::new_v4(),
+        &entry("000011110002", "本科"),
+        &jpeg(2),
+    );
+    store
+        .mark_uploaded(
+            sent.id,
+            &capture_kiosk::protocol::Receipt {
+                id: sent.id,
+                sha256: sent.sha256.clone(),
+                received_at: "2026-11-21T02:00:00.000Z".into(),
+            },
+        )
+        .unwrap();
+    let month = std::time::Duration::from_secs(30 * 86_400);
+    let now = chrono::Utc::now();
+    // Within the retention period: nothing goes.
+    assert_eq!(store.prune_uploaded_photos(now, month).unwrap(), 0);
+    assert!(dir.path().join(&sent.photo_file).exists());
+    // After it: the uploaded photo goes, the one without a receipt stays, whatever its age.
+    let later = now + chrono::Duration::days(31);
+    assert_eq!(store.prune_uploaded_photos(later, month).unwrap(), 1);
+    assert!(!dir.path().join(&sent.photo_file).exists());
+    assert!(dir.path().join(&waiting.photo_file).exists());
+    assert_eq!(
+        store.prune_uploaded_photos(later, month).unwrap(),
+        0,
+        "once"
+    );
+    // The record stays, the waiting capture can still be sent, and nothing looks damaged.
+    assert!(store.stored_capture(sent.id).unwrap().is_some());
+    assert!(store.upload_for(waiting.id).is_ok());
+    assert_eq!(store.check_integrity().unwrap(), Vec::<String>::new());
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT count(*) FROM audit WHERE action = 'photos.pruned'"
+        ),
+        1
+    );
+}

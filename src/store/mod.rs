@@ -30,6 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_sync_state",
         include_str!("migrations/0003_sync_state.sql"),
     ),
+    (
+        "0004_retention",
+        include_str!("migrations/0004_retention.sql"),
+    ),
 ];
 
 pub const DB_FILE: &str = "kiosk.db";
@@ -740,9 +744,9 @@ impl Store {
         if no_outbox > 0 {
             problems.push(format!("{no_outbox} captures have no outbox entry"));
         }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, photo_file, photo_bytes FROM captures")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, photo_file, photo_bytes FROM captures WHERE photo_deleted_at IS NULL",
+        )?;
         let mut missing = 0;
         for row in stmt.query_map([], |r| {
             Ok((

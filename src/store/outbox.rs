@@ -242,4 +242,46 @@ impl Store {
             },
         )?)
     }
+
+    /// Deletes the photo files of captures the service received more than `keep` before
+    /// `now` (the row stays, marked). Returns how many files were deleted. Photos still
+    /// waiting for their receipt are never touched.
+    pub fn prune_uploaded_photos(
+        &mut self,
+        now: DateTime<Utc>,
+        keep: std::time::Duration,
+    ) -> Result<usize, StoreError> {
+        let cutoff =
+            utc_text(now - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX));
+        let due: Vec<(String, String)> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT c.id, c.photo_file FROM captures c JOIN outbox o ON o.capture_id = c.id
+                 WHERE o.uploaded_at IS NOT NULL AND o.uploaded_at < ?1
+                   AND o.receipt_sha256 = c.photo_sha256 AND c.photo_deleted_at IS NULL",
+            )?;
+            stmt.query_map([cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        for (id, file) in &due {
+            let path = self.data_dir.join(file);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::io("cannot delete", &path, e)),
+            }
+            self.conn.execute(
+                "UPDATE captures SET photo_deleted_at = ?2 WHERE id = ?1",
+                params![id, super::now_text()],
+            )?;
+        }
+        if !due.is_empty() {
+            self.audit(
+                "system",
+                "photos.pruned",
+                None,
+                &serde_json::json!({ "count": due.len(), "retention_secs": keep.as_secs() }),
+            )?;
+        }
+        Ok(due.len())
+    }
 }
