@@ -160,6 +160,31 @@ enum Command {
         #[arg(long, default_value_t = 120)]
         timeout_secs: u64,
     },
+    /// Write the captures the central service has not confirmed to a folder (USB stick)
+    #[command(after_help = "For a site without network for days. Writes a bundle folder \
+        <kiosk.id>-<date>-<time> inside DIR: each capture as the body it would upload, and \
+        manifest.json with the sha256s. The central office takes it in with \
+        `capture-kiosk central import-bundle DIR` (a capture held already is never stored twice) \
+        and sends back `central export-decisions`, which `import-decisions` applies here. Nothing \
+        is marked uploaded until then. Exit status: 0 written; 2 written, but some captures' photos \
+        are damaged and were left out (listed).")]
+    Export {
+        /// Where to write the bundle folder (e.g. the USB stick)
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Every capture whose photo is still on the kiosk, not only the unconfirmed ones
+        #[arg(long)]
+        all: bool,
+    },
+    /// Apply the receipts and review decisions the central office exported for this kiosk
+    #[command(after_help = "Reads decisions-<kiosk.id>.json from DIR (written by \
+        `capture-kiosk central export-decisions`): captures whose receipt matches are counted as \
+        delivered, and the review decisions not yet applied are applied.")]
+    ImportDecisions {
+        /// The folder holding decisions-<kiosk.id>.json
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// The central collection service (reference implementation) the kiosks upload to
     #[command(after_help = "Examples:\n  \
         capture-kiosk central --data /srv/central add-kiosk site-01\n      \
@@ -224,6 +249,24 @@ enum CentralCommand {
         /// Who decided (kept with the decision)
         #[arg(long, default_value = "cli")]
         reviewer: String,
+    },
+    /// Take in the bundles kiosks wrote with `capture-kiosk export` (offline sites)
+    #[command(after_help = "DIR is a bundle folder, or a folder of them (a USB stick). A capture \
+        the service holds already is counted, never stored twice; a capture whose id is held with \
+        other bytes, or whose file does not match the manifest, is listed and left out. Exit \
+        status: 0 all taken in; 2 some were left out.")]
+    ImportBundle {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Write each kiosk's receipts and review decisions for `capture-kiosk import-decisions`
+    ExportDecisions {
+        /// Where to write decisions-<kiosk>.json
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Only this kiosk (default: every kiosk)
+        #[arg(long)]
+        kiosk: Option<String>,
     },
     /// Write every approved photo as <admission_no>.jpg plus manifest.csv, for the exam office
     #[command(
@@ -449,6 +492,40 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Some(Command::Export { to, all }) => {
+            let store = Store::open(&data_dir)?;
+            let done = crate::bundle::export(&store, &loaded.config.kiosk.id, &to, all)?;
+            for (id, why) in &done.damaged {
+                eprintln!("left out: capture {id}: {why}");
+            }
+            println!(
+                "{} capture(s) written to {}; at the central office: capture-kiosk central \
+                 import-bundle {}",
+                done.captures,
+                done.folder.display(),
+                done.folder.display()
+            );
+            Ok(if done.damaged.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Some(Command::ImportDecisions { dir }) => {
+            let mut store = Store::open(&data_dir)?;
+            let done = crate::bundle::import_decisions(&mut store, &loaded.config.kiosk.id, &dir)?;
+            println!(
+                "{} capture(s) confirmed delivered, {} review decision(s) applied",
+                done.receipts, done.decisions
+            );
+            if done.mismatched > 0 {
+                println!(
+                    "  {} receipt(s) do not match the photo here: those captures stay waiting",
+                    done.mismatched
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Reopen {
             admission_no,
@@ -848,6 +925,60 @@ fn central(args: CentralArgs) -> anyhow::Result<ExitCode> {
             let mut central = crate::central::Central::open(&args.data)?;
             let d = central.decide(id, verdict, reason.as_deref(), &reviewer)?;
             println!("capture {id} {} (decision {})", d.verdict.as_str(), d.seq);
+        }
+        Some(CentralCommand::ImportBundle { dir }) => {
+            let mut central = crate::central::Central::open(&args.data)?;
+            let bundles: Vec<PathBuf> = if dir.join("manifest.json").exists() {
+                vec![dir.clone()]
+            } else {
+                let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+                    .with_context(|| format!("cannot read {}", dir.display()))?
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.join("manifest.json").exists())
+                    .collect();
+                found.sort();
+                found
+            };
+            anyhow::ensure!(
+                !bundles.is_empty(),
+                "no bundle in {} (a bundle folder holds manifest.json)",
+                dir.display()
+            );
+            let mut left_out = 0;
+            for bundle in &bundles {
+                let r = crate::central::import_bundle(&mut central, bundle)
+                    .with_context(|| format!("bundle {}", bundle.display()))?;
+                println!(
+                    "{}: kiosk {}: {} new, {} already held, {} conflicting, {} damaged",
+                    bundle.display(),
+                    r.kiosk,
+                    r.created,
+                    r.repeated,
+                    r.conflicts.len(),
+                    r.damaged.len()
+                );
+                for id in &r.conflicts {
+                    println!("  conflict: capture {id} is held with other bytes; left out");
+                }
+                for (file, why) in &r.damaged {
+                    println!("  damaged: {file}: {why}; left out");
+                }
+                left_out += r.conflicts.len() + r.damaged.len();
+            }
+            if left_out > 0 {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Some(CentralCommand::ExportDecisions { to, kiosk }) => {
+            let central = crate::central::Central::open(&args.data)?;
+            let kiosks = match kiosk {
+                Some(k) => vec![k],
+                None => central.kiosks()?.into_iter().map(|k| k.name).collect(),
+            };
+            for file in crate::central::export_decisions(&central, &kiosks, &to)? {
+                println!("{}", file.display());
+            }
         }
         Some(CentralCommand::ExportApproved { to }) => {
             let central = crate::central::Central::open(&args.data)?;

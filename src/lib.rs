@@ -19,6 +19,7 @@ pub mod store;
 pub mod sync;
 
 pub mod app;
+pub mod bundle;
 pub mod cli;
 pub mod doctor;
 pub mod vision;

@@ -162,6 +162,49 @@ pub struct Heartbeat {
     pub sent_at: String,
 }
 
+/// `manifest.json` of an offline bundle (`capture-kiosk export`): the captures a kiosk
+/// could not send, each in `captures/<id>.json` as the body it would have uploaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleManifest {
+    /// Always [`BUNDLE_FORMAT`].
+    pub format: String,
+    /// The kiosk's id (`kiosk.id`), as registered with the service.
+    pub kiosk: String,
+    /// RFC 3339 with the kiosk's offset.
+    pub created_at: String,
+    pub captures: Vec<BundleEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleEntry {
+    pub id: Uuid,
+    /// Relative to the bundle folder.
+    pub file: String,
+    /// sha256 of the photo (as in the capture's body).
+    pub sha256: String,
+}
+
+pub const BUNDLE_FORMAT: &str = "capture-kiosk-bundle/1";
+
+/// `decisions-<kiosk>.json` (`capture-kiosk central export-decisions`): what the service
+/// would have told the kiosk online — the receipts of its captures and the decisions on them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionsFile {
+    /// Always [`DECISIONS_FORMAT`].
+    pub format: String,
+    pub kiosk: String,
+    /// RFC 3339 (UTC).
+    pub created_at: String,
+    pub receipts: Vec<Receipt>,
+    /// Every decision on the kiosk's captures, oldest first.
+    pub decisions: Vec<Decision>,
+}
+
+pub const DECISIONS_FORMAT: &str = "capture-kiosk-decisions/1";
+
 /// The largest photo the service accepts, in bytes (the profiles' windows end at 2 MB).
 pub const MAX_PHOTO_BYTES: usize = 4 * 1024 * 1024;
 /// The largest request body: the photo in base64 plus the report.

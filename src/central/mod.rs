@@ -101,6 +101,8 @@ pub enum CentralError {
     ReviewerExists(String),
     #[error("no capture {0}")]
     NoCapture(Uuid),
+    #[error("no kiosk named {0:?} is registered; add it with `capture-kiosk central add-kiosk {0}`")]
+    UnknownKiosk(String),
     #[error("a rejection needs a reason (the candidate is shown it)")]
     ReasonNeeded,
 }
@@ -444,7 +446,7 @@ impl Central {
              WHERE c.kiosk = ?1 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3",
         )?;
         let mut decisions = stmt
-            .query_map(params![kiosk, since, limit as i64 + 1], |r| {
+            .query_map(params![kiosk, since, (limit as i64).saturating_add(1)], |r| {
                 let id: String = r.get(1)?;
                 let verdict: String = r.get(2)?;
                 Ok(Decision {
@@ -561,6 +563,22 @@ impl Central {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The receipts of every capture `kiosk` sent.
+    pub fn receipts_of(&self, kiosk: &str) -> Result<Vec<Receipt>, CentralError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, sha256, received_at FROM captures WHERE kiosk = ?1 ORDER BY received_at, id",
+        )?;
+        let rows = stmt.query_map([kiosk], |r| {
+            let id: String = r.get(0)?;
+            Ok(Receipt {
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                sha256: r.get(1)?,
+                received_at: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every approved capture, oldest decision first.
     pub fn approved(&self) -> Result<Vec<HeldCapture>, CentralError> {
         let mut stmt = self.conn.prepare(&format!(
@@ -637,6 +655,90 @@ pub fn export_approved(central: &Central, to: &Path) -> Result<usize, CentralErr
     let manifest = manifest.into_inner().expect("writing to memory");
     write_durably(&to.join("manifest.csv"), &manifest)?;
     Ok(latest.len())
+}
+
+/// What importing one bundle did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BundleImport {
+    pub kiosk: String,
+    pub created: usize,
+    pub repeated: usize,
+    /// The id is held with other bytes: not taken.
+    pub conflicts: Vec<Uuid>,
+    /// Unreadable, malformed or not matching the manifest: not taken, with why.
+    pub damaged: Vec<(String, String)>,
+}
+
+/// Takes in an offline bundle written by `capture-kiosk export`, with the same
+/// idempotency as the API: a capture held already is counted, never stored twice.
+pub fn import_bundle(central: &mut Central, bundle: &Path) -> Result<BundleImport, CentralError> {
+    use crate::protocol::{BUNDLE_FORMAT, BundleManifest};
+    let path = bundle.join("manifest.json");
+    let text = std::fs::read(&path).map_err(|e| io("cannot read", &path, e))?;
+    let manifest: BundleManifest = serde_json::from_slice(&text).map_err(|e| {
+        io("not a bundle manifest", &path, std::io::Error::other(e.to_string()))
+    })?;
+    if manifest.format != BUNDLE_FORMAT {
+        return Err(io(
+            "unknown bundle format",
+            &path,
+            std::io::Error::other(manifest.format),
+        ));
+    }
+    let known = central.kiosks()?.iter().any(|k| k.name == manifest.kiosk);
+    if !known {
+        return Err(CentralError::UnknownKiosk(manifest.kiosk));
+    }
+    let mut report = BundleImport {
+        kiosk: manifest.kiosk.clone(),
+        ..Default::default()
+    };
+    for entry in &manifest.captures {
+        let file = bundle.join(&entry.file);
+        let checked = std::fs::read(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice::<CaptureUpload>(&b).map_err(|e| e.to_string()))
+            .and_then(|u| {
+                let photo = u.verified_photo(entry.id).map_err(|e| e.to_string())?;
+                if u.sha256 != entry.sha256 {
+                    return Err("the photo is not the one the manifest names".to_string());
+                }
+                Ok((u, photo))
+            });
+        match checked {
+            Ok((upload, photo)) => match central.put_capture(&manifest.kiosk, &upload, &photo)? {
+                Stored::Created(_) => report.created += 1,
+                Stored::Repeated(_) => report.repeated += 1,
+                Stored::Conflict(_) => report.conflicts.push(entry.id),
+            },
+            Err(why) => report.damaged.push((entry.file.clone(), why)),
+        }
+    }
+    Ok(report)
+}
+
+/// Writes `decisions-<kiosk>.json` for each of `kiosks` into `to`; returns the files.
+pub fn export_decisions(
+    central: &Central,
+    kiosks: &[String],
+    to: &Path,
+) -> Result<Vec<PathBuf>, CentralError> {
+    use crate::protocol::{DECISIONS_FORMAT, DecisionsFile};
+    std::fs::create_dir_all(to).map_err(|e| io("cannot create", to, e))?;
+    let mut written = Vec::new();
+    for kiosk in kiosks {
+        let file = DecisionsFile {
+            format: DECISIONS_FORMAT.into(),
+            kiosk: kiosk.clone(),
+            created_at: now(),
+            receipts: central.receipts_of(kiosk)?,
+            decisions: central.decisions_since(kiosk, 0, i64::MAX as usize)?.decisions,
+        };
+        let path = to.join(format!("decisions-{kiosk}.json"));
+        write_durably(&path, &serde_json::to_vec_pretty(&file).expect("serialises"))?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 fn salted(salt: &str, password: &str) -> String {

@@ -284,4 +284,18 @@ impl Store {
         }
         Ok(due.len())
     }
+
+    /// Captures without a receipt (refused ones too), oldest first; with `all`, every
+    /// capture whose photo is still on the kiosk.
+    pub fn unsent_captures(&self, all: bool) -> Result<Vec<Uuid>, StoreError> {
+        let sql = if all {
+            "SELECT c.id FROM captures c WHERE c.photo_deleted_at IS NULL ORDER BY c.accepted_at, c.id"
+        } else {
+            "SELECT o.capture_id FROM outbox o WHERE o.uploaded_at IS NULL
+             ORDER BY o.enqueued_at, o.capture_id"
+        };
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| uuid_at(r, 0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }

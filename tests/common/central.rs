@@ -159,18 +159,31 @@ impl SyncKiosk {
             .collect()
     }
 
-    /// `capture-kiosk sync --once` on this kiosk, not started.
-    pub fn sync_command(&self) -> Command {
+    /// `capture-kiosk ARGS` on this kiosk's config and data, not started.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut c = kiosk_bin();
-        c.args(["sync", "--once", "--config"])
+        c.args(args)
+            .arg("--config")
             .arg(self.dir.path().join("config.toml"))
             .arg("--data-dir")
             .arg(self.data());
         c
     }
 
+    /// `capture-kiosk sync --once` on this kiosk, not started.
+    pub fn sync_command(&self) -> Command {
+        self.command(&["sync", "--once"])
+    }
+
     pub fn sync(&self, extra: &[&str]) -> (i32, String) {
-        let out = self.sync_command().args(extra).output().unwrap();
+        let mut args = vec!["sync", "--once"];
+        args.extend(extra);
+        self.cli(&args)
+    }
+
+    /// Runs `capture-kiosk ARGS`; (status, stdout and stderr).
+    pub fn cli(&self, args: &[&str]) -> (i32, String) {
+        let out = self.command(args).output().unwrap();
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
