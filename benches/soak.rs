@@ -125,7 +125,10 @@ fn main() {
                 .and_then(|c| c.query_row(sql, [], |r| r.get(0)))
                 .unwrap_or(0)
         };
-        let held_now = count(&central_dir.join("central.db"), "SELECT count(*) FROM captures");
+        let held_now = count(
+            &central_dir.join("central.db"),
+            "SELECT count(*) FROM captures",
+        );
         let marked_now = count(
             &kiosk_dir.join("kiosk.db"),
             "SELECT count(*) FROM outbox WHERE uploaded_at IS NOT NULL",
@@ -161,8 +164,8 @@ fn main() {
         .iter()
         .filter(|(id, sha)| held.get(id) != Some(sha))
         .count();
-    let duplicated = rows as usize - held.len()
-        + held.keys().filter(|id| !accepted.contains_key(id)).count();
+    let duplicated =
+        rows as usize - held.len() + held.keys().filter(|id| !accepted.contains_key(id)).count();
     let kiosk = rusqlite::Connection::open(kiosk_dir.join("kiosk.db")).unwrap();
     let mut stmt = kiosk
         .prepare("SELECT capture_id, receipt_sha256 FROM outbox WHERE uploaded_at IS NOT NULL")

@@ -161,13 +161,15 @@ enum Command {
         timeout_secs: u64,
     },
     /// Write the captures the central service has not confirmed to a folder (USB stick)
-    #[command(after_help = "For a site without network for days. Writes a bundle folder \
+    #[command(
+        after_help = "For a site without network for days. Writes a bundle folder \
         <kiosk.id>-<date>-<time> inside DIR: each capture as the body it would upload, and \
         manifest.json with the sha256s. The central office takes it in with \
         `capture-kiosk central import-bundle DIR` (a capture held already is never stored twice) \
         and sends back `central export-decisions`, which `import-decisions` applies here. Nothing \
         is marked uploaded until then. Exit status: 0 written; 2 written, but some captures' photos \
-        are damaged and were left out (listed).")]
+        are damaged and were left out (listed)."
+    )]
     Export {
         /// Where to write the bundle folder (e.g. the USB stick)
         #[arg(long, value_name = "DIR")]
@@ -251,10 +253,12 @@ enum CentralCommand {
         reviewer: String,
     },
     /// Take in the bundles kiosks wrote with `capture-kiosk export` (offline sites)
-    #[command(after_help = "DIR is a bundle folder, or a folder of them (a USB stick). A capture \
+    #[command(
+        after_help = "DIR is a bundle folder, or a folder of them (a USB stick). A capture \
         the service holds already is counted, never stored twice; a capture whose id is held with \
         other bytes, or whose file does not match the manifest, is listed and left out. Exit \
-        status: 0 all taken in; 2 some were left out.")]
+        status: 0 all taken in; 2 some were left out."
+    )]
     ImportBundle {
         #[arg(value_name = "DIR")]
         dir: PathBuf,

@@ -31,9 +31,11 @@ pub enum Outcome {
     Sent(Receipt),
     /// The service already had it (200): an earlier attempt got through.
     AlreadyThere(Receipt),
-    /// Try again later: the network, a time-out, the service busy or broken, an answer
-    /// that is not the service's.
+    /// Try again later: the service busy or broken, an answer that is not the service's.
     Retry(String),
+    /// Try again later: the service could not be reached at all (no connection, no answer
+    /// in time, the connection cut). The rest of the pass is put off.
+    Unreachable(String),
     /// The service refused this capture for good; staff must look at it.
     Refused(String),
 }
@@ -66,12 +68,12 @@ impl Client {
             .await;
         let response = match answer {
             Ok(r) => r,
-            Err(e) => return Outcome::Retry(network_error(e)),
+            Err(e) => return Outcome::Unreachable(network_error(e)),
         };
         let status = response.status();
         let body = match response.bytes().await {
             Ok(b) => b,
-            Err(e) => return Outcome::Retry(network_error(e)),
+            Err(e) => return Outcome::Unreachable(network_error(e)),
         };
         classify(status.as_u16(), &body)
     }
@@ -221,15 +223,26 @@ pub async fn push_pass(
         config.concurrency.max(1) as usize
     ));
     let cap = Duration::from_secs(config.max_backoff_secs);
+    // Set when the service cannot be reached: the uploads not begun yet are put off to
+    // when the failed one is retried, rather than each failing on its own.
+    let unreachable: Arc<Mutex<Option<(String, chrono::DateTime<Utc>)>>> = Default::default();
     let mut tasks = tokio::task::JoinSet::new();
     for item in due {
         let (store, client, permits) = (store.clone(), client.clone(), permits.clone());
+        let unreachable = unreachable.clone();
         tasks.spawn(async move {
             let _permit = permits
                 .acquire_owned()
                 .await
                 .expect("the semaphore stays open");
             let id = item.capture_id;
+            if unreachable
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some()
+            {
+                return Ok((id, Tally::Deferred));
+            }
             let upload = lock(&store).upload_for(id);
             let outcome = match upload {
                 Ok(upload) => client.put_capture(&upload).await,
@@ -246,6 +259,17 @@ pub async fn push_pass(
                 Outcome::AlreadyThere(r) => (r, Tally::AlreadyThere),
                 Outcome::Retry(why) => {
                     store.mark_failed(id, &why, retry_at())?;
+                    return Ok((id, Tally::Retrying(why)));
+                }
+                Outcome::Unreachable(why) => {
+                    let at = retry_at();
+                    store.mark_failed(id, &why, at)?;
+                    let mut first = unreachable.lock().unwrap_or_else(|p| p.into_inner());
+                    if first.is_none()
+                        && let Some(at) = at
+                    {
+                        *first = Some((why.clone(), at));
+                    }
                     return Ok((id, Tally::Retrying(why)));
                 }
                 Outcome::Refused(why) => {
@@ -266,13 +290,16 @@ pub async fn push_pass(
     }
     let mut summary = Summary::default();
     let mut first_error = None;
+    let mut deferred = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined.expect("an upload task does not panic") {
+            Ok((id, Tally::Deferred)) => deferred.push(id),
             Ok((id, tally)) => match tally {
                 Tally::Sent => summary.sent += 1,
                 Tally::AlreadyThere => summary.already_there += 1,
                 Tally::Retrying(why) => summary.retrying.push((id, why)),
                 Tally::Refused(why) => summary.refused.push((id, why)),
+                Tally::Deferred => unreachable!("handled above"),
             },
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -280,10 +307,23 @@ pub async fn push_pass(
         }
         progress(summary.done(), total);
     }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(summary),
+    if let Some(e) = first_error {
+        return Err(e);
     }
+    if !deferred.is_empty() {
+        let (why, at) = unreachable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .expect("deferred only once unreachable");
+        let why = format!("not tried this pass: {why}");
+        lock(store).defer_uploads(&deferred, &why, at)?;
+        summary
+            .retrying
+            .extend(deferred.into_iter().map(|id| (id, why.clone())));
+        progress(summary.done(), total);
+    }
+    Ok(summary)
 }
 
 /// What a pull from the service brought.
@@ -388,6 +428,8 @@ enum Tally {
     AlreadyThere,
     Retrying(String),
     Refused(String),
+    /// Not tried: the service was found unreachable in this pass.
+    Deferred,
 }
 
 fn lock(store: &Arc<Mutex<Store>>) -> std::sync::MutexGuard<'_, Store> {

@@ -311,17 +311,31 @@ fn an_offline_site_hands_over_by_usb_stick_and_nothing_is_stored_twice() {
     assert!(out.contains("3 capture(s) written"), "{out}");
 
     // At the office: taken in once; the same stick again stores nothing twice.
-    let (code, out) = central_cli(central.path(), &["import-bundle", stick.path().to_str().unwrap()]);
+    let (code, out) = central_cli(
+        central.path(),
+        &["import-bundle", stick.path().to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("kiosk demo-kiosk-01: 3 new, 0 already held, 0 conflicting, 0 damaged"), "{out}");
-    let (code, out) = central_cli(central.path(), &["import-bundle", stick.path().to_str().unwrap()]);
+    assert!(
+        out.contains("kiosk demo-kiosk-01: 3 new, 0 already held, 0 conflicting, 0 damaged"),
+        "{out}"
+    );
+    let (code, out) = central_cli(
+        central.path(),
+        &["import-bundle", stick.path().to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("0 new, 3 already held"), "{out}");
     for (id, jpeg) in &captures {
         assert_eq!(&central_photo(central.path(), *id), jpeg);
     }
     // A tampered bundle is refused capture by capture, named.
-    let bundle = std::fs::read_dir(stick.path()).unwrap().next().unwrap().unwrap().path();
+    let bundle = std::fs::read_dir(stick.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let first = bundle.join(format!("captures/{}.json", captures[0].0));
     let mut body: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&first).unwrap()).unwrap();
@@ -335,28 +349,50 @@ fn an_offline_site_hands_over_by_usb_stick_and_nothing_is_stored_twice() {
     // Decisions and receipts travel back.
     let (code, out) = central_cli(
         central.path(),
-        &["decide", &captures[1].0.to_string(), "reject", "--reason", "闭眼 eyes closed"],
+        &[
+            "decide",
+            &captures[1].0.to_string(),
+            "reject",
+            "--reason",
+            "闭眼 eyes closed",
+        ],
     );
     assert_eq!(code, 0, "{out}");
     let back = tempfile::tempdir().unwrap();
-    let (code, out) = central_cli(central.path(), &["export-decisions", "--to", back.path().to_str().unwrap()]);
+    let (code, out) = central_cli(
+        central.path(),
+        &["export-decisions", "--to", back.path().to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("decisions-demo-kiosk-01.json"), "{out}");
     let (code, out) = kiosk_cli(&["import-decisions", back.path().to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("3 capture(s) confirmed delivered, 1 review decision(s) applied"), "{out}");
+    assert!(
+        out.contains("3 capture(s) confirmed delivered, 1 review decision(s) applied"),
+        "{out}"
+    );
     let store = Store::open(&kiosk.data()).unwrap();
     assert_eq!(store.outbox_counts().unwrap().pending, 0);
     assert_eq!(
-        store.candidate_status(&AdmissionNumber::parse("000011100001", 12).unwrap(), "本科").unwrap(),
-        capture_kiosk::session::CandidateStatus::Rejected { reason: "闭眼 eyes closed".into() }
+        store
+            .candidate_status(&AdmissionNumber::parse("000011100001", 12).unwrap(), "本科")
+            .unwrap(),
+        capture_kiosk::session::CandidateStatus::Rejected {
+            reason: "闭眼 eyes closed".into()
+        }
     );
     drop(store);
     // Applying the same file again changes nothing.
     let (_, out) = kiosk_cli(&["import-decisions", back.path().to_str().unwrap()]);
-    assert!(out.contains("0 capture(s) confirmed delivered, 0 review decision(s) applied"), "{out}");
+    assert!(
+        out.contains("0 capture(s) confirmed delivered, 0 review decision(s) applied"),
+        "{out}"
+    );
     // A folder without this kiosk's file says what it expected.
     let (code, out) = kiosk_cli(&["import-decisions", stick.path().to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("expected decisions-demo-kiosk-01.json"), "{out}");
+    assert!(
+        out.contains("expected decisions-demo-kiosk-01.json"),
+        "{out}"
+    );
 }

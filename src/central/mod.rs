@@ -101,7 +101,9 @@ pub enum CentralError {
     ReviewerExists(String),
     #[error("no capture {0}")]
     NoCapture(Uuid),
-    #[error("no kiosk named {0:?} is registered; add it with `capture-kiosk central add-kiosk {0}`")]
+    #[error(
+        "no kiosk named {0:?} is registered; add it with `capture-kiosk central add-kiosk {0}`"
+    )]
     UnknownKiosk(String),
     #[error("a rejection needs a reason (the candidate is shown it)")]
     ReasonNeeded,
@@ -446,17 +448,20 @@ impl Central {
              WHERE c.kiosk = ?1 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3",
         )?;
         let mut decisions = stmt
-            .query_map(params![kiosk, since, (limit as i64).saturating_add(1)], |r| {
-                let id: String = r.get(1)?;
-                let verdict: String = r.get(2)?;
-                Ok(Decision {
-                    seq: r.get(0)?,
-                    capture_id: Uuid::parse_str(&id).unwrap_or_default(),
-                    verdict: Verdict::parse(&verdict).unwrap_or(Verdict::Rejected),
-                    reason: r.get(3)?,
-                    decided_at: r.get(4)?,
-                })
-            })?
+            .query_map(
+                params![kiosk, since, (limit as i64).saturating_add(1)],
+                |r| {
+                    let id: String = r.get(1)?;
+                    let verdict: String = r.get(2)?;
+                    Ok(Decision {
+                        seq: r.get(0)?,
+                        capture_id: Uuid::parse_str(&id).unwrap_or_default(),
+                        verdict: Verdict::parse(&verdict).unwrap_or(Verdict::Rejected),
+                        reason: r.get(3)?,
+                        decided_at: r.get(4)?,
+                    })
+                },
+            )?
             .collect::<Result<Vec<_>, _>>()?;
         let more = decisions.len() > limit;
         decisions.truncate(limit);
@@ -676,7 +681,11 @@ pub fn import_bundle(central: &mut Central, bundle: &Path) -> Result<BundleImpor
     let path = bundle.join("manifest.json");
     let text = std::fs::read(&path).map_err(|e| io("cannot read", &path, e))?;
     let manifest: BundleManifest = serde_json::from_slice(&text).map_err(|e| {
-        io("not a bundle manifest", &path, std::io::Error::other(e.to_string()))
+        io(
+            "not a bundle manifest",
+            &path,
+            std::io::Error::other(e.to_string()),
+        )
     })?;
     if manifest.format != BUNDLE_FORMAT {
         return Err(io(
@@ -732,10 +741,15 @@ pub fn export_decisions(
             kiosk: kiosk.clone(),
             created_at: now(),
             receipts: central.receipts_of(kiosk)?,
-            decisions: central.decisions_since(kiosk, 0, i64::MAX as usize)?.decisions,
+            decisions: central
+                .decisions_since(kiosk, 0, i64::MAX as usize)?
+                .decisions,
         };
         let path = to.join(format!("decisions-{kiosk}.json"));
-        write_durably(&path, &serde_json::to_vec_pretty(&file).expect("serialises"))?;
+        write_durably(
+            &path,
+            &serde_json::to_vec_pretty(&file).expect("serialises"),
+        )?;
         written.push(path);
     }
     Ok(written)

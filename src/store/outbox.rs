@@ -205,6 +205,28 @@ impl Store {
         Ok(())
     }
 
+    /// Puts off captures that were not tried because the service could not be reached:
+    /// due again at `retry_at`, their attempts unchanged. One transaction.
+    pub fn defer_uploads(
+        &mut self,
+        ids: &[Uuid],
+        why: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "UPDATE outbox SET last_error = ?2, next_attempt_at = ?3
+                 WHERE capture_id = ?1 AND uploaded_at IS NULL AND permanent_error = 0",
+            )?;
+            for id in ids {
+                stmt.execute(params![id.to_string(), why, utc_text(retry_at)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Captures the service refused for good, with why (for staff).
     pub fn outbox_failures(&self) -> Result<Vec<(Uuid, String)>, StoreError> {
         let mut stmt = self.conn.prepare(
