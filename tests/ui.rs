@@ -573,7 +573,7 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
     let token = common::central::add_kiosk(central.path(), "test-kiosk");
     let service = common::central::Service::start(central.path());
     let site = Site::new(&format!(
-        "{OPEN_SITE}[sync]\nserver = \"{}\"\ntoken = \"{token}\"\ninterval_secs = 600\n",
+        "{OPEN_SITE}[sync]\nserver = \"{}\"\ntoken = \"{token}\"\ninterval_secs = 1\n",
         service.base
     ));
     let (_display, mut k, stored) = accept_one_capture(&site);
@@ -602,8 +602,71 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
     let rows = captures(&site.data_dir());
     assert_eq!(sha256_file(&received), rows[0].4, "the very photo accepted");
 
+    // The kiosk reports its health: an empty queue, the camera working.
+    let heartbeat = || {
+        capture_kiosk::central::Central::open(central.path())
+            .unwrap()
+            .kiosks()
+            .unwrap()
+            .remove(0)
+            .report
+    };
+    while !heartbeat().is_some_and(|h| h.queue_length == 0 && h.camera == "ok") {
+        assert!(
+            start.elapsed() < common::PATIENCE,
+            "a heartbeat: {:?}",
+            heartbeat()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+
+    // A reviewer rejects the photo; the decision reaches the kiosk by itself.
+    let out = std::process::Command::new(common::kiosk_bin())
+        .args(["central", "--data"])
+        .arg(central.path())
+        .args([
+            "decide",
+            &id,
+            "reject",
+            "--reason",
+            "头发遮挡眉毛 hair covers the eyebrows",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let review = |db: &Path| -> String {
+        Connection::open(db.join("kiosk.db"))
+            .unwrap()
+            .query_row(
+                "SELECT review_status FROM captures WHERE id = ?1",
+                [&id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    while review(&site.data_dir()) != "rejected" {
+        assert!(start.elapsed() < common::PATIENCE, "the decision arrives");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The candidate sees it on the status page, and may take a new photo.
     k.click("finish");
     k.wait_screen("Welcome");
+    k.click("open-status-lookup");
+    k.wait_screen("StatusLookup");
+    k.type_keys("000011110001");
+    k.key("Return");
+    k.wait_screen("CandidateStatus");
+    k.screenshot(&repo().join("target/ui-screens/sync/rejected-status.png"));
+    k.click("home");
+    k.wait_screen("Welcome");
+    walk_wang_to_capture(&mut k);
+    k.click("cancel");
+    k.wait_screen("Welcome");
+
     k.click("open-staff");
     k.wait_screen("StaffPin");
     k.type_keys("4321");
