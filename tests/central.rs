@@ -152,3 +152,103 @@ fn bad_requests_get_their_own_status_and_nothing_is_stored() {
         .collect();
     assert_eq!(photos.len(), 1, "only the good capture's photo is on disk");
 }
+
+/// The paths of docs/openapi.yaml with their methods.
+fn documented() -> Vec<(String, String)> {
+    let doc = std::fs::read_to_string(common::repo().join("docs/openapi.yaml")).unwrap();
+    let mut found = Vec::new();
+    let mut path = None;
+    for line in doc.lines() {
+        if let Some(p) = line.strip_prefix("  /").and_then(|l| l.strip_suffix(':')) {
+            path = Some(format!("/{p}"));
+        } else if line.starts_with("components:") {
+            path = None;
+        } else if let Some(p) = &path {
+            for method in ["get", "put", "post", "delete"] {
+                if line == format!("    {method}:") {
+                    found.push((method.to_uppercase(), p.clone()));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_openapi_document_and_the_service_agree() {
+    // Every route the service declares under /v1 is documented …
+    let server = std::fs::read_to_string(common::repo().join("src/central/server.rs")).unwrap();
+    let served: Vec<&str> = server
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix(".route(\"/v1/"))
+        .map(|l| &l[..l.find('"').unwrap()])
+        .collect();
+    assert_eq!(served.len(), 4, "{served:?}");
+    let doc = documented();
+    assert_eq!(doc.len(), 5, "{doc:?}");
+    for route in &served {
+        assert!(
+            doc.iter().any(|(_, p)| p == &format!("/v1/{route}")),
+            "/v1/{route} is served but not in docs/openapi.yaml"
+        );
+    }
+    // … and every documented call is served, behind the kiosk token.
+    let dir = tempfile::tempdir().unwrap();
+    let token = add_kiosk(dir.path(), "site-01");
+    let service = Service::start(dir.path());
+    let http = Client::new();
+    for (method, path) in &doc {
+        let url = format!(
+            "{}{}",
+            service.base,
+            path.replace("{id}", &Uuid::new_v4().to_string())
+        );
+        let r = http.request(method.parse().unwrap(), &url).send().unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} without a token"
+        );
+    }
+    let unknown = http
+        .get(format!("{}/v1/nothing", service.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    // Heartbeat: 204, a malformed one 400; roster: 204 while none is published.
+    let beat = capture_kiosk::protocol::Heartbeat {
+        version: "0.1.0".into(),
+        queue_length: 3,
+        refused: 1,
+        free_disk_bytes: Some(1 << 30),
+        camera: "ok".into(),
+        sent_at: "2026-11-21T10:00:00+08:00".into(),
+    };
+    let r = http
+        .post(format!("{}/v1/heartbeat", service.base))
+        .bearer_auth(&token)
+        .json(&beat)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = http
+        .post(format!("{}/v1/heartbeat", service.base))
+        .bearer_auth(&token)
+        .body("{\"version\": 1}")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let kiosks = capture_kiosk::central::Central::open(dir.path())
+        .unwrap()
+        .kiosks()
+        .unwrap();
+    assert_eq!(kiosks[0].report.as_ref(), Some(&beat));
+    let r = http
+        .get(format!("{}/v1/roster?since=0", service.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+}
