@@ -225,7 +225,7 @@ pub async fn push_pass(
     let cap = Duration::from_secs(config.max_backoff_secs);
     // Set when the service cannot be reached: the uploads not begun yet are put off to
     // when the failed one is retried, rather than each failing on its own.
-    let unreachable: Arc<Mutex<Option<(String, chrono::DateTime<Utc>)>>> = Default::default();
+    let unreachable: Arc<Mutex<Option<Unreachable>>> = Default::default();
     let mut tasks = tokio::task::JoinSet::new();
     for item in due {
         let (store, client, permits) = (store.clone(), client.clone(), permits.clone());
@@ -325,6 +325,9 @@ pub async fn push_pass(
     }
     Ok(summary)
 }
+
+/// Why and until when a pass puts off the uploads it has not begun.
+type Unreachable = (String, chrono::DateTime<Utc>);
 
 /// What a pull from the service brought.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -466,6 +469,37 @@ mod tests {
     }
 
     #[test]
+    fn staff_are_told_the_common_causes_in_both_languages() {
+        let why = |o: Outcome| match o {
+            Outcome::Retry(w) | Outcome::Refused(w) | Outcome::Unreachable(w) => w,
+            other => panic!("{other:?}"),
+        };
+        let portal = why(classify(200, b"<html>log in</html>"));
+        assert!(explain(&portal).unwrap().0.contains("认证页面"));
+        assert!(
+            explain(&why(classify(401, b"")))
+                .unwrap()
+                .1
+                .contains("token")
+        );
+        assert!(
+            explain(&why(classify(503, b"")))
+                .unwrap()
+                .0
+                .contains("出错")
+        );
+        assert!(
+            explain("cannot connect to the central service")
+                .unwrap()
+                .1
+                .contains("network down")
+        );
+        assert!(explain("no answer in time (time-out)").is_some());
+        // A refusal names the capture's own problem: shown as it is.
+        assert_eq!(explain(&why(classify(409, br#"{"error":"held"}"#))), None);
+    }
+
+    #[test]
     fn the_wait_doubles_up_to_the_cap_with_jitter() {
         let cap = Duration::from_secs(600);
         assert_eq!(backoff(0, cap, 0.0), Duration::from_secs(2));
@@ -477,6 +511,40 @@ mod tests {
             assert!((0.0..1.0).contains(&r));
         }
     }
+}
+
+/// A sync problem in a few words for the staff screen, in Chinese and English, for the
+/// causes staff can act on; None for the rest (shown as they are).
+pub fn explain(why: &str) -> Option<(&'static str, &'static str)> {
+    let has = |s: &str| why.contains(s);
+    Some(if has("cannot connect") || has("network error") {
+        (
+            "无法连接中心服务（网络断开？），稍后自动重试",
+            "cannot reach the central service (network down?); retried automatically",
+        )
+    } else if has("time-out") {
+        (
+            "中心服务无响应（超时），稍后自动重试",
+            "no answer from the central service in time; retried automatically",
+        )
+    } else if has("captive portal") {
+        (
+            "网络需要登录（认证页面），请先登录网络",
+            "the network wants a log-in (captive portal); log in to it first",
+        )
+    } else if has("HTTP 401") {
+        (
+            "中心服务不接受本机令牌，请检查配置 [sync] token",
+            "the service does not accept this kiosk's token; check [sync] token",
+        )
+    } else if has("HTTP 5") {
+        (
+            "中心服务出错，稍后自动重试",
+            "the central service has a fault; retried automatically",
+        )
+    } else {
+        return None;
+    })
 }
 
 /// What the staff screen shows about sync.

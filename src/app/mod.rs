@@ -864,7 +864,15 @@ impl Kiosk {
                 })
                 .unwrap_or_default()
                 .into(),
-            sync_problem: sync.and_then(|s| s.last_problem).unwrap_or_default().into(),
+            sync_problem: sync
+                .and_then(|s| s.last_problem)
+                .map(|why| match (crate::sync::explain(&why), self.lang) {
+                    (Some((zh, _)), Lang::Zh) => zh.to_owned(),
+                    (Some((_, en)), Lang::En) => en.to_owned(),
+                    (None, _) => why,
+                })
+                .unwrap_or_default()
+                .into(),
             captures_today: stats.captures_today as i32,
             captures_total: stats.captures_total as i32,
             pending_uploads: stats.pending_uploads as i32,

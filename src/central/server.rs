@@ -21,8 +21,8 @@ type Shared = Arc<Mutex<Central>>;
 #[derive(Clone)]
 struct AppState {
     central: Shared,
-    /// Session cookie → reviewer name. In memory: a restart logs reviewers out.
-    sessions: Arc<Mutex<std::collections::HashMap<String, String>>>,
+    /// Session cookie → (reviewer name, logged in at). In memory: a restart logs reviewers out.
+    sessions: Arc<Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>>,
 }
 
 /// Decisions in one page of `GET /v1/decisions`.

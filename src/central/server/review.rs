@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 const PAGE: &str = include_str!("review.html");
 const COOKIE: &str = "review_session";
+/// A reviewer logs in again after this long.
+const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 /// Captures listed at most on the page.
 const LIST_LIMIT: usize = 500;
 
@@ -51,10 +53,11 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// The reviewer logged in with this request's cookie.
+/// The reviewer logged in with this request's cookie (a session lasts a working day).
 fn reviewer(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let sessions = state.sessions.lock().unwrap_or_else(|p| p.into_inner());
-    cookie_value(headers).and_then(|c| sessions.get(&c).cloned())
+    let mut sessions = state.sessions.lock().unwrap_or_else(|p| p.into_inner());
+    sessions.retain(|_, (_, since)| since.elapsed() < SESSION_LIFETIME);
+    cookie_value(headers).and_then(|c| sessions.get(&c).map(|(name, _)| name.clone()))
 }
 
 fn log_in_first() -> Response {
@@ -78,6 +81,8 @@ async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Respon
     };
     if !ok {
         tracing::warn!("review: a failed log-in");
+        // Slows guessing down to one try a second per connection.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         return error(StatusCode::UNAUTHORIZED, "wrong name or password");
     }
     let session = super::super::secret();
@@ -85,12 +90,18 @@ async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Respon
         .sessions
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(session.clone(), name.trim().to_owned());
+        .insert(
+            session.clone(),
+            (name.trim().to_owned(), std::time::Instant::now()),
+        );
     (
         StatusCode::NO_CONTENT,
         [(
             header::SET_COOKIE,
-            format!("{COOKIE}={session}; Path=/review; HttpOnly; SameSite=Strict"),
+            format!(
+                "{COOKIE}={session}; Path=/review; HttpOnly; SameSite=Strict; Max-Age={}",
+                SESSION_LIFETIME.as_secs()
+            ),
         )],
     )
         .into_response()
