@@ -6,9 +6,7 @@
 
 use capture_kiosk::central::{Central, server};
 use capture_kiosk::config::SyncSection;
-use capture_kiosk::identity::{AdmissionNumber, MobileNumber};
-use capture_kiosk::roster::RosterEntry;
-use capture_kiosk::store::{NewCapture, Store};
+use capture_kiosk::store::Store;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -21,36 +19,11 @@ fn main() {
     let (kiosk_dir, central_dir) = (dir.path().join("kiosk"), dir.path().join("central"));
 
     // A photo of about 300 KB: a noisy 480×640 picture, as JPEG.
-    let mut seed = 7u32;
-    let img = image::RgbImage::from_fn(480, 640, |x, y| {
-        seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
-        let noise = (seed >> 26) as u8;
-        image::Rgb([(x / 2) as u8 ^ noise, (y / 3) as u8, noise.wrapping_mul(3)])
-    });
-    let jpeg = capture_kiosk::photo::encode_jpeg(&img, 300).unwrap();
-
+    let jpeg = capture_kiosk::synthetic::noise_jpeg(7, 480);
     let t = Instant::now();
     let mut store = Store::open(&kiosk_dir).unwrap();
-    let mobile = MobileNumber::parse("13800000001").unwrap();
     for i in 0..n {
-        let entry = RosterEntry {
-            admission_no: AdmissionNumber::parse(&format!("{:012}", i), 12).unwrap(),
-            name: "测试".into(),
-            education_level: "本科".into(),
-            phone: None,
-        };
-        store
-            .accept_capture(&NewCapture {
-                id: uuid::Uuid::new_v4(),
-                entry: &entry,
-                mobile: &mobile,
-                profile: "bj-degree",
-                taken_at: chrono::Local::now(),
-                retakes: 0,
-                jpeg: &jpeg,
-                checks: &[],
-            })
-            .unwrap();
+        capture_kiosk::synthetic::accept(&mut store, &format!("{i:012}"), &jpeg, &[]).unwrap();
     }
     eprintln!(
         "{n} captures of {} KB accepted into the outbox in {:.1} s (setup, not measured)",

@@ -7,12 +7,14 @@
 //! `cargo bench --bench soak [-- CYCLES]` (default 200) prints the counts. The goal:
 //! 0 lost, 0 duplicated, 0 marked uploaded without the service holding the same bytes.
 
-use capture_kiosk::identity::{AdmissionNumber, MobileNumber};
-use capture_kiosk::roster::RosterEntry;
-use capture_kiosk::store::{NewCapture, Store};
+use capture_kiosk::store::Store;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+
+/// The service as the tests run it (the real binary on a free loopback port).
+#[allow(dead_code)]
+#[path = "../tests/common/central.rs"]
+mod central;
 use std::time::{Duration, Instant};
 
 const PER_CYCLE: usize = 3;
@@ -29,29 +31,9 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let (kiosk_dir, central_dir) = (dir.path().join("kiosk"), dir.path().join("central"));
 
-    let out = bin()
-        .args(["central", "--data"])
-        .arg(&central_dir)
-        .args(["add-kiosk", "demo-kiosk-01"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let mut service = bin()
-        .args(["central", "--listen", "127.0.0.1:0", "--data"])
-        .arg(&central_dir)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(service.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
+    let token = central::add_kiosk(&central_dir, "demo-kiosk-01");
+    let service = central::Service::start(&central_dir);
+    let base = service.base.clone();
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
@@ -69,7 +51,6 @@ fn main() {
         c
     };
 
-    let mobile = MobileNumber::parse("13800000001").unwrap();
     let mut accepted: HashMap<uuid::Uuid, String> = HashMap::new();
     let (mut killed_running, mut finished_first, mut unconfirmed) = (0, 0, 0);
     let mut seed = 12345u32;
@@ -83,30 +64,9 @@ fn main() {
             let mut store = Store::open(&kiosk_dir).unwrap();
             for k in 0..PER_CYCLE {
                 let n = cycle * PER_CYCLE + k;
-                let mut noise = random();
-                let img = image::RgbImage::from_fn(480, 640, |x, y| {
-                    noise = noise.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    image::Rgb([(x / 2) as u8 ^ (noise >> 26) as u8, (y / 3) as u8, n as u8])
-                });
-                let jpeg = capture_kiosk::photo::encode_jpeg(&img, 300).unwrap();
-                let entry = RosterEntry {
-                    admission_no: AdmissionNumber::parse(&format!("{n:012}"), 12).unwrap(),
-                    name: "测试".into(),
-                    education_level: "本科".into(),
-                    phone: None,
-                };
-                let stored = store
-                    .accept_capture(&NewCapture {
-                        id: uuid::Uuid::new_v4(),
-                        entry: &entry,
-                        mobile: &mobile,
-                        profile: "bj-degree",
-                        taken_at: chrono::Local::now(),
-                        retakes: 0,
-                        jpeg: &jpeg,
-                        checks: &[],
-                    })
-                    .unwrap();
+                let jpeg = capture_kiosk::synthetic::noise_jpeg(random(), 480);
+                let no = format!("{n:012}");
+                let stored = capture_kiosk::synthetic::accept(&mut store, &no, &jpeg, &[]).unwrap();
                 accepted.insert(stored.id, stored.sha256);
             }
         }
@@ -139,8 +99,7 @@ fn main() {
     }
     let status = sync().status().unwrap();
     let elapsed = started.elapsed();
-    let _ = service.kill();
-    let _ = service.wait();
+    drop(service);
 
     // What the service holds, by id: sha256 of the stored bytes, and the row count.
     let db = rusqlite::Connection::open(central_dir.join("central.db")).unwrap();

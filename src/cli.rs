@@ -467,15 +467,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             mobile,
             timeout_secs,
         }) => {
-            let camera = match camera {
-                Some(c) => c,
-                None => loaded
-                    .config
-                    .camera
-                    .source
-                    .parse()
-                    .context("camera.source in the config")?,
-            };
+            let camera = camera_or_configured(camera, &loaded.config)?;
             let outcome = crate::app::headless::capture(crate::app::headless::HeadlessOptions {
                 config: loaded.config,
                 data_dir,
@@ -545,17 +537,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn run(args: RunArgs, loaded: LoadedConfig, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
-    tracing::info!("config: {}", loaded.source);
-    let camera = match args.camera {
-        Some(c) => c,
-        None => loaded
-            .config
+/// The camera given on the command line, else the config's `camera.source`.
+fn camera_or_configured(given: Option<CameraSpec>, config: &Config) -> anyhow::Result<CameraSpec> {
+    match given {
+        Some(c) => Ok(c),
+        None => config
             .camera
             .source
             .parse()
-            .context("camera.source in the config")?,
-    };
+            .context("camera.source in the config"),
+    }
+}
+
+fn run(args: RunArgs, loaded: LoadedConfig, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
+    tracing::info!("config: {}", loaded.source);
+    let camera = camera_or_configured(args.camera, &loaded.config)?;
     let lang = args.lang.unwrap_or(loaded.config.kiosk.default_language);
     if loaded.builtin {
         load_demo_roster_if_empty(&loaded.config, &data_dir)?;

@@ -17,6 +17,8 @@ pub mod roster;
 pub mod session;
 pub mod store;
 pub mod sync;
+#[doc(hidden)]
+pub mod synthetic;
 
 pub mod app;
 pub mod bundle;

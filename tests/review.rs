@@ -5,24 +5,8 @@
 mod common;
 
 use capture_kiosk::protocol::{CaptureUpload, CheckRecord, DecisionPage, Verdict};
-use common::central::{Service, add_kiosk};
+use common::central::{Service, add_kiosk, add_reviewer};
 use common::chromium::Browser;
-use std::process::Command;
-
-fn add_reviewer(data: &std::path::Path, name: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
-        .args(["central", "--data"])
-        .arg(data)
-        .args(["add-reviewer", name])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
 
 fn upload(photo: &str, admission_no: &str, name: &str, failing: bool) -> CaptureUpload {
     let jpeg = std::fs::read(common::repo().join("tests/fixtures/portraits").join(photo)).unwrap();

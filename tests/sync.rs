@@ -148,19 +148,8 @@ fn sync_needs_a_configured_service() {
 }
 
 fn central_cli(central: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
-        .arg("central")
-        .arg("--data")
-        .arg(central)
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let (code, out, err) = common::central::central_cli(central, args);
+    (code, format!("{out}{err}"))
 }
 
 #[test]

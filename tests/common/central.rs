@@ -1,9 +1,7 @@
 //! The reference central service, run as the real binary on a free loopback port.
 
-use capture_kiosk::identity::{AdmissionNumber, MobileNumber};
 use capture_kiosk::protocol::{CaptureUpload, CheckRecord};
-use capture_kiosk::roster::RosterEntry;
-use capture_kiosk::store::{NewCapture, Store};
+use capture_kiosk::store::Store;
 use reqwest::blocking::Client;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -14,21 +12,44 @@ fn kiosk_bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
 }
 
-pub fn add_kiosk(data: &Path, name: &str) -> String {
+/// `capture-kiosk central --data DATA ARGS`: (status, stdout, stderr).
+pub fn central_cli(data: &Path, args: &[&str]) -> (i32, String, String) {
     let out = kiosk_bin()
         .args(["central", "--data"])
         .arg(data)
-        .args(["add-kiosk", name])
+        .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// What `central ARGS` printed on stdout, which must succeed.
+fn central_ok(data: &Path, args: &[&str]) -> String {
+    let (code, out, err) = central_cli(data, args);
+    assert_eq!(code, 0, "central {args:?}: {out}{err}");
+    out.trim().to_owned()
+}
+
+pub fn add_kiosk(data: &Path, name: &str) -> String {
+    let token = central_ok(data, &["add-kiosk", name]);
     assert_eq!(token.len(), 64, "a 64-hex-digit token: {token}");
     token
+}
+
+/// Registers a reviewer; returns the password.
+pub fn add_reviewer(data: &Path, name: &str) -> String {
+    central_ok(data, &["add-reviewer", name])
+}
+
+/// A reviewer's decision from the command line.
+pub fn decide(data: &Path, id: &str, verdict: &str, reason: Option<&str>) {
+    let mut args = vec!["decide", id, verdict];
+    args.extend(reason.map(|r| ["--reason", r]).into_iter().flatten());
+    central_ok(data, &args);
 }
 
 /// The service on a free loopback port; killed when dropped.
@@ -118,43 +139,19 @@ impl SyncKiosk {
     /// Accepts `n` captures of distinct real JPEGs; returns their ids and photos.
     pub fn accept(&self, n: usize) -> Vec<(Uuid, Vec<u8>)> {
         let mut store = Store::open(&self.data()).unwrap();
-        let mobile = MobileNumber::parse("13800000001").unwrap();
+        let checks = [CheckRecord {
+            id: "pose.roll".into(),
+            pass: true,
+            value: Some(1.0),
+            limit: "|roll| ≤ 5°".into(),
+        }];
         (0..n)
             .map(|i| {
-                let entry = RosterEntry {
-                    admission_no: AdmissionNumber::parse(&format!("0000111{i:05}"), 12).unwrap(),
-                    name: "王小明".into(),
-                    education_level: "本科".into(),
-                    phone: None,
-                };
-                // Noise: a JPEG of it is large for its size, like a detailed photo.
-                let mut seed = (i as u32 + 1).wrapping_mul(2_654_435_761);
-                let w = self.photo_width;
-                let img = image::RgbImage::from_fn(w, w * 4 / 3, |x, y| {
-                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    image::Rgb([(x * 5) as u8, (y * 4) as u8, (seed >> 24) as u8])
-                });
-                let jpeg = capture_kiosk::photo::encode_jpeg(&img, 300).unwrap();
-                let id = Uuid::new_v4();
-                let checks = [CheckRecord {
-                    id: "pose.roll".into(),
-                    pass: true,
-                    value: Some(1.0),
-                    limit: "|roll| ≤ 5°".into(),
-                }];
-                store
-                    .accept_capture(&NewCapture {
-                        id,
-                        entry: &entry,
-                        mobile: &mobile,
-                        profile: "bj-degree",
-                        taken_at: chrono::Local::now(),
-                        retakes: 0,
-                        jpeg: &jpeg,
-                        checks: &checks,
-                    })
-                    .unwrap();
-                (id, jpeg)
+                let jpeg = capture_kiosk::synthetic::noise_jpeg(i as u32, self.photo_width);
+                let no = format!("0000111{i:05}");
+                let stored =
+                    capture_kiosk::synthetic::accept(&mut store, &no, &jpeg, &checks).unwrap();
+                (stored.id, jpeg)
             })
             .collect()
     }
