@@ -381,6 +381,7 @@ pub async fn pull_pass(
     let mut cursor = lock(store).decisions_cursor()?;
     for _ in 0..MAX_DECISION_PAGES {
         match client.decisions_since(cursor).await {
+            Ok(page) if page.decisions.is_empty() => break,
             Ok(page) => {
                 summary.decisions += lock(store).apply_decisions(&page.decisions, page.cursor)?;
                 cursor = page.cursor;

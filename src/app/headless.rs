@@ -56,6 +56,8 @@ pub enum HeadlessError {
     PhotoFailed(String),
     #[error("the photo could not be stored: {0}")]
     NotStored(String),
+    #[error("the session ended before a photo was stored (idle time-out: kiosk.idle_timeout_secs)")]
+    SessionEnded,
 }
 
 pub fn capture(opts: HeadlessOptions) -> Result<Uuid, HeadlessError> {
@@ -293,12 +295,7 @@ impl Run<'_> {
                 }
                 State::Done { capture_id, .. } => return Some(Ok(*capture_id)),
                 State::Capture { .. } => {}
-                State::Welcome => {
-                    return Some(Err(HeadlessError::TimedOut {
-                        secs: 0,
-                        last: "the session timed out".into(),
-                    }));
-                }
+                State::Welcome => return Some(Err(HeadlessError::SessionEnded)),
                 _ => {}
             }
         }
