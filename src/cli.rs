@@ -298,6 +298,9 @@ enum CentralRosterCommand {
         /// Digits in an admission number
         #[arg(long, default_value_t = 12)]
         admission_number_length: usize,
+        /// For this kiosk only (its site's candidates); default: for every kiosk
+        #[arg(long, value_name = "NAME")]
+        kiosk: Option<String>,
     },
 }
 
@@ -880,6 +883,7 @@ fn central(args: CentralArgs) -> anyhow::Result<ExitCode> {
         Some(CentralCommand::Roster(CentralRosterCommand::Import {
             file,
             admission_number_length,
+            kiosk,
         })) => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
@@ -902,9 +906,12 @@ fn central(args: CentralArgs) -> anyhow::Result<ExitCode> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let mut central = crate::central::Central::open(&args.data)?;
-            let version = central.publish_roster(&rows, &source)?;
+            let version = central.publish_roster(&rows, &source, kiosk.as_deref())?;
             println!(
-                "roster version {version} published: {} entries ({} rows left out)",
+                "roster version {version} published for {}: {} entries ({} rows left out)",
+                kiosk
+                    .as_deref()
+                    .map_or("every kiosk".into(), |k| format!("kiosk {k}")),
                 rows.len(),
                 report.bad_rows.len()
             );

@@ -182,7 +182,7 @@ fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("line 3: admission_no"), "{out}");
     assert!(
-        out.contains("roster version 1 published: 2 entries (1 rows left out)"),
+        out.contains("roster version 1 published for every kiosk: 2 entries (1 rows left out)"),
         "{out}"
     );
 
@@ -244,6 +244,47 @@ fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("roster: version 1 is the newest"), "{out}");
     assert!(out.contains("review decisions: 0 applied"), "{out}");
+
+    // Another site's own roster does not reach this kiosk; this site's own does.
+    let site_csv = central.path().join("site-02.csv");
+    std::fs::write(
+        &site_csv,
+        "admission_no,name,education_level\n000022220001,赵六,本科\n",
+    )
+    .unwrap();
+    let (code, out) = central_cli(
+        central.path(),
+        &[
+            "roster",
+            "import",
+            site_csv.to_str().unwrap(),
+            "--kiosk",
+            "site-02",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("roster version 2 published for kiosk site-02"),
+        "{out}"
+    );
+    let (_, out) = kiosk.sync(&[]);
+    assert!(out.contains("roster: version 1 is the newest"), "{out}");
+    let (code, out) = central_cli(
+        central.path(),
+        &[
+            "roster",
+            "import",
+            site_csv.to_str().unwrap(),
+            "--kiosk",
+            "site-01",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (_, out) = kiosk.sync(&[]);
+    assert!(
+        out.contains("roster: version 3 applied, 1 entries"),
+        "{out}"
+    );
 
     // The reviewer changes their mind: the later decision wins on the kiosk too.
     let (code, out) = central_cli(central.path(), &["decide", &id(0), "approve"]);

@@ -77,6 +77,10 @@ const SCHEMA: &[&str] = &[
         created_at      TEXT NOT NULL
     );
 ",
+    "
+    -- A roster version for one kiosk (its site's candidates); NULL: for every kiosk.
+    ALTER TABLE rosters ADD COLUMN kiosk TEXT REFERENCES kiosks (name);
+",
 ];
 
 const PHOTOS: &str = "photos";
@@ -361,25 +365,38 @@ impl Central {
         &mut self,
         rows: &[RosterRow],
         source: &str,
+        kiosk: Option<&str>,
     ) -> Result<i64, CentralError> {
+        if let Some(k) = kiosk
+            && !self.kiosks()?.iter().any(|known| known.name == k)
+        {
+            return Err(CentralError::UnknownKiosk(k.into()));
+        }
         self.conn.execute(
-            "INSERT INTO rosters (published_at, source, entries) VALUES (?1, ?2, ?3)",
+            "INSERT INTO rosters (published_at, source, entries, kiosk) VALUES (?1, ?2, ?3, ?4)",
             params![
                 now(),
                 source,
-                serde_json::to_string(rows).expect("rows serialise")
+                serde_json::to_string(rows).expect("rows serialise"),
+                kiosk
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// The newest roster, if it is newer than `since`.
-    pub fn roster_since(&self, since: i64) -> Result<Option<RosterVersion>, CentralError> {
+    /// The newest roster for `kiosk` (its own, or one for every kiosk, whichever was
+    /// published last), if it is newer than `since`.
+    pub fn roster_since(
+        &self,
+        kiosk: &str,
+        since: i64,
+    ) -> Result<Option<RosterVersion>, CentralError> {
         let newest: Option<(i64, String, String)> = self
             .conn
             .query_row(
-                "SELECT version, published_at, entries FROM rosters ORDER BY version DESC LIMIT 1",
-                [],
+                "SELECT version, published_at, entries FROM rosters
+                 WHERE kiosk IS NULL OR kiosk = ?1 ORDER BY version DESC LIMIT 1",
+                [kiosk],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
@@ -834,21 +851,35 @@ mod tests {
     fn rosters_are_versions_and_reviewers_need_their_password() {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Central::open(dir.path()).unwrap();
-        assert_eq!(c.roster_since(0).unwrap(), None);
+        c.add_kiosk("a").unwrap();
+        c.add_kiosk("b").unwrap();
+        assert_eq!(c.roster_since("a", 0).unwrap(), None);
         let row = |no: &str| RosterRow {
             admission_no: no.into(),
             name: "王小明".into(),
             education_level: "本科".into(),
             phone: None,
         };
-        let v1 = c.publish_roster(&[row("000011110001")], "one.csv").unwrap();
+        let v1 = c
+            .publish_roster(&[row("000011110001")], "one.csv", None)
+            .unwrap();
         let v2 = c
-            .publish_roster(&[row("000011110002"), row("000011110003")], "two.csv")
+            .publish_roster(&[row("000011110002"), row("000011110003")], "two.csv", None)
             .unwrap();
         assert!(v2 > v1);
-        let newest = c.roster_since(v1).unwrap().unwrap();
+        let newest = c.roster_since("a", v1).unwrap().unwrap();
         assert_eq!((newest.version, newest.entries.len()), (v2, 2));
-        assert_eq!(c.roster_since(v2).unwrap(), None);
+        assert_eq!(c.roster_since("a", v2).unwrap(), None);
+        // A site's own roster reaches only that site; the others keep the general one.
+        let v3 = c
+            .publish_roster(&[row("000011110004")], "site-b.csv", Some("b"))
+            .unwrap();
+        assert_eq!(c.roster_since("b", v2).unwrap().unwrap().version, v3);
+        assert_eq!(c.roster_since("a", v2).unwrap(), None);
+        assert!(matches!(
+            c.publish_roster(&[row("000011110004")], "x.csv", Some("nobody")),
+            Err(CentralError::UnknownKiosk(_))
+        ));
 
         let password = c.add_reviewer("li").unwrap();
         assert!(c.check_reviewer("li", &password).unwrap());

@@ -194,16 +194,18 @@ struct Since {
     since: i64,
 }
 
-/// `GET /v1/roster?since=V`: the newest roster when it is newer than V, else 204.
+/// `GET /v1/roster?since=V`: the calling kiosk's newest roster when it is newer than V,
+/// else 204.
 async fn get_roster(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(Since { since }): Query<Since>,
 ) -> Response {
-    if let Err(r) = authenticate(&state.central, &headers).await {
-        return r;
-    }
-    match with_store(&state.central, move |c| c.roster_since(since)).await {
+    let kiosk = match authenticate(&state.central, &headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    match with_store(&state.central, move |c| c.roster_since(&kiosk, since)).await {
         Ok(Some(roster)) => axum::Json(roster).into_response(),
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
         Err(r) => r,
