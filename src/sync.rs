@@ -353,8 +353,8 @@ pub async fn pull_pass(
     heartbeat: Option<Heartbeat>,
 ) -> Result<PullSummary, StoreError> {
     let mut summary = PullSummary::default();
-    let held = lock(store).roster_version()?;
-    match client.roster_since(held).await {
+    let seen = lock(store).roster_version_seen()?;
+    match client.roster_since(seen).await {
         Ok(Some(roster)) => {
             let mut entries = Vec::with_capacity(roster.entries.len());
             let mut bad = 0;
@@ -365,9 +365,10 @@ pub async fn pull_pass(
                 }
             }
             if entries.is_empty() && bad > 0 {
+                lock(store).refuse_roster_version(roster.version)?;
                 summary.problems.push(format!(
                     "roster version {}: none of its {bad} rows is valid here (admission numbers of \
-                     {admission_no_len} digits?); kept the roster held",
+                     {admission_no_len} digits?); kept the roster held, and will not fetch this version again",
                     roster.version
                 ));
             } else {

@@ -325,6 +325,37 @@ fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
         "{manifest}"
     );
     assert!(lines[1].ends_with(",000011100000.jpg"), "{manifest}");
+
+    // A roster of 10-digit numbers is of no use to this kiosk (12 digits): kept out, said
+    // once, and not fetched at every pass.
+    let short = central.path().join("short.csv");
+    std::fs::write(
+        &short,
+        "admission_no,name,education_level\n0000111100,孙七,本科\n",
+    )
+    .unwrap();
+    let (code, out) = central_cli(
+        central.path(),
+        &[
+            "roster",
+            "import",
+            short.to_str().unwrap(),
+            "--admission-number-length",
+            "10",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("none of its 1 rows is valid here"), "{out}");
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("could not"), "{out}");
+    let held = Store::open(&kiosk.data())
+        .unwrap()
+        .roster_page(0, 10)
+        .unwrap();
+    assert_eq!(held.len(), 1, "the site's roster is kept");
 }
 
 #[test]

@@ -44,6 +44,7 @@ const LOCK_FILE: &str = "kiosk.lock";
 
 const ROSTER_VERSION: &str = "roster_version";
 const DECISIONS_CURSOR: &str = "decisions_cursor";
+const ROSTER_REFUSED: &str = "roster_refused";
 
 fn set_sync_state(conn: &Connection, key: &str, value: i64) -> rusqlite::Result<()> {
     conn.execute(
@@ -499,6 +500,18 @@ impl Store {
     /// The roster version from the central service this kiosk holds (0: none yet).
     pub fn roster_version(&self) -> Result<i64, StoreError> {
         self.sync_state(ROSTER_VERSION)
+    }
+
+    /// The newest roster version seen: held, or refused because none of its rows was valid
+    /// here (so it is not fetched again and again).
+    pub fn roster_version_seen(&self) -> Result<i64, StoreError> {
+        Ok(self.roster_version()?.max(self.sync_state(ROSTER_REFUSED)?))
+    }
+
+    /// Remembers a roster version this kiosk could not use.
+    pub fn refuse_roster_version(&mut self, version: i64) -> Result<(), StoreError> {
+        set_sync_state(&self.conn, ROSTER_REFUSED, version)?;
+        Ok(())
     }
 
     /// The last review decision from the central service applied here (0: none yet).
