@@ -87,9 +87,11 @@ pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
             );
             check_disk(&mut r, data_dir);
             check_database(&mut r, &store);
+            check_outbox(&mut r, &store);
         }
         Err(e) => r.line("data dir", Level::Error, e.to_string()),
     }
+    check_sync(&mut r, &config.sync);
     check_cameras(&mut r, config.camera.min_width, config.camera.min_height);
     match (std::env::var("WAYLAND_DISPLAY"), std::env::var("DISPLAY")) {
         (Ok(w), _) => r.line("display", Level::Ok, format!("Wayland ({w})")),
@@ -119,6 +121,72 @@ pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
             println!("Not usable until the errors above are fixed.");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn check_outbox(r: &mut Report, store: &Store) {
+    match store.outbox_counts() {
+        Ok(c) => r.line(
+            "outbox",
+            if c.failed > 0 { Level::Warn } else { Level::Ok },
+            format!(
+                "{} waiting ({} refused by the service{}), {} uploaded; last receipt {}",
+                c.pending,
+                c.failed,
+                if c.failed > 0 {
+                    ": see `capture-kiosk sync --once`, then --retry-refused"
+                } else {
+                    ""
+                },
+                c.uploaded,
+                c.last_upload.as_deref().unwrap_or("never")
+            ),
+        ),
+        Err(e) => r.line("outbox", Level::Error, e.to_string()),
+    }
+}
+
+/// Whether the central service answers and takes this kiosk's token (a request that
+/// changes nothing: the roster after the newest possible version).
+fn check_sync(r: &mut Report, sync: &crate::config::SyncSection) {
+    if sync.server.trim().is_empty() {
+        return r.line(
+            "sync",
+            Level::Warn,
+            "off: no [sync] server; captures stay on this kiosk (`capture-kiosk export` hands them over)",
+        );
+    }
+    if sync.token.trim().is_empty() {
+        return r.line(
+            "sync",
+            Level::Error,
+            "[sync] token is empty: `capture-kiosk central add-kiosk NAME` on the service prints one",
+        );
+    }
+    let probe = crate::sync::Client::new(sync).and_then(|client| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(runtime.block_on(client.roster_since(i64::MAX)))
+    });
+    let server = sync.server.trim();
+    match probe {
+        Ok(Ok(_)) => r.line(
+            "sync",
+            Level::Ok,
+            format!("{server}: reachable, this kiosk's token accepted"),
+        ),
+        Ok(Err(why)) if why.contains("HTTP 401") => r.line(
+            "sync",
+            Level::Error,
+            format!("{server} does not accept this kiosk's token: check [sync] token ({why})"),
+        ),
+        Ok(Err(why)) => r.line(
+            "sync",
+            Level::Warn,
+            format!("{server}: {why}; captures wait in the outbox until it answers"),
+        ),
+        Err(e) => r.line("sync", Level::Error, format!("{e:#}")),
     }
 }
 

@@ -172,6 +172,8 @@ fn doctor_checks_everything_and_says_what_to_fix() {
         "free disk",
         "database",
         "roster",
+        "outbox",
+        "sync",
         "cameras",
         "fonts",
     ] {

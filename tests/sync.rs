@@ -457,3 +457,46 @@ fn an_offline_site_hands_over_by_usb_stick_and_nothing_is_stored_twice() {
         "{out}"
     );
 }
+
+#[test]
+fn doctor_says_whether_the_service_answers_and_takes_the_token() {
+    let central = tempfile::tempdir().unwrap();
+    let token = add_kiosk(central.path(), "site-01");
+    let service = Service::start(central.path());
+    let good = Kiosk::new(&service.base, &token);
+    good.accept(1);
+    let (_, out) = good.cli(&["doctor"]);
+    let line = |out: &str, topic: &str| {
+        out.lines()
+            .find(|l| l.starts_with(topic))
+            .unwrap_or_else(|| panic!("a {topic} line in {out}"))
+            .to_owned()
+    };
+    let sync = line(&out, "sync");
+    assert!(
+        sync.contains("ok") && sync.contains("token accepted"),
+        "{sync}"
+    );
+    assert!(
+        line(&out, "outbox").contains("1 waiting (0 refused"),
+        "{out}"
+    );
+
+    let wrong = Kiosk::new(&service.base, &"0".repeat(64));
+    let (code, out) = wrong.cli(&["doctor"]);
+    assert_eq!(code, 1, "{out}");
+    let sync = line(&out, "sync");
+    assert!(
+        sync.contains("ERROR") && sync.contains("check [sync] token"),
+        "{sync}"
+    );
+
+    drop(service);
+    let (code, out) = good.cli(&["doctor"]);
+    assert_eq!(code, 0, "unreachable is a warning: {out}");
+    let sync = line(&out, "sync");
+    assert!(
+        sync.contains("warn") && sync.contains("cannot connect"),
+        "{sync}"
+    );
+}
