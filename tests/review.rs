@@ -93,6 +93,26 @@ fn a_reviewer_logs_in_sees_the_captures_and_decides() {
     ));
     assert!(text.as_str().unwrap().contains("2/2"), "{text}");
     browser.screenshot(&screens.join("list.png"));
+    browser.wait_for("document.getElementById('count').textContent.startsWith('2 / 2')");
+
+    // Looking one candidate up by part of the number, then clearing the search.
+    browser.type_into("#q", "11110002");
+    browser.press("Enter");
+    browser.wait_for("document.querySelectorAll('.card').length === 1");
+    assert!(
+        browser
+            .eval("document.querySelector('.card h2').textContent")
+            .as_str()
+            == Some("李四")
+    );
+    browser.eval("document.getElementById('q').select()");
+    browser.press("Backspace");
+    browser.press("Enter");
+    browser.wait_for("document.querySelectorAll('.card').length === 2");
+    // The kiosk filter lists the kiosks.
+    let kiosks =
+        browser.eval("[...document.querySelectorAll('#kiosk option')].map(o => o.value).join(',')");
+    assert_eq!(kiosks, ",site-01");
 
     // Rejecting needs a reason; nothing is recorded without one.
     browser.click(&format!("{} button[data-role=reject]", card(&biden.id)));

@@ -131,6 +131,19 @@ fn secret() -> String {
     format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
 }
 
+/// Which received captures to list (the review page's filters).
+#[derive(Debug, Clone, Default)]
+pub struct CaptureQuery {
+    /// Only those without a decision.
+    pub undecided_only: bool,
+    /// Only this kiosk's.
+    pub kiosk: Option<String>,
+    /// Part of an admission number or a name.
+    pub search: Option<String>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
 /// A kiosk and its latest heartbeat.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct KioskStatus {
@@ -567,22 +580,43 @@ impl Central {
         }))
     }
 
-    /// Received captures, newest first; `undecided_only` leaves out decided ones.
-    pub fn captures(
-        &self,
-        undecided_only: bool,
-        limit: usize,
-    ) -> Result<Vec<HeldCapture>, CentralError> {
-        let filter = if undecided_only {
-            "WHERE verdict IS NULL"
-        } else {
-            ""
-        };
+    /// Received captures matching `q`, newest first, and how many match in all.
+    pub fn captures(&self, q: &CaptureQuery) -> Result<(Vec<HeldCapture>, u64), CentralError> {
+        let filter = "WHERE (?1 = 0 OR verdict IS NULL) AND (?2 IS NULL OR kiosk = ?2)
+            AND (?3 IS NULL OR admission_no LIKE ?3 ESCAPE '\\' OR name LIKE ?3 ESCAPE '\\')";
+        let search = q
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                let escaped = t
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            });
+        let args = params![q.undecided_only, q.kiosk, search];
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM captures {filter}"),
+            args,
+            |r| r.get(0),
+        )?;
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {HELD_COLUMNS} FROM captures {filter} ORDER BY received_at DESC, id LIMIT ?1"
+            "SELECT {HELD_COLUMNS} FROM captures {filter}
+             ORDER BY received_at DESC, id LIMIT ?4 OFFSET ?5"
         ))?;
-        let rows = stmt.query_map([limit as i64], held_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = stmt.query_map(
+            params![
+                q.undecided_only,
+                q.kiosk,
+                search,
+                q.limit as i64,
+                q.offset as i64
+            ],
+            held_from_row,
+        )?;
+        Ok((rows.collect::<Result<_, _>>()?, total as u64))
     }
 
     /// The receipts of every capture `kiosk` sent.
@@ -844,7 +878,46 @@ mod tests {
         let approved: Vec<Uuid> = c.approved().unwrap().iter().map(|h| h.id).collect();
         assert_eq!(approved.len(), 2);
         assert!(approved.contains(&ua.id) && approved.contains(&ub.id));
-        assert!(c.captures(true, 10).unwrap().is_empty());
+        let undecided = CaptureQuery {
+            undecided_only: true,
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(c.captures(&undecided).unwrap().1, 0);
+        // Filters: by kiosk, by part of the number or the name; a wildcard is taken literally.
+        let all = |kiosk: Option<&str>, search: Option<&str>| {
+            let q = CaptureQuery {
+                kiosk: kiosk.map(Into::into),
+                search: search.map(Into::into),
+                limit: 10,
+                ..Default::default()
+            };
+            c.captures(&q).unwrap().1
+        };
+        assert_eq!(all(None, None), 2);
+        assert_eq!(all(Some("a"), None), 1);
+        assert_eq!(all(None, Some("王小")), 2);
+        assert_eq!(all(Some("b"), Some("11110001")), 1);
+        assert_eq!(all(None, Some("%")), 0);
+        // A page after the first.
+        let second = CaptureQuery {
+            offset: 1,
+            limit: 1,
+            ..Default::default()
+        };
+        let (page, total) = c.captures(&second).unwrap();
+        assert_eq!((page.len(), total), (1, 2));
+        let first = c
+            .captures(&CaptureQuery {
+                limit: 1,
+                ..Default::default()
+            })
+            .unwrap()
+            .0;
+        assert_ne!(
+            page[0].id, first[0].id,
+            "the second page goes on from the first"
+        );
     }
 
     #[test]

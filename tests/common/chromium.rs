@@ -167,6 +167,24 @@ impl Browser {
         self.page("Input.insertText", json!({ "text": text }));
     }
 
+    /// Presses a key ("Enter" or "Backspace") in the focused element.
+    pub fn press(&mut self, key: &str) {
+        let (code, text) = match key {
+            "Enter" => (13, "\r"),
+            "Backspace" => (8, ""),
+            other => panic!("no key {other}"),
+        };
+        for kind in ["keyDown", "keyUp"] {
+            let mut event = json!({
+                "type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code,
+            });
+            if kind == "keyDown" && !text.is_empty() {
+                event["text"] = text.into();
+            }
+            self.page("Input.dispatchKeyEvent", event);
+        }
+    }
+
     /// Clicks the centre of an element with a real mouse event.
     pub fn click(&mut self, selector: &str) {
         let at = self.eval(&format!(

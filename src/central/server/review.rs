@@ -18,8 +18,8 @@ const PAGE: &str = include_str!("review.html");
 const COOKIE: &str = "review_session";
 /// A reviewer logs in again after this long.
 const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
-/// Captures listed at most on the page.
-const LIST_LIMIT: usize = 500;
+/// Captures listed at once on the page ("more" fetches the next ones).
+const LIST_LIMIT: usize = 100;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -129,6 +129,12 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
 struct ListQuery {
     #[serde(default)]
     all: bool,
+    #[serde(default)]
+    kiosk: Option<String>,
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    offset: usize,
 }
 
 async fn list(
@@ -140,12 +146,20 @@ async fn list(
         return log_in_first();
     };
     let listed = with_store(&state.central, move |c| {
-        Ok((c.captures(!q.all, LIST_LIMIT)?, c.kiosks()?))
+        let query = crate::central::CaptureQuery {
+            undecided_only: !q.all,
+            kiosk: q.kiosk.filter(|k| !k.is_empty()),
+            search: q.q,
+            offset: q.offset,
+            limit: LIST_LIMIT,
+        };
+        Ok((c.captures(&query)?, c.kiosks()?))
     })
     .await;
     match listed {
-        Ok((captures, kiosks)) => axum::Json(serde_json::json!({
+        Ok(((captures, total), kiosks)) => axum::Json(serde_json::json!({
             "reviewer": who,
+            "total": total,
             "captures": captures,
             "kiosks": kiosks,
         }))
