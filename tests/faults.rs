@@ -138,3 +138,67 @@ fn a_kiosk_killed_during_an_upload_sends_everything_exactly_once_after_restart()
     assert_eq!(uploaded_here(&kiosk), 6);
     assert_arrived(central.path(), &captures);
 }
+
+/// The running kiosk itself (its window on Xvfb, its own sync thread) killed with SIGKILL
+/// while its sync uploads through a slow link, then started again.
+#[test]
+fn the_running_kiosk_killed_during_an_upload_sends_everything_once_after_restart() {
+    let central = tempfile::tempdir().unwrap();
+    let token = add_kiosk(central.path(), "site-01");
+    let service = Service::start(central.path());
+    let proxy = Proxy::start(service.base.trim_start_matches("http://"));
+    let site = common::Site::new(&format!(
+        "[sync]\nserver = \"{}\"\ntoken = \"{token}\"\ninterval_secs = 1\nmax_backoff_secs = 2\n",
+        proxy.base
+    ));
+    // Six captures waiting when the kiosk starts (as after a day offline).
+    let captures: Vec<(Uuid, Vec<u8>)> = {
+        let mut store = capture_kiosk::store::Store::open(&site.data_dir()).unwrap();
+        (0..6)
+            .map(|i| {
+                let jpeg = capture_kiosk::synthetic::noise_jpeg(i, 480);
+                let no = format!("0000111{i:05}");
+                let s = capture_kiosk::synthetic::accept(&mut store, &no, &jpeg, &[]).unwrap();
+                (s.id, jpeg)
+            })
+            .collect()
+    };
+    proxy.set(Fault::Slow(300_000));
+    let display = common::Display::start(1280, 800);
+    let kiosk = site.start_kiosk(&display, &["--camera", "demo"]);
+    let started = std::time::Instant::now();
+    while proxy.forwarded.load(std::sync::atomic::Ordering::Relaxed) < 100_000 {
+        assert!(
+            started.elapsed() < common::PATIENCE,
+            "the kiosk started uploading"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    kiosk.kill9();
+    let before = held(central.path());
+    assert!(before.0 < 6, "killed in the middle: {before:?}");
+
+    // Started again, on a good link: it finishes by itself.
+    proxy.set(Fault::None);
+    let kiosk = site.start_kiosk(&display, &["--camera", "demo"]);
+    let pending = |dir: &Path| -> i64 {
+        rusqlite::Connection::open(dir.join("kiosk.db"))
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE uploaded_at IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    while pending(&site.data_dir()) > 0 {
+        assert!(
+            started.elapsed() < common::PATIENCE * 2,
+            "the outbox drains"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    kiosk.close();
+    assert_eq!(held(central.path()), (6, 6), "each exactly once");
+    assert_arrived(central.path(), &captures);
+}
