@@ -497,8 +497,12 @@ mod tests {
                 .contains("network down")
         );
         assert!(explain("no answer in time (time-out)").is_some());
-        // A refusal names the capture's own problem: shown as it is.
-        assert_eq!(explain(&why(classify(409, br#"{"error":"held"}"#))), None);
+        assert!(explain(&why(classify(409, br#"{"error":"held"}"#))).is_some());
+        // Anything else is shown as it is.
+        assert_eq!(
+            explain(&why(classify(413, br#"{"error":"too large"}"#))),
+            None
+        );
     }
 
     #[test]
@@ -539,6 +543,16 @@ pub fn explain(why: &str) -> Option<(&'static str, &'static str)> {
             "中心服务不接受本机令牌，请检查配置 [sync] token",
             "the service does not accept this kiosk's token; check [sync] token",
         )
+    } else if has("HTTP 409") {
+        (
+            "中心服务已存有同一编号的另一张照片：请联系中心核对",
+            "the service holds another photo under this capture's id: ask the central office",
+        )
+    } else if has("missing or not the photo that was accepted") {
+        (
+            "本机照片文件丢失或损坏：请运行 capture-kiosk doctor",
+            "a photo file on this kiosk is missing or damaged: run capture-kiosk doctor",
+        )
     } else if has("HTTP 5") {
         (
             "中心服务出错，稍后自动重试",
@@ -561,6 +575,8 @@ pub struct SyncStatus {
 pub struct Background {
     status: Arc<Mutex<SyncStatus>>,
     wake: Arc<tokio::sync::Notify>,
+    /// Staff asked: the next pass tries every waiting capture, back-off or not.
+    everything: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Background {
@@ -579,7 +595,9 @@ impl Background {
         }
         let status = Arc::new(Mutex::new(SyncStatus::default()));
         let wake = Arc::new(tokio::sync::Notify::new());
+        let everything = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (thread_status, thread_wake) = (status.clone(), wake.clone());
+        let thread_everything = everything.clone();
         let started = std::thread::Builder::new()
             .name("sync".into())
             .spawn(move || {
@@ -590,6 +608,7 @@ impl Background {
                     camera: &camera,
                     status: &thread_status,
                     wake: &thread_wake,
+                    everything: &thread_everything,
                 };
                 background.run()
             });
@@ -597,7 +616,19 @@ impl Background {
             tracing::error!("sync not started: {e}");
             return None;
         }
-        Some(Background { status, wake })
+        Some(Background {
+            status,
+            wake,
+            everything,
+        })
+    }
+
+    /// Staff asked to send now: a pass at once that tries every waiting capture, without
+    /// waiting out their back-off.
+    pub fn send_everything_now(&self) {
+        self.everything
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.wake.notify_one();
     }
 
     /// A capture was just accepted: send it now rather than at the next interval.
@@ -621,6 +652,7 @@ struct Side<'a> {
     camera: &'a Mutex<String>,
     status: &'a Mutex<SyncStatus>,
     wake: &'a tokio::sync::Notify,
+    everything: &'a std::sync::atomic::AtomicBool,
 }
 
 impl Side<'_> {
@@ -675,7 +707,15 @@ impl Side<'_> {
 
     /// Sends what is due, then fetches roster and decisions and sends the heartbeat.
     async fn pass(&self, store: &Arc<Mutex<Store>>, client: &Client) -> Result<(), StoreError> {
-        let pushed = push_pass(store, client, self.config, Utc::now(), |_, _| {}).await?;
+        let due_by = if self
+            .everything
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            Utc::now() + chrono::Duration::days(36_500)
+        } else {
+            Utc::now()
+        };
+        let pushed = push_pass(store, client, self.config, due_by, |_, _| {}).await?;
         if pushed.sent + pushed.already_there > 0 || !pushed.retrying.is_empty() {
             tracing::info!(
                 "sync: sent {}, already there {}, retrying {}, refused {}",

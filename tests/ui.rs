@@ -680,3 +680,91 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
     assert_no_personal_data(&log);
     assert!(log.contains("sync: sent 1"), "{log}");
 }
+
+/// Staff on the screen: "Send now", and "Retry refused uploads" for what the service refused.
+#[test]
+fn staff_send_now_and_put_refused_uploads_back_in_line_from_the_screen() {
+    let central = tempfile::tempdir().unwrap();
+    let token = common::central::add_kiosk(central.path(), "test-kiosk");
+    let service = common::central::Service::start(central.path());
+    let site = Site::new(&format!(
+        "{OPEN_SITE}[sync]\nserver = \"{}\"\ntoken = \"{token}\"\ninterval_secs = 600\n",
+        service.base
+    ));
+    // A capture whose id the service already holds with other bytes: refused (409).
+    let refused = {
+        let mut store = capture_kiosk::store::Store::open(&site.data_dir()).unwrap();
+        let jpeg = capture_kiosk::synthetic::noise_jpeg(1, 48);
+        let stored =
+            capture_kiosk::synthetic::accept(&mut store, "000011110001", &jpeg, &[]).unwrap();
+        stored.id
+    };
+    let mut other = capture_kiosk::protocol::CaptureUpload::sample(b"other bytes");
+    other.id = refused;
+    assert_eq!(service.put(&token, &other).status(), 201);
+
+    let attempts = |dir: &Path| -> (i64, bool) {
+        Connection::open(dir.join("kiosk.db"))
+            .unwrap()
+            .query_row(
+                "SELECT attempts, permanent_error FROM outbox WHERE capture_id = ?1",
+                [refused.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let display = Display::start(1280, 800);
+    let mut k = site.start_kiosk(&display, &["--camera", &replay_camera()]);
+    let start = std::time::Instant::now();
+    // The first pass at start-up: refused.
+    while attempts(&site.data_dir()) != (1, true) {
+        assert!(start.elapsed() < common::PATIENCE, "refused at start-up");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    k.wait_screen("Welcome");
+    k.click("open-staff");
+    k.wait_screen("StaffPin");
+    k.type_keys("4321");
+    k.key("Return");
+    k.wait_screen("StaffDashboard");
+    k.screenshot(&repo().join("target/ui-screens/sync/staff-refused.png"));
+    // Put back in line: tried again at once (and refused again: it still conflicts).
+    k.click("retry-refused");
+    while attempts(&site.data_dir()) != (2, true) {
+        assert!(start.elapsed() < common::PATIENCE, "tried again");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    k.click("sync-now");
+    let audit = |dir: &Path| -> Vec<String> {
+        let db = Connection::open(dir.join("kiosk.db")).unwrap();
+        let mut stmt = db
+            .prepare("SELECT action FROM audit WHERE actor = 'staff' ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    while !audit(&site.data_dir())
+        .iter()
+        .any(|a| a == "staff.sync_now")
+    {
+        assert!(
+            start.elapsed() < common::PATIENCE,
+            "{:?}",
+            audit(&site.data_dir())
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        audit(&site.data_dir())
+            .iter()
+            .any(|a| a == "staff.retry_refused")
+    );
+    let log = k.log();
+    k.close();
+    assert!(
+        log.contains("staff put 1 refused upload(s) back in line"),
+        "{log}"
+    );
+}

@@ -327,6 +327,8 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
     a.on_retake(on(|k| k.dispatch(Event::Retake)));
     a.on_back(on(|k| k.dispatch(Event::Back)));
     a.on_home(on(|k| k.dispatch(Event::Home)));
+    a.on_sync_now(on(|k| k.staff_sync(false)));
+    a.on_retry_refused(on(|k| k.staff_sync(true)));
 
     let k = kiosk.clone();
     a.on_set_language(move |code| {
@@ -584,6 +586,32 @@ impl Kiosk {
         if action == "staff.signed_in" {
             self.refresh_dashboard();
         }
+    }
+
+    /// Staff asked to send now, after putting the refused uploads back in line if `retry`.
+    fn staff_sync(&mut self, retry: bool) {
+        if !matches!(self.session.state(), State::StaffDashboard) {
+            return;
+        }
+        let action = if retry {
+            match self.store.retry_failed_uploads() {
+                Ok(n) => tracing::info!("staff put {n} refused upload(s) back in line"),
+                Err(e) => tracing::error!("refused uploads not put back: {e}"),
+            }
+            "staff.retry_refused"
+        } else {
+            "staff.sync_now"
+        };
+        if let Err(e) = self
+            .store
+            .audit("staff", action, None, &serde_json::json!({}))
+        {
+            tracing::error!("audit log write failed: {e}");
+        }
+        if let Some(sync) = &self.sync {
+            sync.send_everything_now();
+        }
+        self.refresh_dashboard();
     }
 
     /// Carries out what the analysis thread reported.
