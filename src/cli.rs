@@ -220,6 +220,13 @@ struct CentralArgs {
     /// Address to listen on (port 0: any free port; the address is printed at start)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8470")]
     listen: std::net::SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM; with --tls-key). Without: plain HTTP,
+    /// for loopback or behind a TLS reverse proxy
+    #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM)
+    #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<CentralCommand>,
 }
@@ -863,7 +870,13 @@ fn sync_once(config: &Config, data_dir: &Path, retry_refused: bool) -> anyhow::R
 
 fn central(args: CentralArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        None => crate::central::server::run(args.listen, &args.data)?,
+        None => {
+            let tls = args
+                .tls_cert
+                .zip(args.tls_key)
+                .map(|(cert, key)| crate::central::server::Tls { cert, key });
+            crate::central::server::run(args.listen, &args.data, tls.as_ref())?
+        }
         Some(CentralCommand::AddKiosk { name }) => {
             let mut central = crate::central::Central::open(&args.data)?;
             let token = central.add_kiosk(&name)?;

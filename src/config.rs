@@ -201,6 +201,9 @@ pub struct SyncSection {
     /// Days a photo stays on the kiosk after the service's receipt; then its file is deleted
     /// (the record stays). 0: never delete.
     pub retention_days: u64,
+    /// A PEM file of CA certificates to trust for an `https://` server besides the system's
+    /// (a site's own CA). Empty: the system's only.
+    pub ca_file: String,
 }
 
 impl Default for SyncSection {
@@ -213,6 +216,7 @@ impl Default for SyncSection {
             interval_secs: 30,
             max_backoff_secs: 600,
             retention_days: 30,
+            ca_file: String::new(),
         }
     }
 }

@@ -42,7 +42,21 @@ pub enum Outcome {
 
 impl Client {
     pub fn new(config: &SyncSection) -> anyhow::Result<Client> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        let ca_file = config.ca_file.trim();
+        if !ca_file.is_empty() {
+            use anyhow::Context;
+            let pem = std::fs::read(ca_file)
+                .with_context(|| format!("sync.ca_file: cannot read {ca_file}"))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .with_context(|| format!("sync.ca_file: {ca_file} holds no PEM certificates"))?;
+            anyhow::ensure!(
+                !certs.is_empty(),
+                "sync.ca_file: no certificate in {ca_file}"
+            );
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder
             .timeout(Duration::from_secs(config.timeout_secs))
             .connect_timeout(Duration::from_secs(config.timeout_secs.min(10)))
             // A redirect is a captive portal or a misconfiguration, never the service.

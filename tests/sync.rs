@@ -500,3 +500,56 @@ fn doctor_says_whether_the_service_answers_and_takes_the_token() {
         "{sync}"
     );
 }
+
+#[test]
+fn over_https_the_kiosk_trusts_the_sites_ca_and_nothing_else() {
+    let tls = common::repo().join("tests/fixtures/tls");
+    let central = tempfile::tempdir().unwrap();
+    let token = add_kiosk(central.path(), "site-01");
+    let service = Service::start_with(
+        central.path(),
+        "127.0.0.1:0",
+        &[
+            "--tls-cert",
+            tls.join("server.pem").to_str().unwrap(),
+            "--tls-key",
+            tls.join("server.key").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        service.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        service.base
+    );
+
+    // Without the site's CA the service's certificate is not trusted: nothing is sent.
+    let untrusting = Kiosk::new(&service.base, &token);
+    untrusting.accept(1);
+    let (code, out) = untrusting.sync(&[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("will retry 1"), "{out}");
+    assert!(
+        out.to_lowercase().contains("certificate"),
+        "says why: {out}"
+    );
+
+    // With it (sync.ca_file): sent, and the receipt came back over TLS.
+    let ca = tls.join("ca.pem");
+    let kiosk = Kiosk::with_sync(
+        &service.base,
+        &token,
+        &format!("ca_file = \"{}\"\n", ca.display()),
+    );
+    let captures = kiosk.accept(2);
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("sent 2"), "{out}");
+    for (id, jpeg) in &captures {
+        assert_eq!(&central_photo(central.path(), *id), jpeg);
+    }
+    // Plain HTTP to the TLS port is not an answer either.
+    let plain = Kiosk::new(&service.base.replace("https://", "http://"), &token);
+    plain.accept(1);
+    let (code, out) = plain.sync(&[]);
+    assert_eq!(code, 1, "{out}");
+}

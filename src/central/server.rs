@@ -44,9 +44,39 @@ pub fn router(central: Central) -> Router {
         .with_state(state)
 }
 
-/// Serves until Ctrl-C or SIGTERM. Prints the address it listens on (port 0 picks one).
-pub fn run(listen: SocketAddr, dir: &std::path::Path) -> anyhow::Result<()> {
+/// The service's own TLS: a certificate chain and its private key, PEM files.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+fn tls_acceptor(tls: &Tls) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
+    use anyhow::Context;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(&tls.cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("cannot read the certificate chain {}", tls.cert.display()))?;
+    anyhow::ensure!(
+        !certs.is_empty(),
+        "no certificate in {}",
+        tls.cert.display()
+    );
+    let key = PrivateKeyDer::from_pem_file(&tls.key)
+        .with_context(|| format!("cannot read the private key {}", tls.key.display()))?;
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("the certificate and the key do not go together")?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Serves until Ctrl-C or SIGTERM, over HTTPS when `tls` is given. Prints the address it
+/// listens on (port 0 picks one).
+pub fn run(listen: SocketAddr, dir: &std::path::Path, tls: Option<&Tls>) -> anyhow::Result<()> {
     let central = Central::open(dir)?;
+    let acceptor = tls.map(tls_acceptor).transpose()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -56,17 +86,60 @@ pub fn run(listen: SocketAddr, dir: &std::path::Path) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
         let addr = listener.local_addr()?;
+        let scheme = if acceptor.is_some() { "https" } else { "http" };
         println!(
-            "central service listening on http://{addr} (data in {})",
+            "central service listening on {scheme}://{addr} (data in {})",
             dir.display()
         );
         use std::io::Write;
         std::io::stdout().flush()?;
-        axum::serve(listener, router(central))
-            .with_graceful_shutdown(shutdown())
-            .await?;
+        let app = router(central);
+        match acceptor {
+            None => {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown())
+                    .await?
+            }
+            Some(acceptor) => serve_tls(listener, acceptor, app).await,
+        }
         anyhow::Ok(())
     })
+}
+
+/// HTTPS: each connection's TLS handshake, then HTTP/1.1 served by the same router.
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    app: Router,
+) {
+    let stop = shutdown();
+    tokio::pin!(stop);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!("central: accept failed: {e}");
+                    continue;
+                }
+            },
+            _ = &mut stop => return,
+        };
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            let stream = match acceptor.accept(tcp).await {
+                Ok(s) => s,
+                Err(e) => return tracing::debug!("central: TLS handshake with {peer} failed: {e}"),
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app);
+            let served = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+            if let Err(e) = served {
+                tracing::debug!("central: connection from {peer}: {e}");
+            }
+        });
+    }
 }
 
 async fn shutdown() {

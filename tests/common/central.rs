@@ -65,9 +65,15 @@ impl Service {
 
     /// On a given address (to come back where the kiosks expect it).
     pub fn start_at(data: &Path, listen: &str) -> Service {
+        Service::start_with(data, listen, &[])
+    }
+
+    /// With more `central` options (e.g. --tls-cert / --tls-key).
+    pub fn start_with(data: &Path, listen: &str, extra: &[&str]) -> Service {
         let mut child = kiosk_bin()
             .args(["central", "--listen", listen, "--data"])
             .arg(data)
+            .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -77,7 +83,7 @@ impl Service {
             .unwrap();
         let base = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .unwrap_or_else(|| panic!("the address in {line:?}"))
             .to_owned();
         Service { child, base }
@@ -118,12 +124,15 @@ impl SyncKiosk {
     }
 
     pub fn with_timeout(server: &str, token: &str, timeout_secs: u32) -> SyncKiosk {
+        SyncKiosk::with_sync(server, token, &format!("timeout_secs = {timeout_secs}\n"))
+    }
+
+    /// `[sync]` with the server, the token and `more` TOML lines.
+    pub fn with_sync(server: &str, token: &str, more: &str) -> SyncKiosk {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("config.toml"),
-            format!(
-                "[sync]\nserver = \"{server}\"\ntoken = \"{token}\"\ntimeout_secs = {timeout_secs}\nconcurrency = 3\n"
-            ),
+            format!("[sync]\nserver = \"{server}\"\ntoken = \"{token}\"\nconcurrency = 3\n{more}"),
         )
         .unwrap();
         SyncKiosk {
