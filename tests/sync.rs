@@ -252,34 +252,23 @@ fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
         "admission_no,name,education_level\n000022220001,赵六,本科\n",
     )
     .unwrap();
-    let (code, out) = central_cli(
-        central.path(),
-        &[
-            "roster",
-            "import",
-            site_csv.to_str().unwrap(),
-            "--kiosk",
-            "site-02",
-        ],
-    );
-    assert_eq!(code, 0, "{out}");
+    let publish_for = |kiosk: &str| {
+        let file = site_csv.to_str().unwrap();
+        let (code, out) = central_cli(
+            central.path(),
+            &["roster", "import", file, "--kiosk", kiosk],
+        );
+        assert_eq!(code, 0, "{out}");
+        out
+    };
+    let out = publish_for("site-02");
     assert!(
         out.contains("roster version 2 published for kiosk site-02"),
         "{out}"
     );
     let (_, out) = kiosk.sync(&[]);
     assert!(out.contains("roster: version 1 is the newest"), "{out}");
-    let (code, out) = central_cli(
-        central.path(),
-        &[
-            "roster",
-            "import",
-            site_csv.to_str().unwrap(),
-            "--kiosk",
-            "site-01",
-        ],
-    );
-    assert_eq!(code, 0, "{out}");
+    publish_for("site-01");
     let (_, out) = kiosk.sync(&[]);
     assert!(
         out.contains("roster: version 3 applied, 1 entries"),

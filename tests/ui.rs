@@ -565,17 +565,24 @@ fn the_kiosk_fills_a_1920x1080_screen() {
     );
 }
 
-/// With a central service configured, the running kiosk sends an accepted capture by itself
-/// (at once, not at the next interval), and the staff screen shows it sent.
-#[test]
-fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
+/// A central service on loopback with this kiosk registered, and a site synced with it
+/// every `interval_secs`.
+fn synced_site(interval_secs: u32) -> (tempfile::TempDir, String, common::central::Service, Site) {
     let central = tempfile::tempdir().unwrap();
     let token = common::central::add_kiosk(central.path(), "test-kiosk");
     let service = common::central::Service::start(central.path());
     let site = Site::new(&format!(
-        "{OPEN_SITE}[sync]\nserver = \"{}\"\ntoken = \"{token}\"\ninterval_secs = 1\n",
+        "{OPEN_SITE}[sync]\nserver = \"{}\"\ntoken = \"{token}\"\ninterval_secs = {interval_secs}\n",
         service.base
     ));
+    (central, token, service, site)
+}
+
+/// With a central service configured, the running kiosk sends an accepted capture by itself
+/// (at once, not at the next interval), and the staff screen shows it sent.
+#[test]
+fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
+    let (central, _token, _service, site) = synced_site(1);
     let (_display, mut k, stored) = accept_one_capture(&site);
     let id = stored.strip_prefix("stored ").unwrap().to_owned();
 
@@ -684,13 +691,7 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
 /// Staff on the screen: "Send now", and "Retry refused uploads" for what the service refused.
 #[test]
 fn staff_send_now_and_put_refused_uploads_back_in_line_from_the_screen() {
-    let central = tempfile::tempdir().unwrap();
-    let token = common::central::add_kiosk(central.path(), "test-kiosk");
-    let service = common::central::Service::start(central.path());
-    let site = Site::new(&format!(
-        "{OPEN_SITE}[sync]\nserver = \"{}\"\ntoken = \"{token}\"\ninterval_secs = 600\n",
-        service.base
-    ));
+    let (_central, token, service, site) = synced_site(600);
     // A capture whose id the service already holds with other bytes: refused (409).
     let refused = {
         let mut store = capture_kiosk::store::Store::open(&site.data_dir()).unwrap();
