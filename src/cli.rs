@@ -270,6 +270,8 @@ enum CentralCommand {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+    /// Each kiosk: captures received and undecided, and its last heartbeat
+    Status,
     /// Write each kiosk's receipts and review decisions for `capture-kiosk import-decisions`
     ExportDecisions {
         /// Where to write decisions-<kiosk>.json
@@ -988,6 +990,28 @@ fn central(args: CentralArgs) -> anyhow::Result<ExitCode> {
             }
             if left_out > 0 {
                 return Ok(ExitCode::from(2));
+            }
+        }
+        Some(CentralCommand::Status) => {
+            let central = crate::central::Central::open(&args.data)?;
+            let counts = central.capture_counts()?;
+            println!(
+                "kiosk                received undecided  last heartbeat (queue, refused, free disk, camera)"
+            );
+            for k in central.kiosks()? {
+                let (received, undecided) = counts.get(&k.name).copied().unwrap_or_default();
+                let beat = match (&k.last_heartbeat, &k.report) {
+                    (Some(at), Some(h)) => format!(
+                        "{at} ({} waiting, {} refused, {}, camera {})",
+                        h.queue_length,
+                        h.refused,
+                        h.free_disk_bytes
+                            .map_or("disk ?".into(), crate::app::human_bytes),
+                        h.camera
+                    ),
+                    _ => "never".into(),
+                };
+                println!("{:<20} {received:>8} {undecided:>9}  {beat}", k.name);
             }
         }
         Some(CentralCommand::ExportDecisions { to, kiosk }) => {

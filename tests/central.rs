@@ -245,6 +245,17 @@ fn the_openapi_document_and_the_service_agree() {
         .kiosks()
         .unwrap();
     assert_eq!(kiosks[0].report.as_ref(), Some(&beat));
+    // The office sees it from a shell too.
+    let (code, out, err) = common::central::central_cli(dir.path(), &["status"]);
+    assert_eq!(code, 0, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("site-01"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("(3 waiting, 1 refused, 1.0 GB, camera ok)"),
+        "{line}"
+    );
     let r = http
         .get(format!("{}/v1/roster?since=0", service.base))
         .bearer_auth(&token)

@@ -565,6 +565,14 @@ fn the_kiosk_fills_a_1920x1080_screen() {
     );
 }
 
+/// One value from the kiosk's database, for a query with one parameter.
+fn one_value<T: rusqlite::types::FromSql>(data_dir: &Path, sql: &str, arg: &str) -> T {
+    Connection::open(data_dir.join("kiosk.db"))
+        .unwrap()
+        .query_row(sql, [arg], |r| r.get(0))
+        .unwrap()
+}
+
 /// A central service on loopback with this kiosk registered, and a site synced with it
 /// every `interval_secs`.
 fn synced_site(interval_secs: u32) -> (tempfile::TempDir, String, common::central::Service, Site) {
@@ -590,14 +598,11 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
     let received = central.path().join(format!("photos/{id}.jpg"));
     let start = std::time::Instant::now();
     let uploaded = |db: &Path| -> bool {
-        Connection::open(db.join("kiosk.db"))
-            .unwrap()
-            .query_row(
-                "SELECT uploaded_at IS NOT NULL FROM outbox WHERE capture_id = ?1",
-                [&id],
-                |r| r.get(0),
-            )
-            .unwrap()
+        one_value(
+            db,
+            "SELECT uploaded_at IS NOT NULL FROM outbox WHERE capture_id = ?1",
+            &id,
+        )
     };
     while !(received.exists() && uploaded(&site.data_dir())) {
         assert!(
@@ -628,32 +633,14 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
     }
 
     // A reviewer rejects the photo; the decision reaches the kiosk by itself.
-    let out = std::process::Command::new(common::kiosk_bin())
-        .args(["central", "--data"])
-        .arg(central.path())
-        .args([
-            "decide",
-            &id,
-            "reject",
-            "--reason",
-            "头发遮挡眉毛 hair covers the eyebrows",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    common::central::decide(
+        central.path(),
+        &id,
+        "reject",
+        Some("头发遮挡眉毛 hair covers the eyebrows"),
     );
     let review = |db: &Path| -> String {
-        Connection::open(db.join("kiosk.db"))
-            .unwrap()
-            .query_row(
-                "SELECT review_status FROM captures WHERE id = ?1",
-                [&id],
-                |r| r.get(0),
-            )
-            .unwrap()
+        one_value(db, "SELECT review_status FROM captures WHERE id = ?1", &id)
     };
     while review(&site.data_dir()) != "rejected" {
         assert!(start.elapsed() < common::PATIENCE, "the decision arrives");

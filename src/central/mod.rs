@@ -516,6 +516,23 @@ impl Central {
         Ok(())
     }
 
+    /// Per kiosk: (captures received, of them still undecided).
+    pub fn capture_counts(
+        &self,
+    ) -> Result<std::collections::HashMap<String, (u64, u64)>, CentralError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT kiosk, count(*), count(*) FILTER (WHERE verdict IS NULL) FROM captures
+             GROUP BY kiosk",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every kiosk with its latest heartbeat.
     pub fn kiosks(&self) -> Result<Vec<KioskStatus>, CentralError> {
         let mut stmt = self.conn.prepare(
