@@ -121,11 +121,9 @@ fn a_kiosk_killed_during_an_upload_sends_everything_exactly_once_after_restart()
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    while proxy.forwarded.load(std::sync::atomic::Ordering::Relaxed) < 100_000 {
-        assert!(started.elapsed() < common::PATIENCE, "no upload started");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    common::wait_until("100 KB of uploads under way", || {
+        proxy.forwarded.load(std::sync::atomic::Ordering::Relaxed) >= 100_000
+    });
     sync.kill().unwrap(); // SIGKILL
     sync.wait().unwrap();
     let before = held(central.path());
@@ -166,14 +164,9 @@ fn the_running_kiosk_killed_during_an_upload_sends_everything_once_after_restart
     proxy.set(Fault::Slow(300_000));
     let display = common::Display::start(1280, 800);
     let kiosk = site.start_kiosk(&display, &["--camera", "demo"]);
-    let started = std::time::Instant::now();
-    while proxy.forwarded.load(std::sync::atomic::Ordering::Relaxed) < 100_000 {
-        assert!(
-            started.elapsed() < common::PATIENCE,
-            "the kiosk started uploading"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    common::wait_until("the kiosk's uploads under way", || {
+        proxy.forwarded.load(std::sync::atomic::Ordering::Relaxed) >= 100_000
+    });
     kiosk.kill9();
     let before = held(central.path());
     assert!(before.0 < 6, "killed in the middle: {before:?}");
@@ -191,13 +184,7 @@ fn the_running_kiosk_killed_during_an_upload_sends_everything_once_after_restart
             )
             .unwrap()
     };
-    while pending(&site.data_dir()) > 0 {
-        assert!(
-            started.elapsed() < common::PATIENCE * 2,
-            "the outbox drains"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    common::wait_until("the outbox drains", || pending(&site.data_dir()) == 0);
     kiosk.close();
     assert_eq!(held(central.path()), (6, 6), "each exactly once");
     assert_arrived(central.path(), &captures);

@@ -596,7 +596,6 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
 
     // The service receives it while the candidate is still on the Done screen.
     let received = central.path().join(format!("photos/{id}.jpg"));
-    let start = std::time::Instant::now();
     let uploaded = |db: &Path| -> bool {
         one_value(
             db,
@@ -604,13 +603,9 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
             &id,
         )
     };
-    while !(received.exists() && uploaded(&site.data_dir())) {
-        assert!(
-            start.elapsed() < common::PATIENCE,
-            "the capture reaches the service"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    common::wait_until("the capture reaches the service", || {
+        received.exists() && uploaded(&site.data_dir())
+    });
     let rows = captures(&site.data_dir());
     assert_eq!(sha256_file(&received), rows[0].4, "the very photo accepted");
 
@@ -623,14 +618,9 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
             .remove(0)
             .report
     };
-    while !heartbeat().is_some_and(|h| h.queue_length == 0 && h.camera == "ok") {
-        assert!(
-            start.elapsed() < common::PATIENCE,
-            "a heartbeat: {:?}",
-            heartbeat()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    common::wait_until("a heartbeat with an empty queue and the camera ok", || {
+        heartbeat().is_some_and(|h| h.queue_length == 0 && h.camera == "ok")
+    });
 
     // A reviewer rejects the photo; the decision reaches the kiosk by itself.
     common::central::decide(
@@ -642,10 +632,9 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
     let review = |db: &Path| -> String {
         one_value(db, "SELECT review_status FROM captures WHERE id = ?1", &id)
     };
-    while review(&site.data_dir()) != "rejected" {
-        assert!(start.elapsed() < common::PATIENCE, "the decision arrives");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    common::wait_until("the decision arrives", || {
+        review(&site.data_dir()) == "rejected"
+    });
     // The candidate sees it on the status page, and may take a new photo.
     k.click("finish");
     k.wait_screen("Welcome");
@@ -703,12 +692,10 @@ fn staff_send_now_and_put_refused_uploads_back_in_line_from_the_screen() {
     };
     let display = Display::start(1280, 800);
     let mut k = site.start_kiosk(&display, &["--camera", &replay_camera()]);
-    let start = std::time::Instant::now();
     // The first pass at start-up: refused.
-    while attempts(&site.data_dir()) != (1, true) {
-        assert!(start.elapsed() < common::PATIENCE, "refused at start-up");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    common::wait_until("refused at start-up", || {
+        attempts(&site.data_dir()) == (1, true)
+    });
     k.wait_screen("Welcome");
     k.click("open-staff");
     k.wait_screen("StaffPin");
@@ -718,10 +705,7 @@ fn staff_send_now_and_put_refused_uploads_back_in_line_from_the_screen() {
     k.screenshot(&repo().join("target/ui-screens/sync/staff-refused.png"));
     // Put back in line: tried again at once (and refused again: it still conflicts).
     k.click("retry-refused");
-    while attempts(&site.data_dir()) != (2, true) {
-        assert!(start.elapsed() < common::PATIENCE, "tried again");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    common::wait_until("tried again", || attempts(&site.data_dir()) == (2, true));
     k.click("sync-now");
     let audit = |dir: &Path| -> Vec<String> {
         let db = Connection::open(dir.join("kiosk.db")).unwrap();
@@ -733,17 +717,11 @@ fn staff_send_now_and_put_refused_uploads_back_in_line_from_the_screen() {
             .map(Result::unwrap)
             .collect()
     };
-    while !audit(&site.data_dir())
-        .iter()
-        .any(|a| a == "staff.sync_now")
-    {
-        assert!(
-            start.elapsed() < common::PATIENCE,
-            "{:?}",
-            audit(&site.data_dir())
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    common::wait_until("staff.sync_now in the audit log", || {
+        audit(&site.data_dir())
+            .iter()
+            .any(|a| a == "staff.sync_now")
+    });
     assert!(
         audit(&site.data_dir())
             .iter()

@@ -18,6 +18,19 @@ use std::time::{Duration, Instant};
 /// against hanging, not a performance assertion).
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
+/// Waits until `done` holds, looking every 50 ms; fails the test after [`PATIENCE`] (a
+/// guard against hanging, not a timing assertion) with `what` and `state()`.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "still waiting after {PATIENCE:?}: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 pub fn kiosk_bin() -> &'static str {
     env!("CARGO_BIN_EXE_capture-kiosk")
 }
