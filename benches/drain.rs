@@ -1,10 +1,10 @@
 //! Draining the outbox to the central service over loopback: 1,000 accepted captures of
 //! about 300 KB each, sent by the kiosk's sync (`sync::push_pass`, as `sync --once` and the
-//! running kiosk use it) to the reference service (`central::server`), both in this process
+//! running kiosk use it) to the reference service (`capture_central::server`), both in this process
 //! on a real TCP socket, each with its own SQLite database and photo files.
 //! `cargo bench --bench drain [-- N]` prints the time and the rate. Target: 1,000 in ≤ 20 s.
 
-use capture_kiosk::central::{Central, server};
+use capture_central::{Central, server};
 use capture_kiosk::config::SyncSection;
 use capture_kiosk::store::Store;
 use std::sync::{Arc, Mutex};
@@ -31,21 +31,19 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let mut central = Central::open(&central_dir).unwrap();
-    let token = central.add_kiosk("bench").unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let token = Central::open(&central_dir)
+        .unwrap()
+        .add_kiosk("bench")
+        .unwrap();
+    let service =
+        server::Service::start("127.0.0.1:0".parse().unwrap(), &central_dir, None).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    runtime.spawn(async move { axum::serve(listener, server::router(central)).await });
 
     let config = SyncSection {
-        server: format!("http://{addr}"),
+        server: service.base_url(),
         token,
         ..SyncSection::default()
     };

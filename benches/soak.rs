@@ -116,7 +116,7 @@ fn main() {
         let bytes = std::fs::read(central_dir.join(file)).unwrap();
         held.insert(
             uuid::Uuid::parse_str(&id).unwrap(),
-            capture_kiosk::protocol::sha256_hex(&bytes),
+            capture_protocol::sha256_hex(&bytes),
         );
     }
     let lost = accepted

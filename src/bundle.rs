@@ -2,13 +2,12 @@
 //! the captures the service has not confirmed as a bundle (each capture as the very body
 //! it would upload, plus a manifest with the sha256s); the central service takes it in
 //! with `central import-bundle`, as idempotently as over the API. The service's receipts
-//! and review decisions come back the same way (`central export-decisions`,
+//! and review decisions come back the same way (`capture-central export-decisions`,
 //! `import-decisions`), so that the kiosk marks exactly the captures the service holds.
 
-use crate::protocol::{
-    BUNDLE_FORMAT, BundleEntry, BundleManifest, DECISIONS_FORMAT, DecisionsFile,
-};
-use crate::store::{Store, StoreError, write_atomically};
+use crate::store::{Store, StoreError};
+use capture_durable::write_file;
+use capture_protocol::{BUNDLE_FORMAT, BundleEntry, BundleManifest, DECISIONS_FORMAT, DecisionsFile};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +24,7 @@ pub enum BundleError {
     NotDecisions { path: PathBuf, why: String },
     #[error(
         "no decisions for this kiosk ({kiosk}) in {dir}: expected decisions-{kiosk}.json \
-         (`capture-kiosk central export-decisions` writes it); found {found}"
+         (`capture-central export-decisions` writes it); found {found}"
     )]
     NoDecisions {
         kiosk: String,
@@ -58,7 +57,9 @@ pub fn export(store: &Store, kiosk: &str, to: &Path, all: bool) -> Result<Export
     let mut manifest = BundleManifest {
         format: BUNDLE_FORMAT.into(),
         kiosk: kiosk.into(),
-        created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        created_at: now
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         captures: Vec::new(),
     };
     let mut damaged = Vec::new();
@@ -74,17 +75,19 @@ pub fn export(store: &Store, kiosk: &str, to: &Path, all: bool) -> Result<Export
         let file = format!("captures/{id}.json");
         let path = folder.join(&file);
         let body = serde_json::to_vec(&upload).expect("an upload serialises");
-        write_atomically(&path, &body).map_err(io("cannot write", &path))?;
+        write_file(&path, &body).map_err(io("cannot write", &path))?;
         manifest.captures.push(BundleEntry {
             id,
             file,
             sha256: upload.sha256,
         });
     }
-    // The manifest last: a bundle with a manifest is complete.
+    // The manifest last: a bundle with a manifest is complete. Every file (and with it its
+    // folder) is durable before the stick is pulled.
     let path = folder.join("manifest.json");
     let text = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
-    write_atomically(&path, &text).map_err(io("cannot write", &path))?;
+    write_file(&path, &text).map_err(io("cannot write", &path))?;
+    capture_durable::sync_dir(to).map_err(io("cannot sync", to))?;
     store.audit(
         "staff",
         "bundle.exported",

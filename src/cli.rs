@@ -1,11 +1,13 @@
-//! The command line: `run` (the default), `roster import|list` and `doctor`. Parses
+//! The command line: `run` (the default), `roster import|list`, `doctor`, `check`,
+//! `produce`, `capture`, `sync --once`, `export`, `import-decisions`, `reopen`. Parses
 //! arguments, finds the config and the data directory, and reports errors with what to do
-//! next. The work itself happens in `app`, `roster`, `store` and `doctor`.
+//! next. The work itself happens in `app`, `flow`, `store`, `sync`, `bundle` and `doctor`.
+//! (The central service is its own program: `capture-central`.)
 
 use crate::camera::CameraSpec;
 use crate::config::{Config, Lang, SYSTEM_CONFIG};
-use crate::roster::parse_roster;
 use crate::store::Store;
+use capture_core::roster::parse_roster;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -19,6 +21,9 @@ Examples:
   capture-kiosk roster import /media/usb/roster.csv --dry-run
   capture-kiosk roster import /media/usb/roster.csv
   capture-kiosk doctor --config /etc/capture-kiosk/config.toml
+  capture-kiosk capture --camera replay:/srv/frames --admission 000011110001
+  capture-kiosk sync --once
+  capture-kiosk export --to /media/usb
 
 Config: --config FILE, else /etc/capture-kiosk/config.toml if it exists, else built-in defaults
 (every key is documented in assets/config.example.toml). Data: --data-dir, else the config's
@@ -76,8 +81,18 @@ enum Command {
     /// Import or list the roster of candidates who may have their photo taken here
     #[command(subcommand)]
     Roster(RosterCommand),
-    /// Check cameras, data directory, free disk, database and config, and say what to fix
-    Doctor,
+    /// Check cameras, data directory, free disk, database, config and the central service,
+    /// and say what to fix
+    #[command(after_help = "Exit status: 0 the kiosk can capture (warnings are for staff: the \
+        service refusing the token or out of reach, a photo file missing, no USB camera); 1 it \
+        cannot capture until the errors are fixed (the config cannot be read, the data \
+        directory is not writable, the database is damaged). The systemd unit runs \
+        `doctor --offline` before each start.")]
+    Doctor {
+        /// Do not ask the central service (before each start: the network may be down)
+        #[arg(long)]
+        offline: bool,
+    },
     /// Check photos against every photo rule of a profile, and say what to fix
     #[command(
         after_help = "Exit status: 0 every photo complies, 1 some photo does not, 2 some file could \
@@ -165,8 +180,8 @@ enum Command {
         after_help = "For a site without network for days. Writes a bundle folder \
         <kiosk.id>-<date>-<time> inside DIR: each capture as the body it would upload, and \
         manifest.json with the sha256s. The central office takes it in with \
-        `capture-kiosk central import-bundle DIR` (a capture held already is never stored twice) \
-        and sends back `central export-decisions`, which `import-decisions` applies here. Nothing \
+        `capture-central import-bundle DIR` (a capture held already is never stored twice) \
+        and sends back `capture-central export-decisions`, which `import-decisions` applies here. Nothing \
         is marked uploaded until then. Exit status: 0 written; 2 written, but some captures' photos \
         are damaged and were left out (listed)."
     )]
@@ -180,20 +195,13 @@ enum Command {
     },
     /// Apply the receipts and review decisions the central office exported for this kiosk
     #[command(after_help = "Reads decisions-<kiosk.id>.json from DIR (written by \
-        `capture-kiosk central export-decisions`): captures whose receipt matches are counted as \
+        `capture-central export-decisions`): captures whose receipt matches are counted as \
         delivered, and the review decisions not yet applied are applied.")]
     ImportDecisions {
         /// The folder holding decisions-<kiosk.id>.json
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
-    /// The central collection service (reference implementation) the kiosks upload to
-    #[command(after_help = "Examples:\n  \
-        capture-kiosk central --data /srv/central add-kiosk site-01\n      \
-        prints the new kiosk's bearer token (shown once)\n  \
-        capture-kiosk central --data /srv/central --listen 0.0.0.0:8470\n      \
-        serves the API (docs/openapi.yaml) until Ctrl-C or SIGTERM")]
-    Central(CentralArgs),
     /// Let a candidate whose photo was approved (or is under review) take a new one
     Reopen {
         /// The candidate's admission number
@@ -205,118 +213,6 @@ enum Command {
         #[arg(long)]
         reason: String,
     },
-}
-
-#[derive(Args, Debug)]
-struct CentralArgs {
-    /// Where the service keeps its database and the photos it received
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        default_value = "central-data"
-    )]
-    data: PathBuf,
-    /// Address to listen on (port 0: any free port; the address is printed at start)
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8470")]
-    listen: std::net::SocketAddr,
-    /// Serve HTTPS with this certificate chain (PEM; with --tls-key). Without: plain HTTP,
-    /// for loopback or behind a TLS reverse proxy
-    #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// The private key of --tls-cert (PEM)
-    #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Option<CentralCommand>,
-}
-
-#[derive(Subcommand, Debug)]
-enum CentralCommand {
-    /// Register a kiosk and print its new bearer token (only a hash of it is kept)
-    AddKiosk {
-        /// The kiosk's name (letters, digits, '-', '_', '.'), e.g. its kiosk.id
-        name: String,
-    },
-    /// Register a reviewer for the /review page and print a new password (only a hash is kept)
-    AddReviewer {
-        /// The reviewer's log-in name (letters, digits, '-', '_', '.')
-        name: String,
-    },
-    /// Publish a new roster version; the kiosks fetch it at their next sync
-    #[command(subcommand)]
-    Roster(CentralRosterCommand),
-    /// Approve or reject a capture from the command line (the /review page does the same)
-    Decide {
-        /// The capture's id
-        id: uuid::Uuid,
-        #[arg(value_enum)]
-        verdict: VerdictArg,
-        /// Why (needed to reject; the candidate is shown it)
-        #[arg(long)]
-        reason: Option<String>,
-        /// Who decided (kept with the decision)
-        #[arg(long, default_value = "cli")]
-        reviewer: String,
-    },
-    /// Take in the bundles kiosks wrote with `capture-kiosk export` (offline sites)
-    #[command(
-        after_help = "DIR is a bundle folder, or a folder of them (a USB stick). A capture \
-        the service holds already is counted, never stored twice; a capture whose id is held with \
-        other bytes, or whose file does not match the manifest, is listed and left out. Exit \
-        status: 0 all taken in; 2 some were left out."
-    )]
-    ImportBundle {
-        #[arg(value_name = "DIR")]
-        dir: PathBuf,
-    },
-    /// Each kiosk: captures received and undecided, and its last heartbeat
-    Status,
-    /// Write each kiosk's receipts and review decisions for `capture-kiosk import-decisions`
-    ExportDecisions {
-        /// Where to write decisions-<kiosk>.json
-        #[arg(long, value_name = "DIR")]
-        to: PathBuf,
-        /// Only this kiosk (default: every kiosk)
-        #[arg(long)]
-        kiosk: Option<String>,
-    },
-    /// Write every approved photo as <admission_no>.jpg plus manifest.csv, for the exam office
-    #[command(
-        after_help = "The folder may hold an earlier export: photos are rewritten, and \
-        manifest.csv lists exactly this export. A candidate with approved photos at several \
-        education levels gets <admission_no>-<level>.jpg."
-    )]
-    ExportApproved {
-        /// The folder to write to (created if missing)
-        #[arg(long, value_name = "DIR")]
-        to: PathBuf,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-enum CentralRosterCommand {
-    /// Publish FILE.csv (the kiosks' roster format) as the new roster version
-    #[command(
-        after_help = "Bad rows are listed with their line numbers and left out. Exit \
-        status: 0 all rows published, 2 some rows left out, 1 nothing published."
-    )]
-    Import {
-        /// The roster CSV (header admission_no,name,education_level,phone)
-        file: PathBuf,
-        /// Digits in an admission number
-        #[arg(long, default_value_t = 12)]
-        admission_number_length: usize,
-        /// For this kiosk only (its site's candidates); default: for every kiosk
-        #[arg(long, value_name = "NAME")]
-        kiosk: Option<String>,
-    },
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum VerdictArg {
-    Approve,
-    Reject,
 }
 
 #[derive(Subcommand, Debug)]
@@ -418,7 +314,7 @@ fn init_logging() {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Some(Command::Doctor) = cli.command {
+    if let Some(Command::Doctor { offline }) = cli.command {
         // Doctor reports a bad config among its findings and checks the rest regardless.
         let loaded = load_config(cli.common.config.as_deref());
         let config = loaded
@@ -426,10 +322,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             .map(|l| l.config.clone())
             .unwrap_or_default();
         let data_dir = resolve_data_dir(cli.common.data_dir.as_deref(), &config);
-        return Ok(crate::doctor::run(loaded, &data_dir));
-    }
-    if let Some(Command::Central(args)) = cli.command {
-        return central(args);
+        return Ok(crate::doctor::run(crate::doctor::Options {
+            config: loaded.map(|l| (l.config, l.source)),
+            data_dir,
+            offline,
+        }));
     }
     let loaded = load_config(cli.common.config.as_deref())?;
     let data_dir = resolve_data_dir(cli.common.data_dir.as_deref(), &loaded.config);
@@ -442,7 +339,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Roster(RosterCommand::List { limit, offset })) => {
             roster_list(&data_dir, offset, limit)
         }
-        Some(Command::Doctor | Command::Central(_)) => unreachable!("handled above"),
+        Some(Command::Doctor { .. }) => unreachable!("handled above"),
         Some(Command::Sync {
             once: _,
             retry_refused,
@@ -480,7 +377,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             timeout_secs,
         }) => {
             let camera = camera_or_configured(camera, &loaded.config)?;
-            let outcome = crate::app::headless::capture(crate::app::headless::HeadlessOptions {
+            let outcome = crate::headless::capture(crate::headless::HeadlessOptions {
                 config: loaded.config,
                 data_dir,
                 camera,
@@ -508,7 +405,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("left out: capture {id}: {why}");
             }
             println!(
-                "{} capture(s) written to {}; at the central office: capture-kiosk central \
+                "{} capture(s) written to {}; at the central office: capture-central \
                  import-bundle {}",
                 done.captures,
                 done.folder.display(),
@@ -640,11 +537,11 @@ fn roster_import(
     })
 }
 
-fn profile_named(id: &str) -> anyhow::Result<crate::profile::Profile> {
-    crate::profile::Profile::builtin(id).ok_or_else(|| {
+fn profile_named(id: &str) -> anyhow::Result<capture_core::profile::Profile> {
+    capture_core::profile::Profile::builtin(id).ok_or_else(|| {
         anyhow::anyhow!(
             "unknown profile {id:?}; known profiles: {}",
-            crate::profile::BUILTIN_IDS.join(", ")
+            capture_core::profile::BUILTIN_IDS.join(", ")
         )
     })
 }
@@ -659,7 +556,7 @@ fn read_photo(path: &Path) -> anyhow::Result<(image::RgbImage, u64)> {
 
 fn check(images: &[PathBuf], profile: &str, json: bool) -> anyhow::Result<ExitCode> {
     let profile = profile_named(profile)?;
-    let mut analyzer = crate::vision::FaceAnalyzer::load()?;
+    let mut analyzer = capture_vision::FaceAnalyzer::load()?;
     let (mut unreadable, mut non_compliant) = (false, false);
     for path in images {
         let (image, bytes) = match read_photo(path) {
@@ -671,7 +568,7 @@ fn check(images: &[PathBuf], profile: &str, json: bool) -> anyhow::Result<ExitCo
             }
         };
         let inspection =
-            match crate::inspect::inspect_still(&mut analyzer, &image, Some(bytes), &profile) {
+            match capture_vision::inspect::inspect_still(&mut analyzer, &image, Some(bytes), &profile) {
                 Ok(inspection) => inspection,
                 Err(e) => {
                     eprintln!("error: {} cannot be analysed: {e}", path.display());
@@ -682,7 +579,7 @@ fn check(images: &[PathBuf], profile: &str, json: bool) -> anyhow::Result<ExitCo
         non_compliant |= !inspection.compliant();
         let file = path.display().to_string();
         if json {
-            let report = crate::inspect::CheckReport {
+            let report = capture_vision::inspect::CheckReport {
                 file: &file,
                 compliant: inspection.compliant(),
                 faces: inspection.measures.faces,
@@ -708,9 +605,13 @@ fn check(images: &[PathBuf], profile: &str, json: bool) -> anyhow::Result<ExitCo
                 let advice = if r.pass {
                     String::new()
                 } else {
-                    format!("  {} / {}", r.message_en, r.message_zh)
+                    format!("  {} / {}", r.message.en, r.message.zh)
                 };
-                println!("  {mark} {:<19} {value:>10}  {}{advice}", r.id, r.limit);
+                println!(
+                    "  {mark} {:<19} {value:>10}  {}{advice}",
+                    r.id.as_str(),
+                    r.limit
+                );
             }
         }
     }
@@ -726,12 +627,12 @@ fn check(images: &[PathBuf], profile: &str, json: bool) -> anyhow::Result<ExitCo
 fn produce(image: &Path, output: &Path, profile: &str, force: bool) -> anyhow::Result<ExitCode> {
     let profile = profile_named(profile)?;
     let (picture, _) = read_photo(image)?;
-    let mut analyzer = crate::vision::FaceAnalyzer::load()?;
-    let (photo, check) = crate::inspect::produce_still(&mut analyzer, &picture, &profile)
+    let mut analyzer = capture_vision::FaceAnalyzer::load()?;
+    let (photo, check) = capture_vision::inspect::produce_still(&mut analyzer, &picture, &profile)
         .with_context(|| format!("no photo can be made from {}", image.display()))?;
     let failing: Vec<_> = check.failing().collect();
     for r in &failing {
-        eprintln!("check {} fails: {} / {}", r.id, r.message_en, r.message_zh);
+        eprintln!("check {} fails: {} / {}", r.id, r.message.en, r.message.zh);
     }
     if !failing.is_empty() && !force {
         anyhow::bail!(
@@ -739,7 +640,7 @@ fn produce(image: &Path, output: &Path, profile: &str, force: bool) -> anyhow::R
             failing.len()
         );
     }
-    crate::store::write_atomically(output, &photo.jpeg)
+    capture_durable::write_file(output, &photo.jpeg)
         .with_context(|| format!("cannot write {}", output.display()))?;
     println!(
         "{}: {}×{} JPEG, {} bytes (quality {}), {}",
@@ -812,9 +713,9 @@ fn sync_once(config: &Config, data_dir: &Path, retry_refused: bool) -> anyhow::R
         ("will retry", &summary.retrying),
         ("refused", &summary.refused),
     ] {
-        let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
         for (_, why) in list.iter() {
-            *reasons.entry(why.as_str()).or_default() += 1;
+            *reasons.entry(why.to_string()).or_default() += 1;
         }
         for (why, n) in reasons {
             println!("  {label} ({n}): {why}");
@@ -829,7 +730,10 @@ fn sync_once(config: &Config, data_dir: &Path, retry_refused: bool) -> anyhow::R
         counts.pending,
         counts.failed,
         counts.uploaded,
-        counts.last_upload.as_deref().unwrap_or("never")
+        counts
+            .last_upload
+            .as_deref()
+            .map_or("never".into(), crate::store::local_time)
     );
     // Then what the service has for this kiosk (the heartbeat is the running kiosk's job).
     let pulled = runtime.block_on(crate::sync::pull_pass(
@@ -870,172 +774,6 @@ fn sync_once(config: &Config, data_dir: &Path, retry_refused: bool) -> anyhow::R
     })
 }
 
-fn central(args: CentralArgs) -> anyhow::Result<ExitCode> {
-    match args.command {
-        None => {
-            let tls = args
-                .tls_cert
-                .zip(args.tls_key)
-                .map(|(cert, key)| crate::central::server::Tls { cert, key });
-            crate::central::server::run(args.listen, &args.data, tls.as_ref())?
-        }
-        Some(CentralCommand::AddKiosk { name }) => {
-            let mut central = crate::central::Central::open(&args.data)?;
-            let token = central.add_kiosk(&name)?;
-            eprintln!(
-                "kiosk {name} added; its bearer token (put it in the kiosk's config, it is not shown again):"
-            );
-            println!("{token}");
-        }
-        Some(CentralCommand::AddReviewer { name }) => {
-            let mut central = crate::central::Central::open(&args.data)?;
-            let password = central.add_reviewer(&name)?;
-            eprintln!(
-                "reviewer {name} added; the password for /review (give it to them, it is not shown again):"
-            );
-            println!("{password}");
-        }
-        Some(CentralCommand::Roster(CentralRosterCommand::Import {
-            file,
-            admission_number_length,
-            kiosk,
-        })) => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let report = parse_roster(&bytes, admission_number_length)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            for bad in &report.bad_rows {
-                eprintln!("{}: line {}: {}", file.display(), bad.line, bad.problem);
-            }
-            if report.entries.is_empty() {
-                eprintln!("nothing published: no good rows");
-                return Ok(ExitCode::from(1));
-            }
-            let rows: Vec<_> = report
-                .entries
-                .iter()
-                .map(crate::protocol::RosterRow::from)
-                .collect();
-            let source = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let mut central = crate::central::Central::open(&args.data)?;
-            let version = central.publish_roster(&rows, &source, kiosk.as_deref())?;
-            println!(
-                "roster version {version} published for {}: {} entries ({} rows left out)",
-                kiosk
-                    .as_deref()
-                    .map_or("every kiosk".into(), |k| format!("kiosk {k}")),
-                rows.len(),
-                report.bad_rows.len()
-            );
-            if !report.bad_rows.is_empty() {
-                return Ok(ExitCode::from(2));
-            }
-        }
-        Some(CentralCommand::Decide {
-            id,
-            verdict,
-            reason,
-            reviewer,
-        }) => {
-            let verdict = match verdict {
-                VerdictArg::Approve => crate::protocol::Verdict::Approved,
-                VerdictArg::Reject => crate::protocol::Verdict::Rejected,
-            };
-            let mut central = crate::central::Central::open(&args.data)?;
-            let d = central.decide(id, verdict, reason.as_deref(), &reviewer)?;
-            println!("capture {id} {} (decision {})", d.verdict.as_str(), d.seq);
-        }
-        Some(CentralCommand::ImportBundle { dir }) => {
-            let mut central = crate::central::Central::open(&args.data)?;
-            let bundles: Vec<PathBuf> = if dir.join("manifest.json").exists() {
-                vec![dir.clone()]
-            } else {
-                let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-                    .with_context(|| format!("cannot read {}", dir.display()))?
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.join("manifest.json").exists())
-                    .collect();
-                found.sort();
-                found
-            };
-            anyhow::ensure!(
-                !bundles.is_empty(),
-                "no bundle in {} (a bundle folder holds manifest.json)",
-                dir.display()
-            );
-            let mut left_out = 0;
-            for bundle in &bundles {
-                let r = crate::central::import_bundle(&mut central, bundle)
-                    .with_context(|| format!("bundle {}", bundle.display()))?;
-                println!(
-                    "{}: kiosk {}: {} new, {} already held, {} conflicting, {} damaged",
-                    bundle.display(),
-                    r.kiosk,
-                    r.created,
-                    r.repeated,
-                    r.conflicts.len(),
-                    r.damaged.len()
-                );
-                for id in &r.conflicts {
-                    println!("  conflict: capture {id} is held with other bytes; left out");
-                }
-                for (file, why) in &r.damaged {
-                    println!("  damaged: {file}: {why}; left out");
-                }
-                left_out += r.conflicts.len() + r.damaged.len();
-            }
-            if left_out > 0 {
-                return Ok(ExitCode::from(2));
-            }
-        }
-        Some(CentralCommand::Status) => {
-            let central = crate::central::Central::open(&args.data)?;
-            let counts = central.capture_counts()?;
-            println!(
-                "kiosk                received undecided  last heartbeat (queue, refused, free disk, camera)"
-            );
-            for k in central.kiosks()? {
-                let (received, undecided) = counts.get(&k.name).copied().unwrap_or_default();
-                let beat = match (&k.last_heartbeat, &k.report) {
-                    (Some(at), Some(h)) => format!(
-                        "{at} ({} waiting, {} refused, {}, camera {})",
-                        h.queue_length,
-                        h.refused,
-                        h.free_disk_bytes
-                            .map_or("disk ?".into(), crate::app::human_bytes),
-                        h.camera
-                    ),
-                    _ => "never".into(),
-                };
-                println!("{:<20} {received:>8} {undecided:>9}  {beat}", k.name);
-            }
-        }
-        Some(CentralCommand::ExportDecisions { to, kiosk }) => {
-            let central = crate::central::Central::open(&args.data)?;
-            let kiosks = match kiosk {
-                Some(k) => vec![k],
-                None => central.kiosks()?.into_iter().map(|k| k.name).collect(),
-            };
-            for file in crate::central::export_decisions(&central, &kiosks, &to)? {
-                println!("{}", file.display());
-            }
-        }
-        Some(CentralCommand::ExportApproved { to }) => {
-            let central = crate::central::Central::open(&args.data)?;
-            let written = crate::central::export_approved(&central, &to)?;
-            println!(
-                "{written} approved photo(s) written to {} with manifest.csv",
-                to.display()
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 fn reopen(
     number: &str,
     level: Option<&str>,
@@ -1044,7 +782,7 @@ fn reopen(
     data_dir: &Path,
 ) -> anyhow::Result<ExitCode> {
     let no =
-        crate::identity::AdmissionNumber::parse(number, config.identity.admission_number_length)?;
+        capture_core::identity::AdmissionNumber::parse(number, config.identity.admission_number_length)?;
     // Messages show the number masked, as everywhere else.
     let number = no.masked();
     anyhow::ensure!(
@@ -1086,7 +824,10 @@ fn roster_list(data_dir: &Path, offset: usize, limit: usize) -> anyhow::Result<E
         println!("The roster is empty. Import one with: capture-kiosk roster import FILE.csv");
         return Ok(ExitCode::SUCCESS);
     };
-    println!("Roster: {total} entries, from {source}, imported {imported_at}");
+    println!(
+        "Roster: {total} entries, from {source}, imported {}",
+        crate::store::local_time(&imported_at)
+    );
     println!("admission_no\tname\teducation_level\tphone");
     let page = store.roster_page(offset, limit)?;
     for e in &page {

@@ -3,6 +3,8 @@
 //! `assets/config.example.toml` documents every key. A bad file is refused with the key
 //! and line that are wrong, never half-applied.
 
+use capture_core::profile::Profile;
+use capture_core::session::SessionConfig;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Deserializer};
 use std::path::{Path, PathBuf};
@@ -14,56 +16,7 @@ pub const EXAMPLE_TOML: &str = include_str!("../assets/config.example.toml");
 /// Where `run` looks for a config file when `--config` is not given.
 pub const SYSTEM_CONFIG: &str = "/etc/capture-kiosk/config.toml";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-}
-
-impl std::str::FromStr for Lang {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "zh" => Ok(Lang::Zh),
-            "en" => Ok(Lang::En),
-            other => Err(format!("unknown language {other:?}: use zh or en")),
-        }
-    }
-}
-
-/// A text shown to candidates, in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Localized {
-    pub zh: String,
-    pub en: String,
-}
-
-impl Localized {
-    fn new(zh: &str, en: &str) -> Self {
-        Self {
-            zh: zh.into(),
-            en: en.into(),
-        }
-    }
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
-    }
-}
+pub use capture_core::lang::{Lang, Localized};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -188,7 +141,7 @@ pub struct StaffSection {
 pub struct SyncSection {
     /// The central service's base URL; empty: the kiosk keeps everything and sends nothing.
     pub server: String,
-    /// This kiosk's bearer token (`capture-kiosk central add-kiosk NAME` prints it).
+    /// This kiosk's bearer token (`capture-central add-kiosk NAME` prints it).
     pub token: String,
     /// Uploads in flight at once.
     pub concurrency: u32,
@@ -326,13 +279,13 @@ impl Config {
                 "must be after campaign.window_start".into(),
             ));
         }
-        if crate::profile::Profile::builtin(&c.photo_profile).is_none() {
+        if Profile::builtin(&c.photo_profile).is_none() {
             return Err((
                 "campaign.photo_profile",
                 format!(
                     "is {:?}; known profiles: {}",
                     c.photo_profile,
-                    crate::profile::BUILTIN_IDS.join(", ")
+                    capture_core::profile::BUILTIN_IDS.join(", ")
                 ),
             ));
         }
@@ -472,7 +425,7 @@ impl Config {
             if self.sync.token.trim().is_empty() {
                 return Err((
                     "sync.token",
-                    "is empty; `capture-kiosk central add-kiosk NAME` prints one".into(),
+                    "is empty; `capture-central add-kiosk NAME` prints one".into(),
                 ));
             }
         }
@@ -493,6 +446,28 @@ impl Config {
 
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.kiosk.idle_timeout_secs)
+    }
+
+    /// What the candidate flow needs of the site's settings.
+    pub fn session(&self) -> SessionConfig {
+        SessionConfig {
+            window_start: self.campaign.window_start,
+            window_end: self.campaign.window_end,
+            idle_timeout: self.idle_timeout(),
+            done_return: Duration::from_secs(self.kiosk.done_return_secs),
+            max_retakes: self.campaign.max_retakes,
+            countdown: Duration::from_secs(self.campaign.capture_countdown_secs),
+            auto_capture: self.campaign.auto_capture,
+            staff_pin: self.staff.pin.clone(),
+            max_pin_attempts: self.staff.max_pin_attempts.max(1),
+            pin_lockout: Duration::from_secs(self.staff.lockout_secs),
+        }
+    }
+
+    /// The photo profile the campaign names (validated when the config was read).
+    pub fn profile(&self) -> Profile {
+        Profile::builtin(&self.campaign.photo_profile)
+            .expect("campaign.photo_profile was validated when the config was read")
     }
 
     pub fn uses_demo_pin(&self) -> bool {

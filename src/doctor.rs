@@ -1,19 +1,40 @@
 //! `capture-kiosk doctor`: checks what the kiosk needs — config, data directory, free
-//! disk, database, roster, cameras and their modes, a display — and says what to fix.
-//! Read-only except that it creates the data directory and database if they are missing.
+//! disk, database, roster, outbox, the central service, cameras and their modes, a display —
+//! and says what to fix. Read-only except that it creates the data directory and database if
+//! they are missing.
+//!
+//! Two kinds of finding: what keeps the kiosk from capturing at all (a config it cannot read,
+//! no writable data directory, a database it cannot open or that is damaged: `ERROR`, exit
+//! status 1 — the systemd unit does not start the kiosk), and what it can capture with but
+//! staff should fix (the service refusing the token or out of reach, a photo file missing,
+//! the demo camera, little disk left: `warn`, exit status 0).
 
-use crate::app::human_bytes;
 use crate::camera::usb::{camera_modes, choose_mode, list_cameras};
-use crate::cli::LoadedConfig;
-use crate::store::Store;
+use crate::config::{Config, SyncSection};
+use crate::store::{Store, StoreError};
+use crate::sync::SyncProblem;
+use capture_durable::human_bytes;
 use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Level {
     Ok,
+    /// The kiosk can capture; staff should fix this.
     Warn,
+    /// The kiosk cannot capture until this is fixed.
     Error,
+}
+
+/// What `doctor` is asked to check.
+pub struct Options {
+    /// The config as loaded (an error is reported, and the defaults checked instead), and
+    /// where it came from.
+    pub config: Result<(Config, String), anyhow::Error>,
+    pub data_dir: std::path::PathBuf,
+    /// Do not ask the central service (the unit's check before each start: it must not wait
+    /// for a network that may be down).
+    pub offline: bool,
 }
 
 struct Report {
@@ -32,21 +53,21 @@ impl Report {
     }
 }
 
-pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
+pub fn run(opts: Options) -> ExitCode {
     let mut r = Report { worst: Level::Ok };
+    let data_dir = opts.data_dir.as_path();
     println!("capture-kiosk {} doctor", env!("CARGO_PKG_VERSION"));
-    let config = match &loaded {
-        Ok(loaded) => {
-            let c = &loaded.config;
+    let config = match opts.config {
+        Ok((c, source)) => {
             r.line(
                 "config",
                 Level::Ok,
                 format!(
-                    "{} (kiosk {}, profile {})",
-                    loaded.source, c.kiosk.id, c.campaign.photo_profile
+                    "{source} (kiosk {}, profile {})",
+                    c.kiosk.id, c.campaign.photo_profile
                 ),
             );
-            c.clone()
+            c
         }
         Err(e) => {
             r.line(
@@ -54,7 +75,7 @@ pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
                 Level::Error,
                 format!("{e:#}; the checks below use the built-in defaults"),
             );
-            crate::config::Config::default()
+            Config::default()
         }
     };
     let config = &config;
@@ -89,9 +110,32 @@ pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
             check_database(&mut r, &store);
             check_outbox(&mut r, &store);
         }
+        Err(e @ (StoreError::Open(_) | StoreError::Sqlite(_))) => {
+            r.line(
+                "data dir",
+                Level::Ok,
+                format!("{} (writable)", data_dir.display()),
+            );
+            r.line(
+                "database",
+                Level::Error,
+                format!(
+                    "{e}; move {} aside (keep it for the central office) to start a new one",
+                    data_dir.join(crate::store::DB_FILE).display()
+                ),
+            );
+        }
         Err(e) => r.line("data dir", Level::Error, e.to_string()),
     }
-    check_sync(&mut r, &config.sync);
+    if opts.offline {
+        r.line(
+            "sync",
+            Level::Ok,
+            "not asked (--offline): the kiosk captures with or without the central service",
+        );
+    } else {
+        check_sync(&mut r, &config.sync);
+    }
     check_cameras(&mut r, config.camera.min_width, config.camera.min_height);
     match (std::env::var("WAYLAND_DISPLAY"), std::env::var("DISPLAY")) {
         (Ok(w), _) => r.line("display", Level::Ok, format!("Wayland ({w})")),
@@ -114,11 +158,11 @@ pub fn run(loaded: anyhow::Result<LoadedConfig>, data_dir: &Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         Level::Warn => {
-            println!("Usable; see the warnings above.");
+            println!("The kiosk can capture; staff should fix the warnings above.");
             ExitCode::SUCCESS
         }
         Level::Error => {
-            println!("Not usable until the errors above are fixed.");
+            println!("The kiosk cannot capture until the errors above are fixed.");
             ExitCode::FAILURE
         }
     }
@@ -139,7 +183,9 @@ fn check_outbox(r: &mut Report, store: &Store) {
                     ""
                 },
                 c.uploaded,
-                c.last_upload.as_deref().unwrap_or("never")
+                c.last_upload
+                    .as_deref()
+                    .map_or("never".into(), crate::store::local_time)
             ),
         ),
         Err(e) => r.line("outbox", Level::Error, e.to_string()),
@@ -147,20 +193,14 @@ fn check_outbox(r: &mut Report, store: &Store) {
 }
 
 /// Whether the central service answers and takes this kiosk's token (a request that
-/// changes nothing: the roster after the newest possible version).
-fn check_sync(r: &mut Report, sync: &crate::config::SyncSection) {
+/// changes nothing: the roster after the newest possible version). Whatever it says, the
+/// kiosk captures: the captures wait in the outbox.
+fn check_sync(r: &mut Report, sync: &SyncSection) {
     if sync.server.trim().is_empty() {
         return r.line(
             "sync",
             Level::Warn,
             "off: no [sync] server; captures stay on this kiosk (`capture-kiosk export` hands them over)",
-        );
-    }
-    if sync.token.trim().is_empty() {
-        return r.line(
-            "sync",
-            Level::Error,
-            "[sync] token is empty: `capture-kiosk central add-kiosk NAME` on the service prints one",
         );
     }
     let probe = crate::sync::Client::new(sync).and_then(|client| {
@@ -170,28 +210,36 @@ fn check_sync(r: &mut Report, sync: &crate::config::SyncSection) {
         Ok(runtime.block_on(client.roster_since(i64::MAX)))
     });
     let server = sync.server.trim();
+    let waiting = "captures wait in the outbox";
     match probe {
         Ok(Ok(_)) => r.line(
             "sync",
             Level::Ok,
             format!("{server}: reachable, this kiosk's token accepted"),
         ),
-        Ok(Err(why)) if why.contains("HTTP 401") => r.line(
+        Ok(Err(why @ SyncProblem::TokenRefused { .. })) => r.line(
             "sync",
-            Level::Error,
-            format!("{server} does not accept this kiosk's token: check [sync] token ({why})"),
+            Level::Warn,
+            format!(
+                "{server} does not accept this kiosk's token (revoked, or mistyped): check [sync] \
+                 token; {waiting} ({why})"
+            ),
         ),
         Ok(Err(why)) => r.line(
             "sync",
             Level::Warn,
-            format!("{server}: {why}; captures wait in the outbox until it answers"),
+            format!("{server}: {why}; {waiting} until it answers"),
         ),
-        Err(e) => r.line("sync", Level::Error, format!("{e:#}")),
+        Err(e) => r.line(
+            "sync",
+            Level::Warn,
+            format!("{e:#}: the kiosk cannot sync; {waiting}"),
+        ),
     }
 }
 
 fn check_disk(r: &mut Report, data_dir: &Path) {
-    match crate::store::free_space(data_dir) {
+    match capture_durable::free_space(data_dir) {
         Ok(free) if free < crate::store::LOW_DISK_BYTES => r.line(
             "free disk",
             Level::Warn,
@@ -202,7 +250,7 @@ fn check_disk(r: &mut Report, data_dir: &Path) {
             Level::Ok,
             format!("{} free", human_bytes(free)),
         ),
-        Err(e) => r.line("free disk", Level::Error, format!("cannot tell: {e}")),
+        Err(e) => r.line("free disk", Level::Warn, format!("cannot tell: {e}")),
     }
 }
 
@@ -218,38 +266,52 @@ fn check_database(r: &mut Report, store: &Store) {
             ),
         );
     }
-    match (
+    let (integrity, stats) = match (
         store.check_integrity(),
         store.stats(chrono::Local::now().date_naive()),
     ) {
-        (Err(e), _) | (_, Err(e)) => r.line("database", Level::Error, e.to_string()),
-        (Ok(problems), Ok(stats)) if problems.is_empty() => {
-            r.line(
-                "database",
-                Level::Ok,
-                format!(
-                    "integrity ok; {} captures ({} today), {} waiting to upload",
-                    stats.captures_total, stats.captures_today, stats.pending_uploads
-                ),
-            );
-            match store.roster_source() {
-                Ok(Some((at, source, n))) => r.line(
-                    "roster",
-                    Level::Ok,
-                    format!("{n} entries from {source}, imported {at}"),
-                ),
-                _ => r.line(
-                    "roster",
-                    Level::Warn,
-                    "empty: import one with `capture-kiosk roster import FILE.csv`",
-                ),
-            }
+        (Ok(i), Ok(s)) => (i, s),
+        (Err(e), _) | (_, Err(e)) => return r.line("database", Level::Error, e.to_string()),
+    };
+    if !integrity.database.is_empty() {
+        for p in &integrity.database {
+            r.line("database", Level::Error, p);
         }
-        (Ok(problems), Ok(_)) => {
-            for p in problems {
-                r.line("database", Level::Error, p);
-            }
-        }
+        return;
+    }
+    r.line(
+        "database",
+        Level::Ok,
+        format!(
+            "integrity ok; {} captures ({} today), {} waiting to upload",
+            stats.captures_total, stats.captures_today, stats.pending_uploads
+        ),
+    );
+    if integrity.missing_photos > 0 {
+        r.line(
+            "photos",
+            Level::Warn,
+            format!(
+                "{} capture(s) are missing their photo file (or it has the wrong size): they cannot \
+                 be sent; tell the central office which (the outbox lists them as refused)",
+                integrity.missing_photos
+            ),
+        );
+    }
+    match store.roster_source() {
+        Ok(Some((at, source, n))) => r.line(
+            "roster",
+            Level::Ok,
+            format!(
+                "{n} entries from {source}, imported {}",
+                crate::store::local_time(&at)
+            ),
+        ),
+        _ => r.line(
+            "roster",
+            Level::Warn,
+            "empty: import one with `capture-kiosk roster import FILE.csv`",
+        ),
     }
 }
 

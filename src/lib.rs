@@ -1,27 +1,28 @@
-//! capture-kiosk: a self-hosted photo-capture kiosk for official graduation / degree
-//! photos. The pure core (`identity`, `roster`, `session`, `profile`, `photo`) takes values
-//! and returns values; `camera` and `store` touch devices and disk; `app` wires them to
-//! the screens in `ui/`. See docs/ARCHITECTURE.md for the map.
+//! capture-kiosk: the photo-capture kiosk. The pure domain is `capture_core`, the face
+//! models `capture_vision`, the wire types `capture_protocol`; this crate is the kiosk
+//! around them, bottom to top:
+//!
+//! - `config` (the site's TOML), `camera` (frame sources and the camera thread), `store`
+//!   (SQLite + photo files, the outbox), `sync` (the central service), `bundle` (the offline
+//!   hand-over);
+//! - `flow`: the one driver of the candidate flow — session, photo held for review, store —
+//!   used by the window and the windowless capture alike;
+//! - `app` (the window: wiring and painting), `headless` (`capture` with no window),
+//!   `doctor`, `cli`.
+//!
+//! See docs/ARCHITECTURE.md for the map.
 
+pub mod bundle;
 pub mod camera;
-pub mod central;
-pub mod compliance;
 pub mod config;
 pub mod failpoint;
-pub mod identity;
-pub mod inspect;
-pub mod photo;
-pub mod profile;
-pub mod protocol;
-pub mod roster;
-pub mod session;
+pub mod flow;
 pub mod store;
 pub mod sync;
 #[doc(hidden)]
 pub mod synthetic;
 
 pub mod app;
-pub mod bundle;
 pub mod cli;
 pub mod doctor;
-pub mod vision;
+pub mod headless;

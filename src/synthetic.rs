@@ -2,10 +2,10 @@
 //! photo (its JPEG is about as large as a detailed portrait (480 wide: ~330 KB) of the same size) accepted
 //! through the real store for a made-up candidate. Not used by the kiosk itself.
 
-use crate::identity::{AdmissionNumber, MobileNumber};
-use crate::protocol::CheckRecord;
-use crate::roster::RosterEntry;
 use crate::store::{NewCapture, Store, StoreError, StoredCapture};
+use capture_core::identity::{AdmissionNumber, MobileNumber};
+use capture_core::roster::RosterEntry;
+use capture_protocol::CheckRecord;
 
 /// A `width`×`width·4/3` noise picture as JPEG; each `seed` gives other bytes.
 pub fn noise_jpeg(seed: u32, width: u32) -> Vec<u8> {
@@ -15,7 +15,7 @@ pub fn noise_jpeg(seed: u32, width: u32) -> Vec<u8> {
         let noise = (state >> 26) as u8;
         image::Rgb([(x / 2) as u8 ^ noise, (y / 3) as u8, noise.wrapping_mul(3)])
     });
-    crate::photo::encode_jpeg(&img, 300).expect("a JPEG of an RGB picture")
+    capture_core::photo::encode_jpeg(&img, 300).expect("a JPEG of an RGB picture")
 }
 
 /// Accepts `jpeg` as a new capture of the made-up candidate `admission_no` (12 digits, 本科).
@@ -36,7 +36,7 @@ pub fn accept(
         entry: &entry,
         mobile: &MobileNumber::parse("13800000001").expect("a mobile number"),
         profile: "bj-degree",
-        taken_at: chrono::Local::now(),
+        taken_at: chrono::Utc::now(),
         retakes: 0,
         jpeg,
         checks,

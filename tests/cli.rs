@@ -209,8 +209,8 @@ fn help_teaches_the_commands() {
 
 #[test]
 fn staff_can_reopen_a_candidate_for_a_new_photo() {
-    use capture_kiosk::identity::{AdmissionNumber, MobileNumber};
-    use capture_kiosk::session::CandidateStatus;
+    use capture_core::identity::{AdmissionNumber, MobileNumber};
+    use capture_core::candidate::CandidateStatus;
     use capture_kiosk::store::{NewCapture, Store};
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -226,7 +226,7 @@ fn staff_can_reopen_a_candidate_for_a_new_photo() {
             .find(|e| e.education_level == "本科")
             .unwrap();
         let img = image::RgbImage::new(48, 64);
-        let jpeg = capture_kiosk::photo::encode_jpeg(&img, 300).unwrap();
+        let jpeg = capture_core::photo::encode_jpeg(&img, 300).unwrap();
         let mobile = MobileNumber::parse("13800000003").unwrap();
         store
             .accept_capture(&NewCapture {
@@ -234,7 +234,7 @@ fn staff_can_reopen_a_candidate_for_a_new_photo() {
                 entry: &entry,
                 mobile: &mobile,
                 profile: "bj-degree",
-                taken_at: chrono::Local::now(),
+                taken_at: chrono::Utc::now(),
                 retakes: 0,
                 jpeg: &jpeg,
                 checks: &[],
@@ -313,7 +313,7 @@ fn jpeg_segments(jpeg: &[u8]) -> Vec<(u8, Vec<u8>)> {
 fn produce_makes_the_photo_to_the_profile_and_refuses_a_failing_one() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let profile = capture_kiosk::profile::Profile::builtin("bj-degree").unwrap();
+    let profile = capture_core::profile::Profile::builtin("bj-degree").unwrap();
 
     // The Grace Hopper portrait (grey backdrop, head high in the picture) becomes a
     // compliant photo: levelled, cropped from the face, on the profile's blue.

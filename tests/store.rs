@@ -3,9 +3,9 @@
 //! again) aborts at a crash point or is killed with SIGKILL.
 
 use capture_kiosk::failpoint;
-use capture_kiosk::identity::{AdmissionNumber, MobileNumber};
-use capture_kiosk::roster::RosterEntry;
-use capture_kiosk::session::CandidateStatus;
+use capture_core::identity::{AdmissionNumber, MobileNumber};
+use capture_core::roster::RosterEntry;
+use capture_core::candidate::CandidateStatus;
 use capture_kiosk::store::{NewCapture, Store};
 use chrono::Local;
 use std::path::Path;
@@ -28,7 +28,7 @@ fn mobile() -> MobileNumber {
 fn jpeg(seed: u8) -> Vec<u8> {
     // A real (small) JPEG; the store does not look inside, but keep it honest.
     let img = image::RgbImage::from_fn(48, 64, |x, y| image::Rgb([seed, x as u8, y as u8]));
-    capture_kiosk::photo::encode_jpeg(&img, 300).unwrap()
+    capture_core::photo::encode_jpeg(&img, 300).unwrap()
 }
 
 fn accept(
@@ -44,7 +44,7 @@ fn accept(
             entry: e,
             mobile: &m,
             profile: "bj-degree",
-            taken_at: Local::now(),
+            taken_at: chrono::Utc::now(),
             retakes: 0,
             jpeg: photo,
             checks: &[],
@@ -102,7 +102,7 @@ fn accepting_stores_photo_capture_outbox_and_audit_together() {
         ),
         1
     );
-    assert!(store.check_integrity().unwrap().is_empty());
+    assert!(store.check_integrity().unwrap().is_sound());
     let stats = store.stats(Local::now().date_naive()).unwrap();
     assert_eq!((stats.captures_today, stats.pending_uploads), (1, 1));
 }
@@ -124,7 +124,7 @@ fn accepting_the_same_capture_twice_stores_it_once() {
         entry: &e,
         mobile: &m,
         profile: "bj-degree",
-        taken_at: Local::now(),
+        taken_at: chrono::Utc::now(),
         retakes: 0,
         jpeg: &other,
         checks: &[],
@@ -304,7 +304,7 @@ fn a_crash_between_photo_write_and_commit_leaves_no_capture_and_no_counted_orpha
         (0, 0),
         "the orphan is not counted"
     );
-    assert!(store.check_integrity().unwrap().is_empty());
+    assert!(store.check_integrity().unwrap().is_sound());
     drop(store);
     assert_eq!(
         Store::open(dir.path()).unwrap().recovery().orphans_moved,
@@ -350,12 +350,12 @@ fn a_capture_committed_before_kill_dash_9_is_complete() {
     assert_eq!(stored.sha256, parts[2]);
     let bytes = std::fs::read(dir.path().join(&stored.photo_file)).unwrap();
     assert_eq!(
-        capture_kiosk::store::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+        capture_protocol::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
         stored.sha256
     );
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM outbox"), 1);
     assert_eq!(store.recovery().orphans_moved, 0);
-    assert!(store.check_integrity().unwrap().is_empty());
+    assert!(store.check_integrity().unwrap().is_sound());
 }
 
 #[test]
@@ -390,7 +390,7 @@ fn killing_the_kiosk_at_any_moment_leaves_every_capture_whole() {
         reported.extend(reader.join().unwrap());
 
         let store = Store::open(dir.path()).unwrap();
-        assert!(store.check_integrity().unwrap().is_empty(), "round {round}");
+        assert!(store.check_integrity().unwrap().is_sound(), "round {round}");
         for (id, sha) in &reported {
             let stored = store
                 .stored_capture(*id)
@@ -473,12 +473,13 @@ fn a_missing_photo_file_is_reported_by_the_integrity_check() {
         &jpeg(3),
     );
     std::fs::remove_file(dir.path().join(&stored.photo_file)).unwrap();
-    let problems = store.check_integrity().unwrap();
-    assert_eq!(problems.len(), 1);
+    let integrity = store.check_integrity().unwrap();
+    assert_eq!(integrity.missing_photos, 1, "{integrity:?}");
     assert!(
-        problems[0].contains("missing their photo file"),
-        "{problems:?}"
+        integrity.database.is_empty(),
+        "the database itself is sound: {integrity:?}"
     );
+    assert!(!integrity.is_sound());
 }
 
 #[test]
@@ -512,7 +513,7 @@ fn photos_are_deleted_only_after_their_receipt_and_the_retention_period() {
     store
         .mark_uploaded(
             sent.id,
-            &capture_kiosk::protocol::Receipt {
+            &capture_protocol::Receipt {
                 id: sent.id,
                 sha256: sent.sha256.clone(),
                 received_at: "2026-11-21T02:00:00.000Z".into(),
@@ -537,7 +538,7 @@ fn photos_are_deleted_only_after_their_receipt_and_the_retention_period() {
     // The record stays, the waiting capture can still be sent, and nothing looks damaged.
     assert!(store.stored_capture(sent.id).unwrap().is_some());
     assert!(store.upload_for(waiting.id).is_ok());
-    assert_eq!(store.check_integrity().unwrap(), Vec::<String>::new());
+    assert!(store.check_integrity().unwrap().is_sound());
     assert_eq!(
         count(
             dir.path(),
@@ -545,4 +546,80 @@ fn photos_are_deleted_only_after_their_receipt_and_the_retention_period() {
         ),
         1
     );
+}
+
+/// One text value from the kiosk's database.
+fn text(dir: &Path, sql: &str) -> String {
+    rusqlite::Connection::open(dir.join("kiosk.db"))
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn every_stored_time_is_utc_and_an_older_kiosks_local_times_are_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let stored = accept(
+        &mut store,
+        Uuid::new_v4(),
+        &entry("000011110001", "本科"),
+        &jpeg(1),
+    );
+    drop(store);
+    let is_utc = |t: &str| {
+        t.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(t).is_ok() && t.len() == 24
+    };
+    for sql in [
+        "SELECT accepted_at FROM captures",
+        "SELECT taken_at FROM captures",
+        "SELECT enqueued_at FROM outbox",
+        "SELECT max(at) FROM audit",
+    ] {
+        let t = text(dir.path(), sql);
+        assert!(is_utc(&t), "{sql}: {t}");
+    }
+
+    // A database an earlier capture-kiosk wrote (schema 4): local times with their offset.
+    let db = rusqlite::Connection::open(dir.path().join("kiosk.db")).unwrap();
+    db.execute_batch(
+        "UPDATE captures SET accepted_at = '2026-11-21T09:30:00.123+08:00',
+                             taken_at = '2026-11-21T09:29:59.500+08:00';
+         UPDATE outbox SET enqueued_at = '2026-11-21T09:30:00.123+08:00';
+         UPDATE audit SET at = '2026-11-20T23:59:00.000-05:00';
+         INSERT INTO reopenings (admission_no, education_level, reopened_at, reason)
+             VALUES ('000011110001', '本科', '2026-11-21T10:00:00.000+08:00', 'retake');
+         PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    drop(db);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        text(dir.path(), "SELECT accepted_at FROM captures"),
+        "2026-11-21T01:30:00.123Z"
+    );
+    assert_eq!(
+        text(dir.path(), "SELECT taken_at FROM captures"),
+        "2026-11-21T01:29:59.500Z"
+    );
+    assert_eq!(
+        text(dir.path(), "SELECT enqueued_at FROM outbox"),
+        "2026-11-21T01:30:00.123Z"
+    );
+    assert_eq!(
+        text(dir.path(), "SELECT min(at) FROM audit"),
+        "2026-11-21T04:59:00.000Z"
+    );
+    // Compared as times, the re-opening (02:00 UTC) is after the capture (01:30 UTC).
+    assert_eq!(
+        store
+            .candidate_status(&AdmissionNumber::parse("000011110001", 12).unwrap(), "本科")
+            .unwrap(),
+        CandidateStatus::Reopened
+    );
+    assert!(store.stored_capture(stored.id).unwrap().is_some());
+    // People read them in the kiosk's local time.
+    let shown = capture_kiosk::store::local_time("2026-11-21T01:30:00.123Z");
+    assert_eq!(shown.len(), "2026-11-21 01:30".len(), "{shown}");
+    assert_eq!(capture_kiosk::store::local_time("not a time"), "not a time");
 }

@@ -3,8 +3,8 @@
 
 mod common;
 
-use capture_kiosk::identity::AdmissionNumber;
-use capture_kiosk::protocol::Receipt;
+use capture_core::identity::AdmissionNumber;
+use capture_protocol::Receipt;
 use capture_kiosk::store::Store;
 use common::central::{Service, SyncKiosk as Kiosk, add_kiosk};
 use std::path::Path;
@@ -90,7 +90,7 @@ fn an_upload_that_got_through_before_a_crash_is_recognised_and_a_refusal_kept_fo
     let body = store.upload_for(captures[0].0).unwrap();
     assert_eq!(service.put(&token, &body).status(), 201);
     // Capture 1's id is already held by the service with other bytes (409: refused).
-    let mut other = capture_kiosk::protocol::CaptureUpload::sample(b"other bytes");
+    let mut other = capture_protocol::CaptureUpload::sample(b"other bytes");
     other.id = captures[1].0;
     assert_eq!(service.put(&token, &other).status(), 201);
     drop(store);
@@ -188,7 +188,7 @@ fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
 
     // One capture rejected, the other approved; a decision on another kiosk's capture
     // never reaches this one.
-    let stranger = capture_kiosk::protocol::CaptureUpload::sample(b"elsewhere");
+    let stranger = capture_protocol::CaptureUpload::sample(b"elsewhere");
     assert_eq!(service.put(&other_token, &stranger).status(), 201);
     let id = |i: usize| captures[i].0.to_string();
     let (code, out) = central_cli(central.path(), &["decide", &id(0), "reject"]);
@@ -226,13 +226,13 @@ fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
     let no = |i: usize| AdmissionNumber::parse(&format!("0000111{i:05}"), 12).unwrap();
     assert_eq!(
         store.candidate_status(&no(0), "本科").unwrap(),
-        capture_kiosk::session::CandidateStatus::Rejected {
+        capture_core::candidate::CandidateStatus::Rejected {
             reason: "背景不均匀 background not plain".into()
         }
     );
     assert_eq!(
         store.candidate_status(&no(1), "本科").unwrap(),
-        capture_kiosk::session::CandidateStatus::Approved
+        capture_core::candidate::CandidateStatus::Approved
     );
     let roster = store.roster_page(0, 10).unwrap();
     let numbers: Vec<&str> = roster.iter().map(|e| e.admission_no.as_str()).collect();
@@ -283,7 +283,7 @@ fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
     let store = Store::open(&kiosk.data()).unwrap();
     assert_eq!(
         store.candidate_status(&no(0), "本科").unwrap(),
-        capture_kiosk::session::CandidateStatus::Approved
+        capture_core::candidate::CandidateStatus::Approved
     );
 
     // The hand-over: both approved photos of this kiosk and the stranger's rejection left out.
@@ -310,7 +310,7 @@ fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
         "{manifest}"
     );
     assert!(
-        lines[1].contains(&capture_kiosk::protocol::sha256_hex(&captures[0].1)),
+        lines[1].contains(&capture_protocol::sha256_hex(&captures[0].1)),
         "{manifest}"
     );
     assert!(lines[1].ends_with(",000011100000.jpg"), "{manifest}");
@@ -389,7 +389,7 @@ fn an_offline_site_hands_over_by_usb_stick_and_nothing_is_stored_twice() {
     let first = bundle.join(format!("captures/{}.json", captures[0].0));
     let mut body: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&first).unwrap()).unwrap();
-    body["photo_base64"] = capture_kiosk::protocol::CaptureUpload::encode_photo(b"other").into();
+    body["photo_base64"] = capture_protocol::CaptureUpload::encode_photo(b"other").into();
     std::fs::write(&first, serde_json::to_vec(&body).unwrap()).unwrap();
     let (code, out) = central_cli(central.path(), &["import-bundle", bundle.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}");
@@ -427,7 +427,7 @@ fn an_offline_site_hands_over_by_usb_stick_and_nothing_is_stored_twice() {
         store
             .candidate_status(&AdmissionNumber::parse("000011100001", 12).unwrap(), "本科")
             .unwrap(),
-        capture_kiosk::session::CandidateStatus::Rejected {
+        capture_core::candidate::CandidateStatus::Rejected {
             reason: "闭眼 eyes closed".into()
         }
     );
@@ -495,15 +495,11 @@ fn over_https_the_kiosk_trusts_the_sites_ca_and_nothing_else() {
     let tls = common::repo().join("tests/fixtures/tls");
     let central = tempfile::tempdir().unwrap();
     let token = add_kiosk(central.path(), "site-01");
-    let service = Service::start_with(
+    let service = Service::start_tls(
         central.path(),
         "127.0.0.1:0",
-        &[
-            "--tls-cert",
-            tls.join("server.pem").to_str().unwrap(),
-            "--tls-key",
-            tls.join("server.key").to_str().unwrap(),
-        ],
+        &tls.join("server.pem"),
+        &tls.join("server.key"),
     );
     assert!(
         service.base.starts_with("https://127.0.0.1:"),

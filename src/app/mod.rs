@@ -1,11 +1,10 @@
-//! The kiosk as it runs: where the parts meet. Owns the window, the session, the store
-//! and the camera feed on the UI thread; turns screen callbacks into session events,
-//! carries out the session's effects, and renders the session's state into the screens.
-//! The camera thread only hands over frames; nothing here blocks on the camera.
+//! The kiosk as it runs in its window: wiring and painting. It starts the parts (camera
+//! feed, analysis thread, sync thread, the store) and hands them to the [`Flow`], which
+//! drives the candidate flow; it turns screen callbacks into the flow's events, and paints
+//! the flow's state ([`View`]) and what it reports ([`Note`]) into the screens. No business
+//! rule lives here. The camera thread only hands over frames; nothing here blocks on it.
 
-mod analysis;
 mod automation;
-pub mod headless;
 mod preview;
 mod systemd;
 pub mod view;
@@ -14,37 +13,27 @@ pub mod ui {
     slint::include_modules!();
 }
 
-use crate::camera::feed::{CameraFeed, CameraState, FeedStatus};
-use crate::camera::{self, CameraSettings, CameraSpec};
-use crate::compliance::guide::Guidance;
-use crate::compliance::{self, CheckResult};
+use crate::camera::CameraSpec;
+use crate::camera::feed::{CameraState, FeedStatus};
 use crate::config::{Config, Lang};
-use crate::identity::{AdmissionNumber, name_matches};
-use crate::photo::{self, Photo};
-use crate::profile::{Framing, Profile};
-use crate::session::{
-    Candidate, Effect, Event, IdentifyOutcome, IdentifyProblem, LookupOutcome, SaveProblem,
-    Session, SessionConfig, State,
-};
-use crate::store::{NewCapture, Store};
+use crate::flow::analysis::Analysis;
+use crate::flow::{self, Flow, Note, Parts};
+use crate::store::Store;
 use anyhow::Context;
-use chrono::{DateTime, Local};
+use capture_core::compliance::{CheckId, Context as CheckContext};
+use capture_core::profile::Framing;
+use capture_core::session::{Event, State};
+use chrono::Local;
 use slint::ComponentHandle;
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use ui::{KioskAdapter, KioskWindow};
-use uuid::Uuid;
 use view::{SiteTexts, View};
 
-/// A frame older than this is not taken as the photo (the camera has stalled).
-const MAX_FRAME_AGE: Duration = Duration::from_millis(500);
-/// A photo not made by the analysis thread within this time has failed.
-const MAX_PHOTO_TIME: Duration = Duration::from_secs(20);
 /// A "streaming" camera without a frame for this long is hung: stop feeding the watchdog.
 const HUNG_CAMERA: Duration = Duration::from_secs(10);
 
@@ -56,23 +45,10 @@ pub struct RunOptions {
     pub lang: Lang,
 }
 
-/// A photo taken and shown for review, not yet accepted.
-struct PendingPhoto {
-    id: Uuid,
-    taken_at: DateTime<Local>,
-    photo: Photo,
-    /// The photo's own check (none when face analysis is unavailable).
-    checks: Option<Vec<CheckResult>>,
-}
-
 struct Kiosk {
     window: slint::Weak<KioskWindow>,
-    session: Session,
-    store: Store,
+    flow: Flow,
     config: Config,
-    profile: Profile,
-    feed: Option<CameraFeed>,
-    pending: Option<PendingPhoto>,
     lang: Lang,
     last_view: Option<View>,
     /// The camera frame size the capture screen's guides were laid out for.
@@ -81,31 +57,19 @@ struct Kiosk {
     preview_wanted: Arc<AtomicBool>,
     automation: bool,
     systemd: systemd::Notifier,
-    analysis: Option<analysis::Analysis>,
-    /// False once the analysis thread said it cannot work (photos are then centre crops).
-    analysis_available: bool,
-    /// Counts capture screens shown; the analysis reports which one a frame belongs to.
-    generation: u64,
-    /// The burst asked of the analysis thread for the photo, and when.
-    burst: Option<(u64, Instant)>,
-    bursts: u64,
-    /// The guidance shown, and the instruction last announced (automation).
-    guidance: Option<Guidance>,
+    /// The instruction last announced (automation).
     announced_instruction: Option<&'static str>,
-    /// Sending the outbox to the central service (none when no service is configured).
-    sync: Option<crate::sync::Background>,
 }
 
 /// Runs the kiosk until its window is closed.
 pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let store = Store::open_exclusive(&opts.data_dir)?;
-    let profile = Profile::builtin(&opts.config.campaign.photo_profile)
-        .context("config names an unknown photo profile")?;
+    let config = opts.config.clone();
     tracing::info!(
         "kiosk {} starting: data {}, profile {}, roster {} entries",
-        opts.config.kiosk.id,
+        config.kiosk.id,
         opts.data_dir.display(),
-        profile.id,
+        config.campaign.photo_profile,
         store.stats(Local::now().date_naive())?.roster_entries
     );
 
@@ -115,60 +79,68 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let preview_wanted = Arc::new(AtomicBool::new(false));
     let analysis = {
         let weak = window.as_weak();
-        analysis::Analysis::spawn(
-            profile.clone(),
-            Duration::from_millis(opts.config.campaign.auto_capture_stable_ms),
+        Analysis::spawn(
+            config.profile(),
+            Duration::from_millis(config.campaign.auto_capture_stable_ms),
             move || {
                 let _ = weak
                     .upgrade_in_event_loop(|w| w.global::<KioskAdapter>().invoke_analysis_ready());
             },
         )
     };
-    let frame_offer = analysis.frame_offer();
     let analysis_stats = analysis.stats();
     // The camera's state as the heartbeat reports it; the feed's status callback writes it.
     let camera_report = Arc::new(std::sync::Mutex::new("starting".to_owned()));
+    let preview_stats = Arc::new(preview::PreviewStats::default());
+    let feed = {
+        let frames_to_ui = preview::PreviewSender::new(
+            window.as_weak(),
+            preview_wanted.clone(),
+            preview_stats.clone(),
+        );
+        let status_window = window.as_weak();
+        let report = camera_report.clone();
+        flow::start_camera(
+            &config,
+            opts.camera.clone(),
+            analysis.frame_offer(),
+            move |frame| frames_to_ui.send(frame),
+            move |status: &FeedStatus| {
+                *report.lock().unwrap_or_else(|p| p.into_inner()) = flow::camera_report(status);
+                let state = ui_camera_state(&status.state);
+                if automation {
+                    automation::announce(&format!("camera {state:?}"));
+                }
+                let _ = status_window.upgrade_in_event_loop(move |w| {
+                    w.global::<KioskAdapter>().set_camera_state(state)
+                });
+            },
+        )
+    };
+    let monitor = feed.monitor();
+    let flow = Flow::new(
+        Parts {
+            sync: flow::start_sync(&config, &opts.data_dir, camera_report),
+            config: config.clone(),
+            store,
+            analysis,
+            feed,
+        },
+        Instant::now(),
+    );
     let kiosk = Rc::new(RefCell::new(Kiosk {
         window: window.as_weak(),
-        session: Session::new(SessionConfig::from_config(&opts.config), Instant::now()),
-        store,
-        config: opts.config.clone(),
-        profile,
-        feed: None,
-        pending: None,
+        flow,
+        config,
         lang: opts.lang,
         last_view: None,
         framed_for: None,
-        preview_wanted: preview_wanted.clone(),
+        preview_wanted,
         automation,
         systemd: systemd::Notifier::from_env(),
-        analysis: Some(analysis),
-        analysis_available: true,
-        generation: 0,
-        burst: None,
-        bursts: 0,
-        guidance: None,
         announced_instruction: None,
-        sync: crate::sync::Background::spawn(
-            opts.data_dir.clone(),
-            opts.config.sync.clone(),
-            opts.config.identity.admission_number_length,
-            camera_report.clone(),
-        ),
     }));
     kiosk.borrow_mut().set_language(opts.lang);
-
-    let preview_stats = Arc::new(preview::PreviewStats::default());
-    let feed = start_camera(
-        &opts,
-        &window,
-        preview_wanted,
-        preview_stats.clone(),
-        frame_offer,
-        camera_report,
-    );
-    let monitor = feed.monitor();
-    kiosk.borrow_mut().feed = Some(feed);
     wire_callbacks(&window, &kiosk);
 
     let tick = slint::Timer::default();
@@ -220,58 +192,10 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         });
     }
     window.run().context("the window's event loop failed")?;
-
-    let feed = kiosk.borrow_mut().feed.take();
-    if let Some(feed) = feed {
-        feed.stop(Duration::from_secs(2));
-    }
-    let analysis = kiosk.borrow_mut().analysis.take();
-    if let Some(analysis) = analysis {
-        analysis.stop();
-    }
+    drop(tick);
+    kiosk.borrow_mut().flow.stop();
     tracing::info!("kiosk stopped");
     Ok(())
-}
-
-fn start_camera(
-    opts: &RunOptions,
-    window: &KioskWindow,
-    preview_wanted: Arc<AtomicBool>,
-    preview_stats: Arc<preview::PreviewStats>,
-    analysis: analysis::FrameOffer,
-    camera_report: Arc<std::sync::Mutex<String>>,
-) -> CameraFeed {
-    let spec = opts.camera.clone();
-    let settings = CameraSettings {
-        min_width: opts.config.camera.min_width,
-        min_height: opts.config.camera.min_height,
-    };
-    let frames_to_ui = preview::PreviewSender::new(window.as_weak(), preview_wanted, preview_stats);
-    let status_window = window.as_weak();
-    let automation = std::env::var_os(automation::ENV).is_some();
-    CameraFeed::start(
-        move || camera::open(&spec, settings),
-        Duration::from_millis(opts.config.camera.reconnect_interval_ms),
-        move |frame| {
-            frames_to_ui.send(frame);
-            analysis.offer(frame);
-        },
-        move |status: &FeedStatus| {
-            *camera_report.lock().unwrap_or_else(|p| p.into_inner()) = match &status.state {
-                CameraState::Streaming if status.demo_fallback => "demo".to_owned(),
-                CameraState::Streaming => "ok".to_owned(),
-                CameraState::Starting => "starting".to_owned(),
-                CameraState::Disconnected { reason } => format!("disconnected: {reason}"),
-                CameraState::Failed { reason } => format!("failed: {reason}"),
-            };
-            let state = ui_camera_state(&status.state);
-            if automation {
-                automation::announce(&format!("camera {state:?}"));
-            }
-            let _ = status_window
-                .upgrade_in_event_loop(move |w| w.global::<KioskAdapter>().set_camera_state(state));
-        },
-    )
 }
 
 /// Full screen. With a window manager or compositor, fullscreen is enough; on a bare X
@@ -322,13 +246,13 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
     a.on_confirm(on(|k| k.dispatch(Event::Confirmed)));
     a.on_not_me(on(|k| k.dispatch(Event::NotMe)));
     a.on_take_photo(on(|k| k.dispatch(Event::CaptureRequested)));
-    a.on_analysis_ready(on(|k| k.take_analysis_reports()));
+    a.on_analysis_ready(on(|k| k.with_flow(Flow::take_analysis_reports)));
     a.on_accept(on(|k| k.dispatch(Event::Accept)));
     a.on_retake(on(|k| k.dispatch(Event::Retake)));
     a.on_back(on(|k| k.dispatch(Event::Back)));
     a.on_home(on(|k| k.dispatch(Event::Home)));
-    a.on_sync_now(on(|k| k.staff_sync(false)));
-    a.on_retry_refused(on(|k| k.staff_sync(true)));
+    a.on_sync_now(on(|k| k.with_flow(|f| f.staff_send_now(false))));
+    a.on_retry_refused(on(|k| k.with_flow(|f| f.staff_send_now(true))));
 
     let k = kiosk.clone();
     a.on_set_language(move |code| {
@@ -337,9 +261,7 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
     });
     let k = kiosk.clone();
     a.on_submit_identity(move |number, name| {
-        let mut k = k.borrow_mut();
-        let outcome = k.identify(&number, &name);
-        k.dispatch(Event::Identified(outcome));
+        k.borrow_mut().with_flow(|f| f.identify(&number, &name));
     });
     let k = kiosk.clone();
     a.on_choose_level(move |i| {
@@ -354,15 +276,13 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
     });
     let k = kiosk.clone();
     a.on_lookup_status(move |number| {
-        let mut k = k.borrow_mut();
-        let outcome = k.lookup(&number);
-        k.dispatch(Event::StatusLookedUp(outcome));
+        k.borrow_mut().with_flow(|f| f.look_up_status(&number));
     });
     let k = kiosk.clone();
-    a.on_enter_pin(move |pin| k.borrow_mut().enter_pin(pin.as_str()));
+    a.on_enter_pin(move |pin| k.borrow_mut().with_flow(|f| f.enter_pin(pin.as_str())));
     let admission_digits = kiosk.borrow().config.identity.admission_number_length;
     a.on_typed_digit(move |text, digit, field| {
-        use crate::identity::{MOBILE_DIGITS, WhenFull, type_digit};
+        use capture_core::identity::{MOBILE_DIGITS, WhenFull, type_digit};
         let (max, when_full) = match field {
             ui::DigitField::AdmissionNumber => (admission_digits, WhenFull::StartOver),
             ui::DigitField::Mobile => (MOBILE_DIGITS, WhenFull::Ignore),
@@ -382,320 +302,72 @@ impl Kiosk {
         self.window.upgrade()
     }
 
+    /// Runs `f` on the flow, then paints what changed.
+    fn with_flow(&mut self, f: impl FnOnce(&mut Flow)) {
+        f(&mut self.flow);
+        self.paint_notes();
+        self.render();
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        self.with_flow(|f| f.dispatch(event));
+    }
+
     fn set_language(&mut self, lang: Lang) {
         self.lang = lang;
         if let Err(e) = slint::select_bundled_translation(lang.code()) {
             tracing::warn!("cannot switch the screens to {}: {e}", lang.code());
         }
         if let Some(w) = self.window() {
-            SiteTexts::new(&self.config, &self.profile, lang).apply(&w.global::<KioskAdapter>());
+            SiteTexts::new(&self.config, self.flow.profile(), lang)
+                .apply(&w.global::<KioskAdapter>());
         }
         self.show_guidance();
         self.show_photo_checks();
-        self.session.handle(Event::Touch, Instant::now());
-        self.render();
+        self.dispatch(Event::Touch);
     }
 
-    /// Feeds an event to the session and carries out its effects, whose results are
-    /// events again; then shows the new state.
-    fn dispatch(&mut self, event: Event) {
-        let mut queue = VecDeque::from([event]);
-        while let Some(event) = queue.pop_front() {
-            for effect in self.session.handle(event, Instant::now()) {
-                if let Some(follow_up) = self.perform(effect) {
-                    queue.push_back(follow_up);
+    /// What the flow reported, on the screens.
+    fn paint_notes(&mut self) {
+        for note in self.flow.take_notes() {
+            match note {
+                Note::PhotoHeld(id) => {
+                    if let (Some(w), Some(p)) = (self.window(), self.flow.pending()) {
+                        w.global::<KioskAdapter>()
+                            .set_photo(preview::to_slint_image(&p.photo.image));
+                    }
+                    if self.automation {
+                        let failing: Vec<&str> = self
+                            .flow
+                            .pending()
+                            .and_then(|p| p.checks.as_ref())
+                            .into_iter()
+                            .flatten()
+                            .filter(|r| !r.pass)
+                            .map(|r| r.id.as_str())
+                            .collect();
+                        automation::announce(&format!("photo {id} failing={}", failing.join(",")));
+                    }
+                    self.show_photo_checks();
                 }
-            }
-        }
-        self.render();
-    }
-
-    fn perform(&mut self, effect: Effect) -> Option<Event> {
-        match effect {
-            Effect::TakePhoto => self.take_photo(),
-            Effect::SaveCapture { capture_id } => Some(Event::Saved(self.save(capture_id))),
-            Effect::DiscardPhoto { capture_id } => {
-                if self.pending.as_ref().is_some_and(|p| p.id == capture_id) {
-                    self.drop_photo();
-                    tracing::info!("photo {capture_id} discarded (not accepted)");
+                Note::PhotoDropped => {
+                    if let Some(w) = self.window() {
+                        w.global::<KioskAdapter>()
+                            .set_photo(slint::Image::default());
+                    }
+                    self.show_photo_checks();
                 }
-                None
-            }
-        }
-    }
-
-    /// Forgets the photo held for review, in memory and on screen.
-    fn drop_photo(&mut self) {
-        self.pending = None;
-        if let Some(w) = self.window() {
-            w.global::<KioskAdapter>()
-                .set_photo(slint::Image::default());
-        }
-    }
-
-    /// Asks the analysis thread for the photo (a burst, the best frame, made to the
-    /// specification); its answer becomes `PhotoTaken` or `PhotoFailed`. Without face
-    /// analysis, the centre of the latest frame is the photo at once.
-    fn take_photo(&mut self) -> Option<Event> {
-        if let (Some(analysis), true) = (&self.analysis, self.analysis_available) {
-            self.bursts += 1;
-            analysis.take_photo(self.bursts);
-            self.burst = Some((self.bursts, Instant::now()));
-            return None;
-        }
-        Some(self.centre_photo())
-    }
-
-    fn centre_photo(&mut self) -> Event {
-        let frame = self
-            .feed
-            .as_ref()
-            .and_then(|f| f.latest())
-            .filter(|f| f.captured_at.elapsed() <= MAX_FRAME_AGE);
-        let Some(frame) = frame else {
-            tracing::warn!("photo not taken: no recent camera frame");
-            return Event::PhotoFailed;
-        };
-        match photo::centre_crop(&frame.image, &self.profile) {
-            Ok(photo) => {
-                let id = Uuid::new_v4();
-                if let Some(w) = self.window() {
-                    w.global::<KioskAdapter>()
-                        .set_photo(preview::to_slint_image(&photo.image));
-                }
-                tracing::info!("photo {id} taken ({} bytes)", photo.jpeg.len());
-                self.pending = Some(PendingPhoto {
-                    id,
-                    taken_at: Local::now(),
-                    photo,
-                    checks: None,
-                });
-                self.show_photo_checks();
-                Event::PhotoTaken { capture_id: id }
-            }
-            Err(e) => {
-                tracing::error!("photo not taken: {e}");
-                Event::PhotoFailed
-            }
-        }
-    }
-
-    fn save(&mut self, capture_id: Uuid) -> Result<(), SaveProblem> {
-        let State::Review { sitting, .. } = self.session.state() else {
-            return Err(SaveProblem::Failed);
-        };
-        let Some(pending) = self.pending.as_ref().filter(|p| p.id == capture_id) else {
-            tracing::error!("capture {capture_id}: the photo to save is gone");
-            return Err(SaveProblem::Failed);
-        };
-        let checks: Vec<crate::protocol::CheckRecord> = pending
-            .checks
-            .iter()
-            .flatten()
-            .map(crate::protocol::CheckRecord::from)
-            .collect();
-        let capture = NewCapture {
-            id: capture_id,
-            entry: &sitting.candidate.entry,
-            mobile: &sitting.mobile,
-            profile: &self.profile.id,
-            taken_at: pending.taken_at,
-            retakes: sitting.retakes_used,
-            jpeg: &pending.photo.jpeg,
-            checks: &checks,
-        };
-        match self.store.accept_capture(&capture) {
-            Ok(stored) => {
-                // On disk now: the copy in memory and on screen is not needed any more.
-                self.drop_photo();
-                if let Some(sync) = &self.sync {
-                    sync.nudge();
-                }
-                // Tests wait for this line to kill the kiosk right after an accept.
-                tracing::info!(
-                    "capture {} accepted and stored ({} bytes)",
-                    stored.id,
-                    stored.bytes
-                );
-                if self.automation {
-                    automation::announce(&format!("stored {}", stored.id));
-                }
-                Ok(())
-            }
-            Err(e) => {
-                tracing::error!("capture {capture_id} NOT stored: {e}");
-                Err(if e.is_disk_full() {
-                    SaveProblem::DiskFull
-                } else {
-                    SaveProblem::Failed
-                })
-            }
-        }
-    }
-
-    fn identify(&self, number: &str, name: &str) -> IdentifyOutcome {
-        identify(
-            &self.store,
-            self.config.identity.admission_number_length,
-            number,
-            name,
-        )
-    }
-
-    fn lookup(&self, number: &str) -> LookupOutcome {
-        let Ok(no) = AdmissionNumber::parse(number, self.config.identity.admission_number_length)
-        else {
-            return LookupOutcome::Invalid;
-        };
-        let entries = self.store.find_roster(&no).unwrap_or_else(|e| {
-            tracing::error!("roster look-up failed: {e}");
-            Vec::new()
-        });
-        let Some(first) = entries.first() else {
-            return LookupOutcome::NotFound;
-        };
-        let name = first.name.clone().into();
-        let levels = entries
-            .iter()
-            .filter_map(|e| {
-                let status = self
-                    .store
-                    .candidate_status(&e.admission_no, &e.education_level)
-                    .ok()?;
-                Some((e.education_level.clone(), status))
-            })
-            .collect();
-        LookupOutcome::Found { name, levels }
-    }
-
-    fn enter_pin(&mut self, pin: &str) {
-        self.dispatch(Event::PinEntered(pin.into()));
-        let action = match self.session.state() {
-            State::StaffDashboard => "staff.signed_in",
-            State::StaffPin {
-                problem: Some(crate::session::PinProblem::Locked { .. }),
-            } => "staff.pin_locked",
-            _ => "staff.pin_wrong",
-        };
-        if let Err(e) = self
-            .store
-            .audit("staff", action, None, &serde_json::json!({}))
-        {
-            tracing::error!("audit log write failed: {e}");
-        }
-        if action == "staff.signed_in" {
-            self.refresh_dashboard();
-        }
-    }
-
-    /// Staff asked to send now, after putting the refused uploads back in line if `retry`.
-    fn staff_sync(&mut self, retry: bool) {
-        if !matches!(self.session.state(), State::StaffDashboard) {
-            return;
-        }
-        let action = if retry {
-            match self.store.retry_failed_uploads() {
-                Ok(n) => tracing::info!("staff put {n} refused upload(s) back in line"),
-                Err(e) => tracing::error!("refused uploads not put back: {e}"),
-            }
-            "staff.retry_refused"
-        } else {
-            "staff.sync_now"
-        };
-        if let Err(e) = self
-            .store
-            .audit("staff", action, None, &serde_json::json!({}))
-        {
-            tracing::error!("audit log write failed: {e}");
-        }
-        if let Some(sync) = &self.sync {
-            sync.send_everything_now();
-        }
-        self.refresh_dashboard();
-    }
-
-    /// Carries out what the analysis thread reported.
-    fn take_analysis_reports(&mut self) {
-        let Some(analysis) = &self.analysis else {
-            return;
-        };
-        for report in analysis.reports() {
-            match report {
-                analysis::Report::Unavailable(why) => {
-                    tracing::error!("no guidance or auto-capture: {why}");
-                    self.analysis_available = false;
-                    self.guidance = None;
-                    self.show_guidance();
-                    if self.burst.take().is_some() {
-                        let event = self.centre_photo();
-                        self.dispatch(event);
+                Note::Guidance => self.show_guidance(),
+                Note::CaptureStarted => self.announced_instruction = None,
+                Note::Stored { id, .. } => {
+                    if self.automation {
+                        automation::announce(&format!("stored {id}"));
                     }
                 }
-                analysis::Report::Frame {
-                    generation,
-                    guidance,
-                    face,
-                    steady,
-                } => {
-                    if generation != self.generation
-                        || !matches!(self.session.state(), State::Capture { .. })
-                    {
-                        continue;
-                    }
-                    let passing = guidance.all_pass;
-                    if self.guidance.as_ref() != Some(&guidance) {
-                        self.guidance = Some(guidance);
-                        self.show_guidance();
-                    }
-                    self.dispatch(Event::Analysed {
-                        face,
-                        passing,
-                        steady,
-                    });
-                }
-                analysis::Report::Captured { burst, result } => {
-                    if self.burst.map(|b| b.0) != Some(burst) {
-                        continue; // the candidate left meanwhile
-                    }
-                    self.burst = None;
-                    let event = match result {
-                        Ok(captured) => self.photo_made(*captured),
-                        Err(_) => Event::PhotoFailed,
-                    };
-                    self.dispatch(event);
-                }
+                Note::StaffChanged => self.refresh_dashboard(),
+                Note::AnalysisUnavailable(_) => {}
             }
         }
-    }
-
-    /// Holds the photo the analysis thread made for review.
-    fn photo_made(&mut self, captured: crate::inspect::Captured) -> Event {
-        let id = Uuid::new_v4();
-        if let Some(w) = self.window() {
-            w.global::<KioskAdapter>()
-                .set_photo(preview::to_slint_image(&captured.photo.image));
-        }
-        let failing: Vec<&str> = captured.inspection.failing().map(|r| r.id).collect();
-        tracing::info!(
-            "photo {id} taken ({} bytes); failing checks: {}",
-            captured.photo.jpeg.len(),
-            if failing.is_empty() {
-                "none".to_string()
-            } else {
-                failing.join(", ")
-            }
-        );
-        if self.automation {
-            automation::announce(&format!("photo {} failing={}", id, failing.join(",")));
-        }
-        self.pending = Some(PendingPhoto {
-            id,
-            taken_at: Local::now(),
-            photo: captured.photo,
-            checks: Some(captured.inspection.results),
-        });
-        self.show_photo_checks();
-        Event::PhotoTaken { capture_id: id }
     }
 
     /// The guidance on the capture screen, in the current language.
@@ -703,38 +375,30 @@ impl Kiosk {
         let Some(w) = self.window() else { return };
         let a = w.global::<KioskAdapter>();
         let lang = self.lang;
-        let pick = |(zh, en): (&'static str, &'static str)| match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        };
-        let instruction = self.guidance.as_ref().and_then(|g| g.instruction);
-        let lights: Vec<ui::CheckLight> = compliance::CHECK_IDS
-            .iter()
-            .filter(|id| **id != "file.size")
-            .map(|&id| {
-                let pass = self
-                    .guidance
-                    .as_ref()
-                    .is_some_and(|g| g.checks.iter().any(|c| c.0 == id && c.1));
+        let guidance = self.flow.guidance();
+        let instruction = guidance.and_then(|g| g.instruction.as_ref());
+        let lights: Vec<ui::CheckLight> = CheckId::in_context(CheckContext::Live)
+            .map(|id| {
+                let pass = guidance.is_some_and(|g| g.checks.iter().any(|c| c.0 == id && c.1));
                 ui::CheckLight {
-                    id: id.into(),
-                    label: pick(compliance::title(id)).into(),
+                    id: id.as_str().into(),
+                    label: id.title().get(lang).into(),
                     pass,
                     current: instruction.is_some_and(|i| i.0 == id),
                 }
             })
             .collect();
         a.set_check_lights(Rc::new(slint::VecModel::from(lights)).into());
-        let (state, text) = match (&self.guidance, instruction) {
+        let (state, text) = match (guidance, instruction) {
             (None, _) => (ui::GuideState::Waiting, ""),
-            (Some(_), Some((_, zh, en))) => (ui::GuideState::Fix, pick((zh, en))),
+            (Some(_), Some((_, message))) => (ui::GuideState::Fix, message.get(lang)),
             (Some(_), None) => (ui::GuideState::Ready, ""),
         };
         a.set_guide_state(state);
         a.set_instruction(text.into());
-        let announce = match (&self.guidance, instruction) {
+        let announce = match (guidance, instruction) {
             (None, _) => None,
-            (Some(_), Some((id, ..))) => Some(id),
+            (Some(_), Some((id, _))) => Some(id.as_str()),
             (Some(_), None) => Some("ready"),
         };
         if self.automation && announce.is_some() && announce != self.announced_instruction {
@@ -747,7 +411,7 @@ impl Kiosk {
     fn show_photo_checks(&self) {
         let Some(w) = self.window() else { return };
         let a = w.global::<KioskAdapter>();
-        let checks = self.pending.as_ref().and_then(|p| p.checks.as_ref());
+        let checks = self.flow.pending().and_then(|p| p.checks.as_ref());
         a.set_photo_checked(checks.is_some());
         a.set_photo_check_count(checks.map_or(0, |c| c.len() as i32));
         let failures: Vec<slint::SharedString> = checks
@@ -755,10 +419,11 @@ impl Kiosk {
             .flatten()
             .filter(|r| !r.pass)
             .map(|r| {
-                let (zh, en) = compliance::title(r.id);
+                let title = r.id.title().get(self.lang);
+                let message = r.message.get(self.lang);
                 match self.lang {
-                    Lang::Zh => format!("{zh}：{}", r.message_zh),
-                    Lang::En => format!("{en}: {}", r.message_en),
+                    Lang::Zh => format!("{title}：{message}"),
+                    Lang::En => format!("{title}: {message}"),
                 }
                 .into()
             })
@@ -767,31 +432,21 @@ impl Kiosk {
     }
 
     fn tick(&mut self) {
-        if self
-            .burst
-            .is_some_and(|(_, asked)| asked.elapsed() >= MAX_PHOTO_TIME)
-        {
-            tracing::error!("photo not made in time");
-            self.burst = None;
-            self.dispatch(Event::PhotoFailed);
+        let streaming = self.flow.camera().status().state == CameraState::Streaming;
+        let age = self
+            .flow
+            .camera()
+            .latest()
+            .map(|f| f.captured_at.elapsed());
+        if systemd::camera_healthy(streaming, age, HUNG_CAMERA) {
+            self.systemd.alive();
         }
-        if let Some(feed) = &self.feed {
-            let streaming = feed.status().state == CameraState::Streaming;
-            let age = feed.latest().map(|f| f.captured_at.elapsed());
-            if systemd::camera_healthy(streaming, age, HUNG_CAMERA) {
-                self.systemd.alive();
-            }
-        }
-        let before = self.session.state().clone();
-        self.dispatch(Event::Tick);
-        if matches!(self.session.state(), State::StaffDashboard) {
+        self.with_flow(Flow::tick);
+        if matches!(self.flow.state(), State::StaffDashboard) {
             self.refresh_dashboard();
         }
-        if matches!(self.session.state(), State::Capture { .. }) {
+        if matches!(self.flow.state(), State::Capture { .. }) {
             self.update_framing(false);
-        }
-        if before != *self.session.state() && matches!(self.session.state(), State::Welcome) {
-            tracing::info!("session ended; screens cleared");
         }
     }
 
@@ -799,7 +454,7 @@ impl Kiosk {
         let Some(w) = self.window() else { return };
         let a = w.global::<KioskAdapter>();
         let view = View::of(
-            &self.session,
+            self.flow.session(),
             Instant::now(),
             self.lang,
             Local::now().format("%H:%M").to_string(),
@@ -818,16 +473,6 @@ impl Kiosk {
             a.set_preview(slint::Image::default());
             if on_capture {
                 self.update_framing(true);
-                // A new capture (a new candidate or a retake): guidance starts afresh.
-                self.generation += 1;
-                self.guidance = None;
-                self.announced_instruction = None;
-                if let Some(analysis) = &self.analysis {
-                    analysis.start(self.generation);
-                }
-            } else if let Some(analysis) = &self.analysis {
-                analysis.pause();
-                self.burst = None;
             }
             if self.automation {
                 automation::announce(&format!("screen {:?}", view.screen));
@@ -839,11 +484,7 @@ impl Kiosk {
     /// Lays the guides out for the camera's frame size (again, when the size changes: a
     /// camera plugged in later may be 4:3).
     fn update_framing(&mut self, entering: bool) {
-        let size = self
-            .feed
-            .as_ref()
-            .and_then(|f| f.latest())
-            .map(|f| f.image.dimensions());
+        let size = self.flow.camera().latest().map(|f| f.image.dimensions());
         if !entering && (size.is_none() || size == self.framed_for) {
             return;
         }
@@ -851,7 +492,7 @@ impl Kiosk {
         let Some(w) = self.window() else { return };
         let a = w.global::<KioskAdapter>();
         let (w, h) = size.unwrap_or((16, 9));
-        let f = Framing::for_camera(&self.profile, w, h);
+        let f = Framing::for_camera(self.flow.profile(), w, h);
         a.set_preview_aspect(w as f32 / h as f32);
         a.set_framing(ui::Framing {
             frame_x: f.frame_x,
@@ -866,14 +507,12 @@ impl Kiosk {
 
     fn refresh_dashboard(&self) {
         let Some(w) = self.window() else { return };
-        let stats = self
-            .store
-            .stats(Local::now().date_naive())
-            .unwrap_or_default();
-        let status = self.feed.as_ref().map(|f| f.status()).unwrap_or_default();
-        let free = crate::store::free_space(self.store.data_dir()).ok();
-        let outbox = self.store.outbox_counts().unwrap_or_default();
-        let sync = self.sync.as_ref().map(|s| s.status());
+        let store = self.flow.store();
+        let stats = store.stats(Local::now().date_naive()).unwrap_or_default();
+        let status = self.flow.camera().status();
+        let free = capture_durable::free_space(store.data_dir()).ok();
+        let outbox = store.outbox_counts().unwrap_or_default();
+        let sync = self.flow.sync_status();
         w.global::<KioskAdapter>().set_dashboard(ui::Dashboard {
             uploaded: outbox.uploaded as i32,
             sync_on: sync.is_some(),
@@ -894,10 +533,9 @@ impl Kiosk {
                 .into(),
             sync_problem: sync
                 .and_then(|s| s.last_problem)
-                .map(|why| match (crate::sync::explain(&why), self.lang) {
-                    (Some((zh, _)), Lang::Zh) => zh.to_owned(),
-                    (Some((_, en)), Lang::En) => en.to_owned(),
-                    (None, _) => why,
+                .map(|why| match why.for_staff() {
+                    Some(text) => text.get(self.lang).to_owned(),
+                    None => why.to_string(),
                 })
                 .unwrap_or_default()
                 .into(),
@@ -916,52 +554,14 @@ impl Kiosk {
             camera_corrupt_frames: status.corrupt_frames as i32,
             camera_disconnects: status.disconnects as i32,
             demo_fallback: status.demo_fallback,
-            free_disk: free.map(human_bytes).unwrap_or_else(|| "?".into()).into(),
+            free_disk: free
+                .map(capture_durable::human_bytes)
+                .unwrap_or_else(|| "?".into())
+                .into(),
             disk_low: free.is_some_and(|f| f < crate::store::LOW_DISK_BYTES),
             kiosk_id: self.config.kiosk.id.as_str().into(),
-            data_dir: self.store.data_dir().display().to_string().into(),
+            data_dir: store.data_dir().display().to_string().into(),
             version: env!("CARGO_PKG_VERSION").into(),
         });
-    }
-}
-
-/// Matches an admission number and a typed name against the roster, with each level's
-/// status.
-fn identify(store: &Store, admission_no_len: usize, number: &str, name: &str) -> IdentifyOutcome {
-    let Ok(no) = AdmissionNumber::parse(number, admission_no_len) else {
-        return IdentifyOutcome::Invalid(IdentifyProblem::AdmissionNumberInvalid);
-    };
-    if name.trim().is_empty() {
-        return IdentifyOutcome::Invalid(IdentifyProblem::NameEmpty);
-    }
-    let entries = match store.find_roster(&no) {
-        Ok(entries) => entries,
-        Err(e) => {
-            tracing::error!("roster look-up failed: {e}");
-            return IdentifyOutcome::NoMatch;
-        }
-    };
-    let mut candidates = Vec::new();
-    for entry in entries.into_iter().filter(|e| name_matches(&e.name, name)) {
-        match store.candidate_status(&entry.admission_no, &entry.education_level) {
-            Ok(status) => candidates.push(Candidate { entry, status }),
-            Err(e) => tracing::error!("status look-up failed: {e}"),
-        }
-    }
-    if candidates.is_empty() {
-        IdentifyOutcome::NoMatch
-    } else {
-        IdentifyOutcome::Matched(candidates)
-    }
-}
-
-pub fn human_bytes(b: u64) -> String {
-    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
-    const MIB: f64 = 1024.0 * 1024.0;
-    let b = b as f64;
-    if b >= GIB {
-        format!("{:.1} GB", b / GIB)
-    } else {
-        format!("{:.0} MB", b / MIB)
     }
 }

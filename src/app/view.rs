@@ -4,11 +4,12 @@
 
 use super::ui;
 use crate::config::{Config, Lang};
-use crate::identity::mask_name;
-use crate::profile::Profile;
-use crate::session::{
-    CandidateStatus, CaptureProblem, ContactProblem, IdentifyProblem, LookupProblem, PinProblem,
-    ReviewProblem, SaveProblem, Session, State, StatusOrigin,
+use capture_core::candidate::CandidateStatus;
+use capture_core::identity::mask_name;
+use capture_core::profile::Profile;
+use capture_core::session::{
+    CaptureProblem, ContactProblem, IdentifyProblem, LookupProblem, PinProblem, ReviewProblem,
+    SaveProblem, Session, Sitting, State, StatusOrigin,
 };
 use slint::{ModelRc, SharedString, VecModel};
 use std::time::Instant;
@@ -110,7 +111,7 @@ impl View {
             language,
             clock,
         };
-        let sitting_details = |v: &mut View, s: &crate::session::Sitting| {
+        let sitting_details = |v: &mut View, s: &Sitting| {
             v.name_masked = mask_name(&s.candidate.entry.name);
             v.admission_masked = s.candidate.entry.admission_no.masked();
             v.level = s.candidate.entry.education_level.clone();

@@ -151,6 +151,11 @@ impl FeedMonitor {
     pub fn status(&self) -> FeedStatus {
         self.0.status.lock().expect("status").clone()
     }
+
+    /// The newest frame, if the camera is streaming.
+    pub fn latest(&self) -> Option<Arc<Frame>> {
+        self.0.latest.lock().expect("latest").clone()
+    }
 }
 
 type FrameCallback = Box<dyn Fn(&Arc<Frame>) + Send>;

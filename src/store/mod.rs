@@ -10,20 +10,20 @@
 //! ([`Store::open`]) tidy up only when no kiosk holds it, so they never take a photo that
 //! the kiosk is saving right now for an orphan.
 
-use crate::identity::{AdmissionNumber, MobileNumber};
-use crate::roster::RosterEntry;
-use crate::session::CandidateStatus;
-use chrono::{DateTime, Local, SecondsFormat};
+use capture_core::candidate::CandidateStatus;
+use capture_core::identity::{AdmissionNumber, MobileNumber};
+use capture_core::roster::RosterEntry;
+use capture_protocol::sha256_hex;
+use chrono::{DateTime, Local, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 mod outbox;
 pub use outbox::{OutboxCounts, OutboxItem};
 
-const MIGRATIONS: &[(&str, &str)] = &[
+/// The schema: `migrations/*.sql`, applied in order when the store opens.
+const MIGRATIONS: &[capture_durable::sqlite::Migration] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_checks", include_str!("migrations/0002_checks.sql")),
     (
@@ -33,6 +33,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_retention",
         include_str!("migrations/0004_retention.sql"),
+    ),
+    (
+        "0005_utc_times",
+        include_str!("migrations/0005_utc_times.sql"),
     ),
 ];
 
@@ -81,10 +85,10 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error(
-        "the database is newer (schema {found}) than this capture-kiosk (schema {known}); update capture-kiosk"
-    )]
-    TooNew { found: i64, known: i64 },
+    /// The database cannot be opened or brought up to date (corrupt, or newer than this
+    /// capture-kiosk): the kiosk cannot capture until it is fixed.
+    #[error(transparent)]
+    Open(#[from] capture_durable::sqlite::OpenError),
     #[error("capture {id} is already stored with a different photo")]
     Conflict { id: Uuid },
     #[error("capture {id}: the photo file {path} is missing or not the photo that was accepted")]
@@ -104,9 +108,7 @@ pub enum StoreError {
 
 impl StoreError {
     fn io(what: &'static str, path: &Path, source: std::io::Error) -> Self {
-        if source.raw_os_error() == Some(libc::ENOSPC)
-            || source.kind() == std::io::ErrorKind::StorageFull
-        {
+        if capture_durable::is_disk_full(&source) {
             StoreError::DiskFull {
                 path: path.to_owned(),
             }
@@ -120,13 +122,13 @@ impl StoreError {
     }
 
     pub fn is_disk_full(&self) -> bool {
-        match self {
-            StoreError::DiskFull { .. } => true,
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
-                e.code == rusqlite::ErrorCode::DiskFull
-            }
-            _ => false,
-        }
+        let sqlite = match self {
+            StoreError::DiskFull { .. } => return true,
+            StoreError::Sqlite(e) => Some(e),
+            StoreError::Open(e) => e.sqlite(),
+            _ => None,
+        };
+        matches!(sqlite, Some(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DiskFull)
     }
 }
 
@@ -136,11 +138,11 @@ pub struct NewCapture<'a> {
     pub entry: &'a RosterEntry,
     pub mobile: &'a MobileNumber,
     pub profile: &'a str,
-    pub taken_at: DateTime<Local>,
+    pub taken_at: DateTime<Utc>,
     pub retakes: u32,
     pub jpeg: &'a [u8],
     /// The photo's own check, as shown on the review screen.
-    pub checks: &'a [crate::protocol::CheckRecord],
+    pub checks: &'a [capture_protocol::CheckRecord],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +163,21 @@ pub struct Stats {
     pub roster_entries: u64,
 }
 
+/// What [`Store::check_integrity`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Integrity {
+    /// What is wrong with the database itself (empty: nothing).
+    pub database: Vec<String>,
+    /// Captures whose photo file is gone or has the wrong size.
+    pub missing_photos: usize,
+}
+
+impl Integrity {
+    pub fn is_sound(&self) -> bool {
+        self.database.is_empty() && self.missing_photos == 0
+    }
+}
+
 /// What opening the store found and tidied after a crash.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recovery {
@@ -178,12 +195,23 @@ pub struct Store {
     _lock: Option<std::fs::File>,
 }
 
-fn now_text() -> String {
-    Local::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+/// Every time the store keeps: UTC, RFC 3339 with milliseconds (`…T07:29:07.123Z`), so
+/// that text comparisons are time comparisons. Shown to people in local time
+/// ([`local_time`]).
+pub(crate) fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn time_text(t: DateTime<Local>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+pub(crate) fn now_text() -> String {
+    time_text(Utc::now())
+}
+
+/// A stored time in the kiosk's local time, for people (`2026-12-02 15:29`); the text as it
+/// is when it is not a time.
+pub fn local_time(stored: &str) -> String {
+    DateTime::parse_from_rfc3339(stored)
+        .map(|t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| stored.to_owned())
 }
 
 /// The data directory's lock, if no one else holds it.
@@ -244,20 +272,14 @@ impl Store {
     }
 
     fn connect(data_dir: &Path, lock: Option<std::fs::File>) -> Result<Store, StoreError> {
-        let conn = Connection::open(data_dir.join(DB_FILE))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL: a committed capture survives power loss, not only a killed process.
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut store = Store {
+        // synchronous = FULL: a committed capture survives power loss, not only a kill.
+        let conn = capture_durable::sqlite::open(&data_dir.join(DB_FILE), MIGRATIONS)?;
+        Ok(Store {
             conn,
             data_dir: data_dir.to_owned(),
             recovery: Recovery::default(),
             _lock: lock,
-        };
-        store.migrate()?;
-        Ok(store)
+        })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -266,27 +288,6 @@ impl Store {
 
     pub fn recovery(&self) -> &Recovery {
         &self.recovery
-    }
-
-    fn migrate(&mut self) -> Result<(), StoreError> {
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew {
-                found: version,
-                known,
-            });
-        }
-        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)?;
-            tx.commit()?;
-            tracing::info!("database migrated to {name}");
-        }
-        Ok(())
     }
 
     /// Removes half-written temp files and moves photos that have no committed capture
@@ -534,7 +535,7 @@ impl Store {
     /// how many were applied.
     pub fn apply_decisions(
         &mut self,
-        decisions: &[crate::protocol::Decision],
+        decisions: &[capture_protocol::Decision],
         cursor: i64,
     ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
@@ -584,7 +585,7 @@ impl Store {
     /// with the capture, its outbox entry and an audit entry. Storing the same capture
     /// again (same id, same photo) is a no-op that returns the stored capture.
     pub fn accept_capture(&mut self, c: &NewCapture) -> Result<StoredCapture, StoreError> {
-        let sha256 = hex(&Sha256::digest(c.jpeg));
+        let sha256 = sha256_hex(c.jpeg);
         if let Some(existing) = self.stored_capture(c.id)? {
             return if existing.sha256 == sha256 {
                 Ok(existing)
@@ -593,7 +594,8 @@ impl Store {
             };
         }
         let accepted_at = now_text();
-        let day = c.taken_at.format("%Y-%m-%d").to_string();
+        // Folders by the kiosk's local day, as staff look for them.
+        let day = c.taken_at.with_timezone(&Local).format("%Y-%m-%d").to_string();
         let relative = PathBuf::from(PHOTOS)
             .join(&day)
             .join(format!("{}.jpg", c.id));
@@ -650,28 +652,16 @@ impl Store {
         })
     }
 
+    /// The photo file, durably, through `photos/.incoming/` (which opening the store empties
+    /// after a crash).
     fn write_photo(&self, relative: &Path, id: Uuid, jpeg: &[u8]) -> Result<(), StoreError> {
         let temp = self.data_dir.join(INCOMING).join(format!("{id}.jpg.tmp"));
         let target = self.data_dir.join(relative);
         let folder = target.parent().expect("photo path has a folder").to_owned();
         std::fs::create_dir_all(&folder)
             .map_err(|e| StoreError::io("cannot create", &folder, e))?;
-        let written = (|| {
-            let mut f = std::fs::File::create(&temp)?;
-            f.write_all(jpeg)?;
-            f.sync_all()
-        })();
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&temp);
-            return Err(StoreError::io("cannot write", &temp, e));
-        }
-        std::fs::rename(&temp, &target).map_err(|e| StoreError::io("cannot rename", &temp, e))?;
-        for dir in [folder, self.data_dir.join(INCOMING)] {
-            std::fs::File::open(&dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| StoreError::io("cannot sync", &dir, e))?;
-        }
-        Ok(())
+        capture_durable::write_via(&temp, &target, jpeg)
+            .map_err(|e| StoreError::io("cannot write", &target, e))
     }
 
     /// A stored capture by id.
@@ -713,15 +703,16 @@ impl Store {
         Ok(())
     }
 
+    /// The counts for staff; "today" is the kiosk's local day `today`.
     pub fn stats(&self, today: chrono::NaiveDate) -> Result<Stats, StoreError> {
         let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64, StoreError> {
             Ok(self.conn.query_row(sql, p, |r| r.get::<_, i64>(0))? as u64)
         };
-        let day = today.format("%Y-%m-%d").to_string();
+        let (start, end) = local_day_in_utc(today);
         Ok(Stats {
             captures_today: count(
-                "SELECT COUNT(*) FROM captures WHERE substr(accepted_at, 1, 10) = ?1",
-                &[&day],
+                "SELECT COUNT(*) FROM captures WHERE accepted_at >= ?1 AND accepted_at < ?2",
+                &[&start, &end],
             )?,
             captures_total: count("SELECT COUNT(*) FROM captures", &[])?,
             pending_uploads: count("SELECT COUNT(*) FROM outbox WHERE uploaded_at IS NULL", &[])?,
@@ -734,8 +725,9 @@ impl Store {
     }
 
     /// SQLite's own check plus: every capture has its outbox entry and its photo file.
-    /// Returns the problems found (empty when all is well).
-    pub fn check_integrity(&self) -> Result<Vec<String>, StoreError> {
+    /// The database's problems stop the kiosk from capturing; missing photo files do not
+    /// (they are told to staff).
+    pub fn check_integrity(&self) -> Result<Integrity, StoreError> {
         let mut problems = Vec::new();
         let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
         for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
@@ -774,12 +766,10 @@ impl Store {
                 _ => missing += 1,
             }
         }
-        if missing > 0 {
-            problems.push(format!(
-                "{missing} captures are missing their photo file (or it has the wrong size)"
-            ));
-        }
-        Ok(problems)
+        Ok(Integrity {
+            database: problems,
+            missing_photos: missing,
+        })
     }
 }
 
@@ -800,44 +790,18 @@ fn row_to_entry(r: &rusqlite::Row) -> rusqlite::Result<RosterEntry> {
     })
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Writes a file so that it is either wholly there or not at all: a temp file beside it,
-/// fsync, rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let temp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&temp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
-}
-
-/// Free bytes for an unprivileged writer on the filesystem holding `path`.
-pub fn free_space(path: &Path) -> std::io::Result<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `s` a writable statvfs.
-    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(s.f_bavail as u64 * s.f_frsize as u64)
+/// The stored-time range [start, end) of a local calendar day.
+fn local_day_in_utc(day: chrono::NaiveDate) -> (String, String) {
+    use chrono::TimeZone;
+    let midnight = |d: chrono::NaiveDate| {
+        let naive = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+        // A day that starts in a DST gap starts at its first existing instant.
+        Local
+            .from_local_datetime(&naive)
+            .earliest()
+            .unwrap_or_else(|| Local.from_utc_datetime(&naive))
+            .with_timezone(&Utc)
+    };
+    let next = day.succ_opt().unwrap_or(day);
+    (time_text(midnight(day)), time_text(midnight(next)))
 }

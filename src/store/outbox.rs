@@ -3,8 +3,9 @@
 //! wait that grows, unless the service refused it for good (then staff see why).
 
 use super::{Store, StoreError};
-use crate::protocol::{CaptureUpload, CheckRecord, Receipt};
-use chrono::{DateTime, SecondsFormat, Utc};
+use capture_protocol::{CaptureUpload, CheckRecord, Receipt, sha256_hex};
+use super::time_text as utc_text;
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use std::path::PathBuf;
 use uuid::Uuid;
@@ -36,9 +37,6 @@ fn uuid_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Uuid> {
     })
 }
 
-fn utc_text(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
 
 impl Store {
     /// Captures due for upload at `now`, oldest first.
@@ -85,7 +83,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT admission_no, name, education_level, profile, taken_at, retakes,
-                        photo_file, photo_sha256, checks
+                        photo_file, photo_sha256, checks, mobile
                  FROM captures WHERE id = ?1",
                 [id.to_string()],
                 |r| {
@@ -105,6 +103,7 @@ impl Store {
                             r.get::<_, String>(7)?,
                             r.get::<_, String>(8)?,
                         ),
+                        r.get::<_, String>(9)?,
                     ))
                 },
             )
@@ -114,6 +113,7 @@ impl Store {
             (admission_no, name, education_level),
             (profile, taken_at, retakes),
             (file, sha256, checks),
+            mobile,
         ) = row;
         let path = self.data_dir.join(PathBuf::from(&file));
         let damaged = || StoreError::PhotoDamaged {
@@ -121,7 +121,7 @@ impl Store {
             path: path.clone(),
         };
         let photo = std::fs::read(&path).map_err(|_| damaged())?;
-        if crate::protocol::sha256_hex(&photo) != sha256 {
+        if sha256_hex(&photo) != sha256 {
             return Err(damaged());
         }
         let checks: Vec<CheckRecord> = serde_json::from_str(&checks).unwrap_or_default();
@@ -133,6 +133,7 @@ impl Store {
             profile,
             taken_at,
             retakes,
+            mobile: Some(mobile),
             sha256,
             checks,
             photo_base64: CaptureUpload::encode_photo(&photo),

@@ -1,30 +1,24 @@
-//! The reference central service, run as the real binary on a free loopback port.
+//! The reference central service, in this process (`capture_central`, a dev-dependency):
+//! its real HTTP server on a free loopback port with its real SQLite file and photo files,
+//! and its command line run in-process.
 
-use capture_kiosk::protocol::{CaptureUpload, CheckRecord};
 use capture_kiosk::store::Store;
+use capture_protocol::{CaptureUpload, CheckRecord};
 use reqwest::blocking::Client;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use uuid::Uuid;
 
 fn kiosk_bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
 }
 
-/// `capture-kiosk central --data DATA ARGS`: (status, stdout, stderr).
+/// `capture-central --data DATA ARGS`, in this process: (status, stdout, stderr).
 pub fn central_cli(data: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = kiosk_bin()
-        .args(["central", "--data"])
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let data = data.to_str().unwrap();
+    let mut all = vec!["capture-central", "--data", data];
+    all.extend(args);
+    capture_central::cli::run_args(&all)
 }
 
 /// What `central ARGS` printed on stdout, which must succeed.
@@ -52,9 +46,9 @@ pub fn decide(data: &Path, id: &str, verdict: &str, reason: Option<&str>) {
     central_ok(data, &args);
 }
 
-/// The service on a free loopback port; killed when dropped.
+/// The service on a free loopback port, in this process; stopped when dropped.
 pub struct Service {
-    child: Child,
+    _running: capture_central::server::Service,
     pub base: String,
 }
 
@@ -65,28 +59,25 @@ impl Service {
 
     /// On a given address (to come back where the kiosks expect it).
     pub fn start_at(data: &Path, listen: &str) -> Service {
-        Service::start_with(data, listen, &[])
+        Service::serve(data, listen, None)
     }
 
-    /// With more `central` options (e.g. --tls-cert / --tls-key).
-    pub fn start_with(data: &Path, listen: &str, extra: &[&str]) -> Service {
-        let mut child = kiosk_bin()
-            .args(["central", "--listen", listen, "--data"])
-            .arg(data)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
-            .unwrap_or_else(|| panic!("the address in {line:?}"))
-            .to_owned();
-        Service { child, base }
+    /// Over HTTPS with this certificate chain and key.
+    pub fn start_tls(data: &Path, listen: &str, cert: &Path, key: &Path) -> Service {
+        let tls = capture_central::server::Tls {
+            cert: cert.to_owned(),
+            key: key.to_owned(),
+        };
+        Service::serve(data, listen, Some(&tls))
+    }
+
+    fn serve(data: &Path, listen: &str, tls: Option<&capture_central::server::Tls>) -> Service {
+        let running =
+            capture_central::server::Service::start(listen.parse().unwrap(), data, tls).unwrap();
+        Service {
+            base: running.base_url(),
+            _running: running,
+        }
     }
 
     pub fn url(&self, id: Uuid) -> String {
@@ -100,13 +91,6 @@ impl Service {
             .json(upload)
             .send()
             .unwrap()
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -401,6 +401,25 @@ impl Kiosk {
         path.to_owned()
     }
 
+    /// Where the kiosk's window is on the screen and how big: (x, y, width, height), as the
+    /// X server has it.
+    pub fn window_geometry(&self) -> (i32, i32, i32, i32) {
+        let window = self.window.as_deref().expect("the window was found at start");
+        let out = Command::new("xdotool")
+            .args(["getwindowgeometry", "--shell", window])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xdotool runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let field = |name: &str| -> i32 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}=")))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or_else(|| panic!("{name} in {text:?}"))
+        };
+        (field("X"), field("Y"), field("WIDTH"), field("HEIGHT"))
+    }
+
     pub fn log(&self) -> String {
         let mut s = String::new();
         if let Ok(mut f) = std::fs::File::open(&self.stderr_path) {
@@ -443,18 +462,18 @@ pub fn sha256_file(path: &Path) -> String {
 /// made from the public-domain Grace Hopper portrait, scaled into a 1280×720 frame exactly
 /// where the kiosk's photo frame is, on the profile's blue, swaying by a pixel or two.
 pub fn compliant_camera(dir: &Path) -> String {
-    use capture_kiosk::compliance::measure::crown;
-    use capture_kiosk::profile::{Framing, Profile};
+    use capture_core::compliance::measure::crown;
+    use capture_core::profile::{Framing, Profile};
     std::fs::create_dir_all(dir).unwrap();
     let profile = Profile::builtin("bj-degree").unwrap();
-    let mut analyzer = capture_kiosk::vision::FaceAnalyzer::load().unwrap();
+    let mut analyzer = capture_vision::FaceAnalyzer::load().unwrap();
     let source = image::open(repo().join("tests/fixtures/portraits/grace_hopper.jpg"))
         .unwrap()
         .to_rgb8();
     let mesh = analyzer.still(&source).unwrap().mesh.expect("a face");
     let mask = analyzer.segment(&source).unwrap();
     let (top, _) = crown(&mesh, Some(&mask));
-    let photo = capture_kiosk::photo::produce(&source, &mesh, top, &mask, &profile).unwrap();
+    let photo = capture_core::photo::produce(&source, &mesh, top, &mask, &profile).unwrap();
     let (w, h) = (1280u32, 720u32);
     let f = Framing::for_camera(&profile, w, h);
     let (fw, fh) = ((f.frame_w * w as f32) as u32, (f.frame_h * h as f32) as u32);

@@ -1,5 +1,5 @@
 -- The roster, captures, their outbox and the audit log.
--- Times are RFC 3339 strings in the kiosk's local time with its offset.
+-- Times are RFC 3339 strings (UTC since 0005_utc_times).
 
 CREATE TABLE roster (
     admission_no    TEXT NOT NULL,

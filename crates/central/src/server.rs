@@ -1,0 +1,419 @@
+//! The central service's HTTP API (docs/openapi.yaml) and the reviewers' page, on axum and
+//! tokio, over plain HTTP or its own TLS. The SQLite work runs on the blocking pool, one
+//! request at a time; the network side is async. [`Service`] runs it on its own thread (the
+//! binary, and the kiosk's tests in-process).
+
+use crate::store::{Central, CentralError, Stored};
+use capture_protocol::{ApiError, CaptureUpload, Heartbeat, MAX_BODY_BYTES, UploadError};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+mod review;
+
+type Shared = Arc<Mutex<Central>>;
+
+/// What every handler shares: the store and the reviewers' sessions.
+#[derive(Clone)]
+struct AppState {
+    central: Shared,
+    /// Session cookie → (reviewer name, logged in at). In memory: a restart logs reviewers out.
+    sessions: Arc<Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>>,
+}
+
+/// Decisions in one page of `GET /v1/decisions`.
+const DECISION_PAGE: usize = 500;
+
+/// The service's routes over an opened store.
+pub fn router(central: Central) -> Router {
+    let state = AppState {
+        central: Arc::new(Mutex::new(central)),
+        sessions: Default::default(),
+    };
+    Router::new()
+        .route("/v1/captures/{id}", put(put_capture).get(get_capture))
+        .route("/v1/roster", get(get_roster))
+        .route("/v1/decisions", get(get_decisions))
+        .route("/v1/heartbeat", post(post_heartbeat))
+        .merge(review::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The service's own TLS: a certificate chain and its private key, PEM files.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+fn tls_acceptor(tls: &Tls) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
+    use anyhow::Context;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(&tls.cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("cannot read the certificate chain {}", tls.cert.display()))?;
+    anyhow::ensure!(
+        !certs.is_empty(),
+        "no certificate in {}",
+        tls.cert.display()
+    );
+    let key = PrivateKeyDer::from_pem_file(&tls.key)
+        .with_context(|| format!("cannot read the private key {}", tls.key.display()))?;
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("the certificate and the key do not go together")?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The service running on its own thread and tokio runtime, on a bound address, until it
+/// is stopped (or dropped): requests in flight are finished first.
+pub struct Service {
+    addr: SocketAddr,
+    tls: bool,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: std::sync::mpsc::Receiver<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How long `stop` waits for the requests in flight before it lets the thread go.
+const STOP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Service {
+    /// Opens the store in `dir`, binds `listen` (port 0: any free port) and serves, over
+    /// HTTPS when `tls` is given. Errors (the store, the address, the certificate) come back
+    /// here, before anything is served.
+    pub fn start(
+        listen: SocketAddr,
+        dir: &std::path::Path,
+        tls: Option<&Tls>,
+    ) -> anyhow::Result<Service> {
+        let central = Central::open(dir)?;
+        let acceptor = tls.map(tls_acceptor).transpose()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("central")
+            .enable_all()
+            .build()?;
+        let std_listener = std::net::TcpListener::bind(listen)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let is_tls = acceptor.is_some();
+        let thread = std::thread::Builder::new()
+            .name("central".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(std_listener) {
+                        Ok(l) => l,
+                        Err(e) => return tracing::error!("central: cannot listen: {e}"),
+                    };
+                    let app = router(central);
+                    let stop = async {
+                        let _ = stopped.await;
+                    };
+                    match acceptor {
+                        None => {
+                            if let Err(e) = axum::serve(listener, app)
+                                .with_graceful_shutdown(stop)
+                                .await
+                            {
+                                tracing::error!("central: {e}");
+                            }
+                        }
+                        Some(acceptor) => serve_tls(listener, acceptor, app, stop).await,
+                    }
+                });
+                let _ = done_tx.send(());
+            })?;
+        Ok(Service {
+            addr,
+            tls: is_tls,
+            stop: Some(stop),
+            done,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR` or `https://ADDR`: what a kiosk's `sync.server` would be.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes the requests in flight (waiting at most a few seconds),
+    /// and ends the thread.
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+            if self.done.recv_timeout(STOP_PATIENCE).is_ok()
+                && let Some(t) = self.thread.take()
+            {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// `capture-central` serving: until Ctrl-C or SIGTERM. Prints the address it listens on
+/// (port 0 picks one) once it does.
+pub fn run(listen: SocketAddr, dir: &std::path::Path, tls: Option<&Tls>) -> anyhow::Result<()> {
+    let service = Service::start(listen, dir, tls)?;
+    println!(
+        "central service listening on {} (data in {})",
+        service.base_url(),
+        dir.display()
+    );
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(shutdown_signal());
+    tracing::info!("central service stopping: finishing the requests in flight");
+    service.stop();
+    Ok(())
+}
+
+/// HTTPS: each connection's TLS handshake, then HTTP/1.1 served by the same router.
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    app: Router,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!("central: accept failed: {e}");
+                    continue;
+                }
+            },
+            _ = &mut stop => return,
+        };
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            let stream = match acceptor.accept(tcp).await {
+                Ok(s) => s,
+                Err(e) => return tracing::debug!("central: TLS handshake with {peer} failed: {e}"),
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app);
+            let served = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+            if let Err(e) = served {
+                tracing::debug!("central: connection from {peer}: {e}");
+            }
+        });
+    }
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(ApiError {
+            error: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!("central: {e}");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+/// Runs store work on the blocking pool.
+async fn with_store<T: Send + 'static>(
+    shared: &Shared,
+    work: impl FnOnce(&mut Central) -> Result<T, CentralError> + Send + 'static,
+) -> Result<T, Response> {
+    let shared = shared.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut central = shared.lock().unwrap_or_else(|p| p.into_inner());
+        work(&mut central)
+    })
+    .await
+    .map_err(internal)?
+    .map_err(internal)
+}
+
+/// The kiosk the request's bearer token belongs to, or a 401.
+async fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
+    let unauthorized = |why: &str| {
+        let mut r = error(StatusCode::UNAUTHORIZED, why);
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, "Bearer".parse().unwrap());
+        r
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .ok_or_else(|| unauthorized("a bearer token is needed"))?;
+    with_store(shared, move |c| c.kiosk_for_token(&token))
+        .await?
+        .ok_or_else(|| unauthorized("unknown token"))
+}
+
+fn not_a_uuid() -> Response {
+    error(StatusCode::BAD_REQUEST, "the capture id is not a UUID")
+}
+
+async fn put_capture(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let kiosk = match authenticate(&state.central, &headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_a_uuid();
+    };
+    let upload: CaptureUpload = match serde_json::from_slice(&body) {
+        Ok(u) => u,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("malformed body: {e}")),
+    };
+    let photo = match upload.verified_photo(id) {
+        Ok(p) => p,
+        Err(e @ UploadError::TooLarge(_)) => {
+            return error(StatusCode::PAYLOAD_TOO_LARGE, e.to_string());
+        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    match with_store(&state.central, move |c| {
+        c.put_capture(&kiosk, &upload, &photo)
+    })
+    .await
+    {
+        Ok(Stored::Created(receipt)) => (StatusCode::CREATED, axum::Json(receipt)).into_response(),
+        Ok(Stored::Repeated(receipt)) => (StatusCode::OK, axum::Json(receipt)).into_response(),
+        Ok(Stored::Conflict(_)) => error(
+            StatusCode::CONFLICT,
+            format!("capture {id} is already held with other bytes"),
+        ),
+        Err(r) => r,
+    }
+}
+
+async fn get_capture(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = authenticate(&state.central, &headers).await {
+        return r;
+    }
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_a_uuid();
+    };
+    match with_store(&state.central, move |c| c.receipt(id)).await {
+        Ok(Some(receipt)) => axum::Json(receipt).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no capture {id}")),
+        Err(r) => r,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Since {
+    #[serde(default)]
+    since: i64,
+}
+
+/// `GET /v1/roster?since=V`: the calling kiosk's newest roster when it is newer than V,
+/// else 204.
+async fn get_roster(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(Since { since }): Query<Since>,
+) -> Response {
+    let kiosk = match authenticate(&state.central, &headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    match with_store(&state.central, move |c| c.roster_since(&kiosk, since)).await {
+        Ok(Some(roster)) => axum::Json(roster).into_response(),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => r,
+    }
+}
+
+/// `GET /v1/decisions?since=C`: decisions on the calling kiosk's captures after C.
+async fn get_decisions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(Since { since }): Query<Since>,
+) -> Response {
+    let kiosk = match authenticate(&state.central, &headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    match with_store(&state.central, move |c| {
+        c.decisions_since(&kiosk, since, DECISION_PAGE)
+    })
+    .await
+    {
+        Ok(page) => axum::Json(page).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// `POST /v1/heartbeat`: 204.
+async fn post_heartbeat(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let kiosk = match authenticate(&state.central, &headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let beat: Heartbeat = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("malformed body: {e}")),
+    };
+    match with_store(&state.central, move |c| c.record_heartbeat(&kiosk, &beat)).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => r,
+    }
+}

@@ -1,0 +1,235 @@
+//! `/review`: the reviewers' page. Plain HTML and a little JS (`review.html`, no build
+//! step) over a small JSON API under `/review/api`. Reviewers log in with the name and
+//! password `capture-central add-reviewer` gave them; the session is an HttpOnly,
+//! SameSite=Strict cookie, and every change is a JSON POST, so another site's page cannot
+//! make a reviewer's browser decide anything.
+
+use super::{AppState, error, with_store};
+use crate::store::CentralError;
+use capture_protocol::Verdict;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use uuid::Uuid;
+
+const PAGE: &str = include_str!("review.html");
+const COOKIE: &str = "review_session";
+/// A reviewer logs in again after this long.
+const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+/// Captures listed at once on the page ("more" fetches the next ones).
+const LIST_LIMIT: usize = 100;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/review", get(page))
+        .route("/review/login", post(login))
+        .route("/review/logout", post(logout))
+        .route("/review/api/captures", get(list))
+        .route("/review/api/captures/{id}/decision", post(decide))
+        .route("/review/photos/{id}", get(photo))
+}
+
+async fn page() -> Response {
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+        Html(PAGE),
+    )
+        .into_response()
+}
+
+fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The reviewer logged in with this request's cookie (a session lasts a working day).
+fn reviewer(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let mut sessions = state.sessions.lock().unwrap_or_else(|p| p.into_inner());
+    sessions.retain(|_, (_, since)| since.elapsed() < SESSION_LIFETIME);
+    cookie_value(headers).and_then(|c| sessions.get(&c).map(|(name, _)| name.clone()))
+}
+
+fn log_in_first() -> Response {
+    error(StatusCode::UNAUTHORIZED, "log in first")
+}
+
+#[derive(serde::Deserialize)]
+struct Login {
+    name: String,
+    password: String,
+}
+
+async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+    let Ok(Login { name, password }) = serde_json::from_slice(&body) else {
+        return error(StatusCode::BAD_REQUEST, "expected {\"name\", \"password\"}");
+    };
+    let who = name.trim().to_owned();
+    let ok = match with_store(&state.central, move |c| c.check_reviewer(&who, &password)).await {
+        Ok(ok) => ok,
+        Err(r) => return r,
+    };
+    if !ok {
+        tracing::warn!("review: a failed log-in");
+        // Slows guessing down to one try a second per connection.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        return error(StatusCode::UNAUTHORIZED, "wrong name or password");
+    }
+    let session = crate::store::secret();
+    state
+        .sessions
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(
+            session.clone(),
+            (name.trim().to_owned(), std::time::Instant::now()),
+        );
+    (
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            format!(
+                "{COOKIE}={session}; Path=/review; HttpOnly; SameSite=Strict; Max-Age={}",
+                SESSION_LIFETIME.as_secs()
+            ),
+        )],
+    )
+        .into_response()
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(c) = cookie_value(&headers) {
+        state
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&c);
+    }
+    (
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            format!("{COOKIE}=; Path=/review; HttpOnly; SameSite=Strict; Max-Age=0"),
+        )],
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    all: bool,
+    #[serde(default)]
+    kiosk: Option<String>,
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    offset: usize,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let Some(who) = reviewer(&state, &headers) else {
+        return log_in_first();
+    };
+    let listed = with_store(&state.central, move |c| {
+        let query = crate::store::CaptureQuery {
+            undecided_only: !q.all,
+            kiosk: q.kiosk.filter(|k| !k.is_empty()),
+            search: q.q,
+            offset: q.offset,
+            limit: LIST_LIMIT,
+        };
+        Ok((c.captures(&query)?, c.kiosks()?))
+    })
+    .await;
+    match listed {
+        Ok(((captures, total), kiosks)) => axum::Json(serde_json::json!({
+            "reviewer": who,
+            "total": total,
+            "captures": captures,
+            "kiosks": kiosks,
+        }))
+        .into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct DecisionBody {
+    verdict: Verdict,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(who) = reviewer(&state, &headers) else {
+        return log_in_first();
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return super::not_a_uuid();
+    };
+    let Ok(DecisionBody { verdict, reason }) = serde_json::from_slice(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "expected {\"verdict\": \"approved\"|\"rejected\", \"reason\"}",
+        );
+    };
+    let decided = with_store(&state.central, move |c| {
+        match c.decide(id, verdict, reason.as_deref(), &who) {
+            Err(CentralError::NoCapture(_)) => Ok(Err(StatusCode::NOT_FOUND)),
+            Err(CentralError::ReasonNeeded) => Ok(Err(StatusCode::UNPROCESSABLE_ENTITY)),
+            other => other.map(Ok),
+        }
+    })
+    .await;
+    match decided {
+        Ok(Ok(decision)) => axum::Json(decision).into_response(),
+        Ok(Err(StatusCode::NOT_FOUND)) => error(StatusCode::NOT_FOUND, format!("no capture {id}")),
+        Ok(Err(status)) => error(status, CentralError::ReasonNeeded.to_string()),
+        Err(r) => r,
+    }
+}
+
+async fn photo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if reviewer(&state, &headers).is_none() {
+        return log_in_first();
+    }
+    let Ok(id) = Uuid::parse_str(id.trim_end_matches(".jpg")) else {
+        return super::not_a_uuid();
+    };
+    match with_store(&state.central, move |c| c.photo(id)).await {
+        Ok(Some(jpeg)) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "private, max-age=3600"),
+            ],
+            jpeg,
+        )
+            .into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no capture {id}")),
+        Err(r) => r,
+    }
+}

@@ -1,0 +1,974 @@
+//! The photo rules as checks: one pure function per rule ([`CheckId`]) compares a measure
+//! with the profile's limit and says, in Chinese and English, what the candidate should do.
+//! Also the guidance (the one most useful instruction, without flicker) and auto-capture.
+//! Never touches the camera, the disk or the screen.
+//!
+//! Adding a check: a variant of [`CheckId`], its line in the catalogue (`CATALOGUE`: id,
+//! title, where it applies, its function), and the function. Nothing else names it.
+//!
+//! ```
+//! use capture_core::compliance::{CheckId, Context, evaluate, measure::Measures};
+//! use capture_core::profile::Profile;
+//! let profile = Profile::builtin("bj-degree").unwrap();
+//! let results = evaluate(&Measures::default(), &profile, Context::File);
+//! let faces = results.iter().find(|r| r.id == CheckId::FaceCount).unwrap();
+//! assert!(!faces.pass); // no face
+//! ```
+
+pub mod autocapture;
+pub mod color;
+pub mod guide;
+pub mod measure;
+pub mod motion;
+pub mod pixels;
+pub mod texture;
+
+use crate::lang::Localized;
+use crate::profile::Profile;
+use measure::Measures;
+use serde::{Serialize, Serializer};
+
+/// What is being checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// A live camera frame: no file yet; the frame is the profile's frame over the preview.
+    Live,
+    /// A picture on its own (the whole image is the photo), not yet a file.
+    Still,
+    /// A photo file: the still checks and the file's own (its size).
+    File,
+}
+
+/// Every check, in the order the guidance considers them (the first failing one is the
+/// instruction shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckId {
+    FaceCount,
+    Liveness,
+    HeadSize,
+    HeadPosition,
+    PoseRoll,
+    PoseYaw,
+    PosePitch,
+    ShouldersLevel,
+    EyesOpen,
+    Gaze,
+    MouthClosed,
+    GlassesGlare,
+    Exposure,
+    LightingEven,
+    Sharpness,
+    ColourNatural,
+    BackgroundUniform,
+    BackgroundColour,
+    ClothingContrast,
+    FileSize,
+}
+
+/// Where a check applies.
+const LIVE_STILL_FILE: &[Context] = &[Context::Live, Context::Still, Context::File];
+const FILE_ONLY: &[Context] = &[Context::File];
+
+/// One line of the catalogue.
+struct Spec {
+    id: &'static str,
+    title: Localized,
+    applies: &'static [Context],
+    check: fn(&Measures, &Profile) -> CheckResult,
+}
+
+/// The catalogue, in the order of [`CheckId`] (a test keeps the two equal).
+static CATALOGUE: [Spec; 20] = [
+    spec("face.count", "一人入镜", "One face", LIVE_STILL_FILE, face_count),
+    spec("liveness", "真人拍摄", "Live person", LIVE_STILL_FILE, liveness),
+    spec("head.size", "头部大小", "Head size", LIVE_STILL_FILE, head_size),
+    spec("head.position", "头部位置", "Head position", LIVE_STILL_FILE, head_position),
+    spec("pose.roll", "头部端正", "Head level", LIVE_STILL_FILE, pose_roll),
+    spec("pose.yaw", "正对镜头", "Facing front", LIVE_STILL_FILE, pose_yaw),
+    spec("pose.pitch", "不抬头低头", "Chin level", LIVE_STILL_FILE, pose_pitch),
+    spec("shoulders.level", "双肩水平", "Shoulders level", LIVE_STILL_FILE, shoulders_level),
+    spec("eyes.open", "睁开眼睛", "Eyes open", LIVE_STILL_FILE, eyes_open),
+    spec("gaze", "目视镜头", "Look at camera", LIVE_STILL_FILE, gaze),
+    spec("mouth.closed", "嘴巴闭合", "Mouth closed", LIVE_STILL_FILE, mouth_closed),
+    spec("glasses.glare", "镜片无反光", "No glare", LIVE_STILL_FILE, glasses_glare),
+    spec("exposure", "亮度合适", "Exposure", LIVE_STILL_FILE, exposure),
+    spec("lighting.even", "光线均匀", "Even light", LIVE_STILL_FILE, lighting_even),
+    spec("sharpness", "照片清晰", "Sharp", LIVE_STILL_FILE, sharpness),
+    spec("colour.natural", "肤色自然", "Natural colour", LIVE_STILL_FILE, colour_natural),
+    spec("background.uniform", "背景干净", "Plain backdrop", LIVE_STILL_FILE, background_uniform),
+    spec("background.colour", "背景颜色", "Backdrop colour", LIVE_STILL_FILE, background_colour),
+    spec("clothing.contrast", "衣服与背景", "Clothing contrast", LIVE_STILL_FILE, clothing_contrast),
+    spec("file.size", "文件大小", "File size", FILE_ONLY, file_size),
+];
+
+const fn spec(
+    id: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    applies: &'static [Context],
+    check: fn(&Measures, &Profile) -> CheckResult,
+) -> Spec {
+    Spec {
+        id,
+        title: Localized::fixed(zh, en),
+        applies,
+        check,
+    }
+}
+
+impl CheckId {
+    /// Every check, in catalogue (guidance) order.
+    pub const ALL: [CheckId; 20] = [
+        CheckId::FaceCount,
+        CheckId::Liveness,
+        CheckId::HeadSize,
+        CheckId::HeadPosition,
+        CheckId::PoseRoll,
+        CheckId::PoseYaw,
+        CheckId::PosePitch,
+        CheckId::ShouldersLevel,
+        CheckId::EyesOpen,
+        CheckId::Gaze,
+        CheckId::MouthClosed,
+        CheckId::GlassesGlare,
+        CheckId::Exposure,
+        CheckId::LightingEven,
+        CheckId::Sharpness,
+        CheckId::ColourNatural,
+        CheckId::BackgroundUniform,
+        CheckId::BackgroundColour,
+        CheckId::ClothingContrast,
+        CheckId::FileSize,
+    ];
+
+    fn spec(self) -> &'static Spec {
+        &CATALOGUE[self as usize]
+    }
+
+    /// The id as the reports, the protocol and the UI tests name it (`face.count`).
+    pub fn as_str(self) -> &'static str {
+        self.spec().id
+    }
+
+    /// The check named `id`, if there is one.
+    pub fn parse(id: &str) -> Option<CheckId> {
+        CheckId::ALL.into_iter().find(|c| c.as_str() == id)
+    }
+
+    /// A short name for people (indicators, the review screen, `check`'s table).
+    pub fn title(self) -> &'static Localized {
+        &self.spec().title
+    }
+
+    /// Whether the check is made in `context`.
+    pub fn applies(self, context: Context) -> bool {
+        self.spec().applies.contains(&context)
+    }
+
+    /// Runs this check on one frame's measures.
+    pub fn check(self, m: &Measures, profile: &Profile) -> CheckResult {
+        (self.spec().check)(m, profile)
+    }
+
+    /// The checks made in `context`, in catalogue order.
+    pub fn in_context(context: Context) -> impl Iterator<Item = CheckId> {
+        CheckId::ALL.into_iter().filter(move |c| c.applies(context))
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One check's verdict on one frame or photo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckResult {
+    pub id: CheckId,
+    pub pass: bool,
+    /// The measured value (`None` when it cannot be measured, e.g. without a face).
+    pub value: Option<f32>,
+    /// The profile's limit, for people.
+    pub limit: String,
+    /// What the candidate should do (or that all is well).
+    pub message: Localized,
+}
+
+impl CheckResult {
+    /// The result as the capture's compliance report carries it to the central service.
+    pub fn record(&self) -> capture_protocol::CheckRecord {
+        capture_protocol::CheckRecord {
+            id: self.id.as_str().to_owned(),
+            pass: self.pass,
+            value: self.value.map(f64::from),
+            limit: self.limit.clone(),
+        }
+    }
+}
+
+/// As `capture-kiosk check --json` prints it: `{"id", "pass", "value", "limit",
+/// "message_zh", "message_en"}`.
+impl Serialize for CheckResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Line<'a> {
+            id: &'static str,
+            pass: bool,
+            value: Option<f32>,
+            limit: &'a str,
+            message_zh: &'a str,
+            message_en: &'a str,
+        }
+        Line {
+            id: self.id.as_str(),
+            pass: self.pass,
+            value: self.value,
+            limit: &self.limit,
+            message_zh: &self.message.zh,
+            message_en: &self.message.en,
+        }
+        .serialize(s)
+    }
+}
+
+/// Every check that applies in `context`, on one frame's measures, in catalogue order.
+pub fn evaluate(m: &Measures, profile: &Profile, context: Context) -> Vec<CheckResult> {
+    CheckId::in_context(context)
+        .map(|id| id.check(m, profile))
+        .collect()
+}
+
+const NO_FACE: Localized = Localized::fixed("请站到镜头前", "Please stand in front of the camera");
+const CANNOT_TELL: Localized = Localized::fixed(
+    "无法判断：请正对镜头",
+    "Cannot tell yet: please face the camera",
+);
+
+const fn msg(zh: &'static str, en: &'static str) -> Localized {
+    Localized::fixed(zh, en)
+}
+
+/// A result: it passes only when it was measured.
+fn result(
+    id: CheckId,
+    value: Option<f32>,
+    pass: bool,
+    limit: String,
+    message: Localized,
+) -> CheckResult {
+    CheckResult {
+        id,
+        pass: pass && value.is_some(),
+        value,
+        limit,
+        message,
+    }
+}
+
+fn within(v: f32, [lo, hi]: [f32; 2]) -> bool {
+    (lo..=hi).contains(&v)
+}
+
+fn range(r: [f32; 2]) -> String {
+    format!("{}–{}", r[0], r[1])
+}
+
+fn face_count(m: &Measures, _: &Profile) -> CheckResult {
+    result(
+        CheckId::FaceCount,
+        Some(m.faces as f32),
+        m.faces == 1,
+        "= 1".into(),
+        match m.faces {
+            0 => NO_FACE,
+            1 => msg("已检测到一张人脸", "One face found"),
+            _ => msg(
+                "镜头前只能有一个人",
+                "Only one person in front of the camera, please",
+            ),
+        },
+    )
+}
+
+/// A picture of a picture shows a screen's or print's texture, or its border; over video,
+/// a picture moves rigidly (its value then reads 2: clearly failing).
+fn liveness(m: &Measures, p: &Profile) -> CheckResult {
+    let l = &p.limits;
+    let moved = if m.moved_picture == Some(true) {
+        2.0
+    } else {
+        0.0
+    };
+    let live = m.face.as_ref().map(|f| {
+        (f.texture_peak / l.texture_peak)
+            .max(f.border_edges / l.border_edges)
+            .max(moved)
+    });
+    result(
+        CheckId::Liveness,
+        live,
+        live.is_some_and(|v| v <= 1.0),
+        "≤ 1 (screen / print cues)".into(),
+        match live {
+            None => NO_FACE,
+            Some(v) if v <= 1.0 => msg("真人拍摄", "A live person"),
+            Some(_) => msg(
+                "请本人站在镜头前，不能翻拍照片或屏幕",
+                "Please stand in front of the camera yourself: no photos or screens",
+            ),
+        },
+    )
+}
+
+fn head_size(m: &Measures, p: &Profile) -> CheckResult {
+    let g = &p.geometry;
+    let size = m.face.as_ref().map(|f| f.head_height);
+    let size_range = [g.head_height_min, g.head_height_max];
+    result(
+        CheckId::HeadSize,
+        size,
+        size.is_some_and(|v| within(v, size_range)),
+        range(size_range),
+        match size {
+            None => NO_FACE,
+            Some(v) if v < size_range[0] => msg("请靠近一点", "Please come a little closer"),
+            Some(v) if v > size_range[1] => msg("请后退一点", "Please step back a little"),
+            Some(_) => msg("头部大小合适", "Head size is right"),
+        },
+    )
+}
+
+fn head_position(m: &Measures, p: &Profile) -> CheckResult {
+    let l = &p.limits;
+    let f = m.face.as_ref();
+    let pos = f.map(|f| f.centre_offset);
+    let eye_ok = f.is_some_and(|f| within(f.eye_line, l.eye_line));
+    result(
+        CheckId::HeadPosition,
+        pos,
+        pos.is_some_and(|v| v.abs() <= l.centre_offset) && eye_ok,
+        format!("|x| ≤ {}; eye line {}", l.centre_offset, range(l.eye_line)),
+        match f {
+            None => NO_FACE,
+            // The camera sees the candidate un-mirrored: right in the image is their left.
+            Some(f) if f.centre_offset > l.centre_offset => {
+                msg("请向右移一点", "Move a little to your right")
+            }
+            Some(f) if f.centre_offset < -l.centre_offset => {
+                msg("请向左移一点", "Move a little to your left")
+            }
+            Some(f) if f.eye_line < l.eye_line[0] => msg(
+                "头部位置偏高：请稍微放低",
+                "Your head is too high in the picture: lower it a little",
+            ),
+            Some(f) if f.eye_line > l.eye_line[1] => msg(
+                "头部位置偏低：请坐直、稍微抬高",
+                "Your head is too low in the picture: sit up straight",
+            ),
+            Some(_) => msg("位置居中", "Well centred"),
+        },
+    )
+}
+
+fn pose_roll(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.roll_degrees;
+    let roll = m.face.as_ref().map(|f| f.roll);
+    result(
+        CheckId::PoseRoll,
+        roll,
+        roll.is_some_and(|v| v.abs() <= limit),
+        format!("|roll| ≤ {limit}°"),
+        match roll {
+            None => NO_FACE,
+            // Positive: the eye on the image's right (the candidate's left) is lower.
+            Some(v) if v > limit => msg(
+                "请把头向右摆正一点",
+                "Tilt your head a little to your right",
+            ),
+            Some(v) if v < -limit => {
+                msg("请把头向左摆正一点", "Tilt your head a little to your left")
+            }
+            Some(_) => msg("头部端正", "Head is level"),
+        },
+    )
+}
+
+fn pose_yaw(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.yaw_degrees;
+    let yaw = m.face.as_ref().map(|f| f.yaw);
+    result(
+        CheckId::PoseYaw,
+        yaw,
+        yaw.is_some_and(|v| v.abs() <= limit),
+        format!("|yaw| ≤ {limit}°"),
+        match yaw {
+            None => NO_FACE,
+            // Positive: the face's side on the image's right is farther: turned to their left.
+            Some(v) if v > limit => msg(
+                "请正对镜头：头向右转一点",
+                "Face the camera: turn your head a little to your right",
+            ),
+            Some(v) if v < -limit => msg(
+                "请正对镜头：头向左转一点",
+                "Face the camera: turn your head a little to your left",
+            ),
+            Some(_) => msg("正对镜头", "Facing the camera"),
+        },
+    )
+}
+
+fn pose_pitch(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.pitch_degrees;
+    let pitch = m.face.as_ref().map(|f| f.pitch);
+    result(
+        CheckId::PosePitch,
+        pitch,
+        pitch.is_some_and(|v| v.abs() <= limit),
+        format!("|pitch| ≤ {limit}°"),
+        match pitch {
+            None => NO_FACE,
+            // Positive: the chin is farther than the forehead: looking down.
+            Some(v) if v > limit => msg("请稍微抬起下巴", "Raise your chin a little"),
+            Some(v) if v < -limit => msg("请稍微放低下巴", "Lower your chin a little"),
+            Some(_) => msg("头部不仰不俯", "Head is straight"),
+        },
+    )
+}
+
+fn shoulders_level(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.shoulders_degrees;
+    let shoulders = m.mask.as_ref().and_then(|m| m.shoulders);
+    result(
+        CheckId::ShouldersLevel,
+        shoulders,
+        shoulders.is_some_and(|v| v.abs() <= limit),
+        format!("|slope| ≤ {limit}°"),
+        match (&m.face, shoulders) {
+            (None, _) => NO_FACE,
+            (_, None) => msg("请让双肩都在画面中", "Keep both shoulders in the picture"),
+            (_, Some(v)) if v.abs() > limit => msg(
+                "请坐正，双肩放平",
+                "Sit up straight with your shoulders level",
+            ),
+            _ => msg("双肩水平", "Shoulders are level"),
+        },
+    )
+}
+
+fn eyes_open(m: &Measures, p: &Profile) -> CheckResult {
+    let l = &p.limits;
+    let f = m.face.as_ref();
+    let eyes = f.map(|f| f.eyes_open);
+    let visible = f.is_some_and(|f| f.eye_contrast >= l.eye_contrast);
+    result(
+        CheckId::EyesOpen,
+        eyes,
+        eyes.is_some_and(|v| v >= l.eyes_open) && visible,
+        format!("≥ {}; eye contrast ≥ {}", l.eyes_open, l.eye_contrast),
+        match eyes {
+            None => NO_FACE,
+            Some(v) if v < l.eyes_open || !visible => msg(
+                "请睁开双眼，不要遮挡眼睛",
+                "Please open your eyes and keep them uncovered",
+            ),
+            Some(_) => msg("双眼睁开", "Eyes open"),
+        },
+    )
+}
+
+fn gaze(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.gaze;
+    let gaze = m.face.as_ref().and_then(|f| f.gaze);
+    result(
+        CheckId::Gaze,
+        gaze,
+        gaze.is_some_and(|v| v <= limit),
+        format!("≤ {limit}"),
+        match (&m.face, gaze) {
+            (None, _) => NO_FACE,
+            (_, None) => CANNOT_TELL,
+            (_, Some(v)) if v > limit => msg("请看镜头", "Please look into the camera"),
+            _ => msg("目视镜头", "Looking into the camera"),
+        },
+    )
+}
+
+fn mouth_closed(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.mouth_gap;
+    let mouth = m.face.as_ref().map(|f| f.mouth_gap);
+    result(
+        CheckId::MouthClosed,
+        mouth,
+        mouth.is_some_and(|v| v <= limit),
+        format!("≤ {limit}"),
+        match mouth {
+            None => NO_FACE,
+            Some(v) if v > limit => {
+                msg("请闭上嘴巴，不要露齿", "Please close your mouth (no teeth)")
+            }
+            Some(_) => msg("嘴巴闭合", "Mouth closed"),
+        },
+    )
+}
+
+fn glasses_glare(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.glare;
+    let glare = m.face.as_ref().map(|f| f.glare);
+    result(
+        CheckId::GlassesGlare,
+        glare,
+        glare.is_some_and(|v| v <= limit),
+        format!("≤ {limit}"),
+        match glare {
+            None => NO_FACE,
+            Some(v) if v > limit => msg(
+                "眼镜反光：请稍微低头，或摘下眼镜",
+                "Your glasses reflect light: lower your chin slightly or take them off",
+            ),
+            Some(_) => msg("没有反光", "No reflections"),
+        },
+    )
+}
+
+fn exposure(m: &Measures, p: &Profile) -> CheckResult {
+    let l = &p.limits;
+    let f = m.face.as_ref();
+    let lum = f.map(|f| f.face_luminance);
+    result(
+        CheckId::Exposure,
+        lum,
+        lum.is_some_and(|v| within(v, l.face_luminance))
+            && f.is_some_and(|f| f.clipped <= l.clipped),
+        format!("{}; clipped ≤ {}", range(l.face_luminance), l.clipped),
+        match f {
+            None => NO_FACE,
+            Some(f) if f.face_luminance < l.face_luminance[0] => msg(
+                "脸部太暗：请联系工作人员调整灯光",
+                "Your face is too dark: please ask the staff about the light",
+            ),
+            Some(f) if f.face_luminance > l.face_luminance[1] || f.clipped > l.clipped => msg(
+                "脸部太亮：请联系工作人员调整灯光",
+                "Your face is too bright: please ask the staff about the light",
+            ),
+            Some(_) => msg("曝光合适", "Exposure is right"),
+        },
+    )
+}
+
+fn lighting_even(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.lighting_ratio;
+    let even = m.face.as_ref().map(|f| f.lighting_ratio);
+    result(
+        CheckId::LightingEven,
+        even,
+        even.is_some_and(|v| v >= limit),
+        format!("≥ {limit}"),
+        match even {
+            None => NO_FACE,
+            Some(v) if v < limit => msg(
+                "脸部光线不均匀：请正对灯光",
+                "One side of your face is in shadow: face the light",
+            ),
+            Some(_) => msg("光线均匀", "Evenly lit"),
+        },
+    )
+}
+
+fn sharpness(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.sharpness;
+    let sharp = m.face.as_ref().map(|f| f.sharpness);
+    result(
+        CheckId::Sharpness,
+        sharp,
+        sharp.is_some_and(|v| v >= limit),
+        format!("≥ {limit}"),
+        match sharp {
+            None => NO_FACE,
+            Some(v) if v < limit => msg("请保持不动", "Please hold still"),
+            Some(_) => msg("清晰", "Sharp"),
+        },
+    )
+}
+
+fn colour_natural(m: &Measures, p: &Profile) -> CheckResult {
+    let l = &p.limits;
+    let skin = m.face.as_ref().map(|f| (f.skin_a, f.skin_b));
+    result(
+        CheckId::ColourNatural,
+        skin.map(|s| s.0),
+        skin.is_some_and(|(a, b)| within(a, l.skin_a) && within(b, l.skin_b)),
+        format!("a* {}; b* {}", range(l.skin_a), range(l.skin_b)),
+        match skin {
+            None => NO_FACE,
+            Some((a, b)) if !within(a, l.skin_a) || !within(b, l.skin_b) => msg(
+                "颜色不自然：请联系工作人员",
+                "The colours look unnatural: please ask the staff",
+            ),
+            Some(_) => msg("颜色自然", "Natural colours"),
+        },
+    )
+}
+
+fn background_uniform(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.background_spread;
+    let spread = m.mask.as_ref().and_then(|m| m.background_spread);
+    result(
+        CheckId::BackgroundUniform,
+        spread,
+        spread.is_some_and(|v| v <= limit),
+        format!("≤ {limit} ΔE"),
+        match (&m.face, spread) {
+            (None, _) => NO_FACE,
+            (_, None) => CANNOT_TELL,
+            (_, Some(v)) if v > limit => msg(
+                "背景不均匀：请站在背景布正前方，身后不要有影子或物品",
+                "The backdrop is not plain: stand right in front of it, no shadows or objects behind you",
+            ),
+            _ => msg("背景均匀", "Plain backdrop"),
+        },
+    )
+}
+
+fn background_colour(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.background_delta_e;
+    let expected = p.output.background;
+    let bg = m
+        .mask
+        .as_ref()
+        .and_then(|m| m.background_delta_e(expected));
+    result(
+        CheckId::BackgroundColour,
+        bg,
+        bg.is_some_and(|v| v <= limit),
+        format!("≤ {limit} ΔE from RGB{expected:?}"),
+        match (&m.face, bg) {
+            (None, _) => NO_FACE,
+            (_, None) => CANNOT_TELL,
+            (_, Some(v)) if v > limit => msg(
+                "背景颜色不对：请站在蓝色背景前",
+                "The backdrop is the wrong colour: stand in front of the blue backdrop",
+            ),
+            _ => msg("背景颜色正确", "Backdrop colour is right"),
+        },
+    )
+}
+
+fn clothing_contrast(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.clothing_delta_e;
+    let clothes = m.mask.as_ref().and_then(|m| m.clothing_contrast());
+    result(
+        CheckId::ClothingContrast,
+        clothes,
+        clothes.is_some_and(|v| v >= limit),
+        format!("≥ {limit} ΔE"),
+        match (&m.face, clothes) {
+            (None, _) => NO_FACE,
+            (_, None) => CANNOT_TELL,
+            (_, Some(v)) if v < limit => msg(
+                "衣服颜色与背景太接近：请换一件颜色不同的上衣",
+                "Your clothes are too close to the backdrop colour: please wear a different top",
+            ),
+            _ => msg("衣服与背景区分明显", "Clothes stand out from the backdrop"),
+        },
+    )
+}
+
+fn file_size(m: &Measures, p: &Profile) -> CheckResult {
+    let o = &p.output;
+    let fits = m
+        .file_bytes
+        .is_some_and(|b| (o.min_bytes..=o.max_bytes).contains(&b));
+    result(
+        CheckId::FileSize,
+        m.file_bytes.map(|b| b as f32),
+        fits,
+        format!("{}–{} bytes", o.min_bytes, o.max_bytes),
+        if fits {
+            msg("文件大小合适", "File size is right")
+        } else {
+            msg(
+                "照片文件大小不符合要求",
+                "The photo file is not the required size",
+            )
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::measure::{FaceMeasures, MaskMeasures};
+    use super::*;
+
+    /// Measures of a good photo for the bj-degree profile.
+    fn good() -> Measures {
+        Measures {
+            faces: 1,
+            face: Some(FaceMeasures {
+                head_height: 0.52,
+                crown_from_mask: true,
+                crown_y: 0.12,
+                chin_y: 0.64,
+                centre_offset: 0.0,
+                eye_line: 0.40,
+                roll: 0.5,
+                yaw: -1.0,
+                pitch: 1.0,
+                eyes_open: 0.05,
+                eye_contrast: 40.0,
+                gaze: Some(0.05),
+                mouth_gap: 0.0,
+                face_luminance: 0.55,
+                clipped: 0.0,
+                lighting_ratio: 0.95,
+                sharpness: 200.0,
+                skin_a: 12.0,
+                skin_b: 18.0,
+                glare: 0.0,
+                texture_peak: 8.0,
+                border_edges: 0.1,
+            }),
+            mask: Some(MaskMeasures {
+                shoulders: Some(0.5),
+                background_spread: Some(3.0),
+                background: Some(color::lab([67, 142, 219])),
+                clothing: Some(color::lab([20, 20, 30])),
+            }),
+            file_bytes: Some(300_000),
+            moved_picture: Some(false),
+        }
+    }
+
+    fn profile() -> Profile {
+        Profile::builtin("bj-degree").unwrap()
+    }
+
+    fn check(results: &[CheckResult], id: CheckId) -> &CheckResult {
+        results.iter().find(|r| r.id == id).unwrap()
+    }
+
+    #[test]
+    fn every_check_is_reported_in_catalogue_order() {
+        let results = evaluate(&good(), &profile(), Context::File);
+        let ids: Vec<CheckId> = results.iter().map(|r| r.id).collect();
+        assert_eq!(ids, CheckId::ALL.to_vec());
+        assert!(
+            results.iter().all(|r| r.pass),
+            "{:#?}",
+            results.iter().filter(|r| !r.pass).collect::<Vec<_>>()
+        );
+        let live = evaluate(&good(), &profile(), Context::Live);
+        assert!(
+            !live.iter().any(|r| r.id == CheckId::FileSize),
+            "a live frame has no file yet"
+        );
+        assert_eq!(live.len(), CheckId::ALL.len() - 1);
+        let still = evaluate(&good(), &profile(), Context::Still);
+        assert_eq!(still.iter().map(|r| r.id).collect::<Vec<_>>(), live.iter().map(|r| r.id).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_catalogue_follows_the_enum_and_names_each_check_once() {
+        for (i, id) in CheckId::ALL.into_iter().enumerate() {
+            assert_eq!(id as usize, i, "CheckId::ALL is in declaration order");
+            assert_eq!(CheckId::parse(id.as_str()), Some(id), "{id} parses back");
+            let title = id.title();
+            assert!(!title.zh.is_empty() && !title.en.is_empty(), "{id} has no title");
+            assert!(
+                id.applies(Context::File),
+                "{id}: every check applies to a photo file"
+            );
+            // The check's own function reports its own id.
+            assert_eq!(id.check(&good(), &profile()).id, id, "{id}'s function");
+        }
+        let names: std::collections::HashSet<&str> =
+            CheckId::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), CheckId::ALL.len(), "ids are unique");
+        assert_eq!(CheckId::parse("no.such.check"), None);
+        assert_eq!(
+            serde_json::to_string(&CheckId::MouthClosed).unwrap(),
+            "\"mouth.closed\""
+        );
+    }
+
+    #[test]
+    fn a_result_serialises_as_check_json_prints_it_and_records_for_the_upload() {
+        let r = check(&evaluate(&good(), &profile(), Context::File), CheckId::PoseRoll).clone();
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["id"], "pose.roll");
+        assert_eq!(json["pass"], true);
+        assert_eq!(json["message_en"], "Head is level");
+        assert_eq!(json["message_zh"], "头部端正");
+        let record = r.record();
+        assert_eq!(
+            (record.id.as_str(), record.pass, record.value),
+            ("pose.roll", true, Some(0.5))
+        );
+    }
+
+    #[test]
+    fn without_a_face_nothing_can_pass_and_values_are_null() {
+        let results = evaluate(&Measures::default(), &profile(), Context::File);
+        for r in &results {
+            assert!(!r.pass, "{} passed without a face", r.id);
+            if r.id != CheckId::FaceCount {
+                assert_eq!(r.value, None, "{}", r.id);
+            }
+            assert!(!r.message.zh.is_empty() && !r.message.en.is_empty());
+        }
+    }
+
+    #[test]
+    fn each_defect_fails_its_own_check_with_a_directed_instruction() {
+        let p = profile();
+        type Defect = Box<dyn Fn(&mut Measures)>;
+        let cases: Vec<(CheckId, Defect, &str)> = vec![
+            (CheckId::FaceCount, Box::new(|m| m.faces = 2), "Only one person"),
+            (
+                CheckId::HeadSize,
+                Box::new(|m| m.face.as_mut().unwrap().head_height = 0.3),
+                "closer",
+            ),
+            (
+                CheckId::HeadSize,
+                Box::new(|m| m.face.as_mut().unwrap().head_height = 0.7),
+                "step back",
+            ),
+            (
+                CheckId::HeadPosition,
+                Box::new(|m| m.face.as_mut().unwrap().centre_offset = 0.1),
+                "to your right",
+            ),
+            (
+                CheckId::HeadPosition,
+                Box::new(|m| m.face.as_mut().unwrap().eye_line = 0.2),
+                "too high",
+            ),
+            (
+                CheckId::PoseRoll,
+                Box::new(|m| m.face.as_mut().unwrap().roll = 9.0),
+                "to your right",
+            ),
+            (
+                CheckId::PoseYaw,
+                Box::new(|m| m.face.as_mut().unwrap().yaw = -9.0),
+                "to your left",
+            ),
+            (
+                CheckId::PosePitch,
+                Box::new(|m| m.face.as_mut().unwrap().pitch = 9.0),
+                "Raise your chin",
+            ),
+            (
+                CheckId::ShouldersLevel,
+                Box::new(|m| m.mask.as_mut().unwrap().shoulders = Some(12.0)),
+                "shoulders level",
+            ),
+            (
+                CheckId::EyesOpen,
+                Box::new(|m| m.face.as_mut().unwrap().eyes_open = 0.01),
+                "open your eyes",
+            ),
+            (
+                CheckId::EyesOpen,
+                Box::new(|m| m.face.as_mut().unwrap().eye_contrast = 2.0),
+                "uncovered",
+            ),
+            (
+                CheckId::Gaze,
+                Box::new(|m| m.face.as_mut().unwrap().gaze = Some(0.3)),
+                "look into the camera",
+            ),
+            (
+                CheckId::MouthClosed,
+                Box::new(|m| m.face.as_mut().unwrap().mouth_gap = 0.05),
+                "close your mouth",
+            ),
+            (
+                CheckId::GlassesGlare,
+                Box::new(|m| m.face.as_mut().unwrap().glare = 0.05),
+                "reflect",
+            ),
+            (
+                CheckId::Exposure,
+                Box::new(|m| m.face.as_mut().unwrap().face_luminance = 0.1),
+                "too dark",
+            ),
+            (
+                CheckId::Exposure,
+                Box::new(|m| m.face.as_mut().unwrap().clipped = 0.2),
+                "too bright",
+            ),
+            (
+                CheckId::LightingEven,
+                Box::new(|m| m.face.as_mut().unwrap().lighting_ratio = 0.5),
+                "shadow",
+            ),
+            (
+                CheckId::Sharpness,
+                Box::new(|m| m.face.as_mut().unwrap().sharpness = 5.0),
+                "hold still",
+            ),
+            (
+                CheckId::ColourNatural,
+                Box::new(|m| m.face.as_mut().unwrap().skin_b = -10.0),
+                "unnatural",
+            ),
+            (
+                CheckId::BackgroundUniform,
+                Box::new(|m| m.mask.as_mut().unwrap().background_spread = Some(30.0)),
+                "not plain",
+            ),
+            (
+                CheckId::BackgroundColour,
+                Box::new(|m| {
+                    m.mask.as_mut().unwrap().background = Some(color::lab([240, 240, 240]))
+                }),
+                "wrong colour",
+            ),
+            (
+                CheckId::ClothingContrast,
+                Box::new(|m| m.mask.as_mut().unwrap().clothing = Some(color::lab([70, 140, 215]))),
+                "different top",
+            ),
+            (
+                CheckId::Liveness,
+                Box::new(|m| m.face.as_mut().unwrap().texture_peak = 400.0),
+                "no photos or screens",
+            ),
+            (
+                CheckId::Liveness,
+                Box::new(|m| m.moved_picture = Some(true)),
+                "no photos or screens",
+            ),
+            (
+                CheckId::FileSize,
+                Box::new(|m| m.file_bytes = Some(10_000)),
+                "required size",
+            ),
+        ];
+        for (id, defect, words) in cases {
+            let mut m = good();
+            defect(&mut m);
+            let results = evaluate(&m, &p, Context::File);
+            let failing: Vec<CheckId> = results.iter().filter(|r| !r.pass).map(|r| r.id).collect();
+            assert_eq!(
+                failing,
+                vec![id],
+                "the defect for {id} fails exactly its own check"
+            );
+            let r = check(&results, id);
+            assert!(
+                r.message.en.contains(words),
+                "{id}: {:?} should say {words:?}",
+                r.message.en
+            );
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Cues that a face is a picture of a picture: the periodic texture of a screen's pixel
+//! grid or a print's halftone (isolated peaks in the spectrum of the face at its native
+//! resolution), and the straight border of a phone or a print around the face.
+
+use super::pixels::grey_patch;
+use image::RgbImage;
+use rustfft::FftPlanner;
+use rustfft::num_complex::Complex;
+
+/// Side of the square window (native pixels) taken from the middle of the face.
+const WINDOW: usize = 128;
+/// A pixel on a border line differs from its neighbour across the line by this much.
+const EDGE_STEP: f32 = 40.0;
+
+/// The highest peak over the median in the high-frequency ring of the face's spectrum.
+/// Skin and hair give a smooth spectrum (low values); a pixel grid or halftone screen gives
+/// sharp peaks (high values).
+pub fn periodic_peak(image: &RgbImage, [(x0, y0), (x1, y1)]: [(f32, f32); 2]) -> f32 {
+    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let side = (WINDOW as f32).min(x1 - x0).min(y1 - y0).max(16.0);
+    let n = (side as usize).next_power_of_two().min(WINDOW);
+    // Native pixels: resampling would smear the very patterns looked for.
+    let region = [
+        (cx - n as f32 / 2.0, cy - n as f32 / 2.0),
+        (cx + n as f32 / 2.0, cy + n as f32 / 2.0),
+    ];
+    let (grey, w, h) = grey_patch(image, region, n);
+    if w != n || h != n {
+        return 0.0;
+    }
+    let mean = grey.iter().sum::<f32>() / grey.len() as f32;
+    // Hann window, then a 2-D FFT (rows, then columns).
+    let hann: Vec<f32> = (0..n)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / (n - 1) as f32).cos())
+        .collect();
+    let mut data: Vec<Complex<f32>> = (0..n * n)
+        .map(|i| Complex::new((grey[i] - mean) * hann[i % n] * hann[i / n], 0.0))
+        .collect();
+    // The planner keeps the plans it made: one per window size, per thread.
+    thread_local! {
+        static PLANNER: std::cell::RefCell<FftPlanner<f32>> = std::cell::RefCell::new(FftPlanner::new());
+    }
+    let fft = PLANNER.with(|p| p.borrow_mut().plan_fft_forward(n));
+    for row in data.chunks_exact_mut(n) {
+        fft.process(row);
+    }
+    let mut column = vec![Complex::new(0.0, 0.0); n];
+    for x in 0..n {
+        for y in 0..n {
+            column[y] = data[y * n + x];
+        }
+        fft.process(&mut column);
+        for y in 0..n {
+            data[y * n + x] = column[y];
+        }
+    }
+    let mut ring = Vec::new();
+    for y in 0..n {
+        for x in 0..n {
+            let fy = if y <= n / 2 { y } else { n - y } as f32 / n as f32;
+            let fx = if x <= n / 2 { x } else { n - x } as f32 / n as f32;
+            let r = fx.hypot(fy);
+            // JPEG's 8×8 blocks put peaks at multiples of 1/8: those say nothing of screens.
+            let on_block_grid =
+                |f: f32| ((f * 8.0) - (f * 8.0).round()).abs() * n as f32 / 8.0 < 1.0;
+            if (0.15..=0.5).contains(&r) && !on_block_grid(fx) && !on_block_grid(fy) {
+                ring.push(data[y * n + x].norm());
+            }
+        }
+    }
+    if ring.is_empty() {
+        return 0.0;
+    }
+    let peak = ring.iter().copied().fold(0.0, f32::max);
+    let mid = ring.len() / 2;
+    let median = *ring.select_nth_unstable_by(mid, f32::total_cmp).1;
+    if median > 0.0 { peak / median } else { 0.0 }
+}
+
+/// Straight borders around the face: on the rows and columns between the face and 2.6 face
+/// sizes from its centre, the longest unbroken run where the grey level steps by more than
+/// EDGE_STEP across the line, relative to two face sizes (capped at 1).
+pub fn border_edges(image: &RgbImage, [(x0, y0), (x1, y1)]: [(f32, f32); 2]) -> f32 {
+    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let (fw, fh) = (x1 - x0, y1 - y0);
+    let (w, h) = (image.width() as i64, image.height() as i64);
+    let grey = |x: i64, y: i64| -> Option<f32> {
+        (x >= 0 && y >= 0 && x < w && y < h).then(|| {
+            let p = image.get_pixel(x as u32, y as u32).0;
+            0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32
+        })
+    };
+    // Lines from just outside the face to 2.6 face sizes from its centre.
+    let (outer_w, outer_h) = (fw * 2.6, fh * 2.6);
+    let span_x = ((cx - outer_w) as i64, (cx + outer_w) as i64);
+    let span_y = ((cy - outer_h) as i64, (cy + outer_h) as i64);
+    let face = fw.max(fh).max(1.0);
+    let mut best = 0f32;
+    // Rows above and below the face, columns left and right of it.
+    for (horizontal, from, to) in [
+        (true, span_y.0, (cy - fh * 0.65) as i64),
+        (true, (cy + fh * 0.65) as i64, span_y.1),
+        (false, span_x.0, (cx - fw * 0.65) as i64),
+        (false, (cx + fw * 0.65) as i64, span_x.1),
+    ] {
+        for line in (from..to).step_by(3) {
+            let (a, b) = if horizontal { span_x } else { span_y };
+            // The longest unbroken run of edge samples along the line.
+            let (mut run, mut longest) = (0u32, 0u32);
+            for t in (a..b).step_by(3) {
+                let (p, q) = if horizontal {
+                    (grey(t, line), grey(t, line + 2))
+                } else {
+                    (grey(line, t), grey(line + 2, t))
+                };
+                match (p, q) {
+                    (Some(p), Some(q)) if (p - q).abs() > EDGE_STEP => {
+                        run += 1;
+                        longest = longest.max(run);
+                    }
+                    _ => run = 0,
+                }
+            }
+            // A border as long as two faces is as suspicious as it gets.
+            best = best.max((longest as f32 * 3.0 / (2.0 * face)).min(1.0));
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pixel_grid_has_a_sharp_spectral_peak_and_noise_has_not() {
+        let grid = RgbImage::from_fn(256, 256, |x, _| {
+            if x % 3 == 0 {
+                image::Rgb([40; 3])
+            } else {
+                image::Rgb([200; 3])
+            }
+        });
+        let mut seed = 12345u32;
+        let noise = RgbImage::from_fn(256, 256, |_, _| {
+            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+            image::Rgb([(seed >> 24) as u8; 3])
+        });
+        let region = [(0.0, 0.0), (256.0, 256.0)];
+        let (g, n) = (periodic_peak(&grid, region), periodic_peak(&noise, region));
+        assert!(g > 10.0 * n, "grid {g}, noise {n}");
+    }
+
+    #[test]
+    fn a_frame_around_the_face_is_found() {
+        let mut img = RgbImage::from_pixel(600, 600, image::Rgb([70, 120, 200]));
+        let face = [(250.0, 250.0), (350.0, 350.0)];
+        assert!(border_edges(&img, face) < 0.05);
+        // A dark bezel from x=150 to 450.
+        for y in 0..600 {
+            for x in 0..600 {
+                if !(150..450).contains(&x) || !(140..460).contains(&y) {
+                    img.put_pixel(x, y, image::Rgb([10, 10, 10]));
+                }
+            }
+        }
+        assert!(
+            border_edges(&img, face) > 0.8,
+            "{}",
+            border_edges(&img, face)
+        );
+    }
+}

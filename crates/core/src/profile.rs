@@ -1,0 +1,198 @@
+//! Photo profiles: what a finished photo must look like (size, background colour, head
+//! geometry, file size), as data. Two are built in (`bj-degree`, `chsi-graduation`, from
+//! `assets/profiles/`); the checks and the photo maker read their limits from here, never
+//! from literals in code.
+
+use crate::lang::Localized;
+use serde::Deserialize;
+
+pub const BUILTIN_IDS: &[&str] = &["bj-degree", "chsi-graduation"];
+
+const BUILTIN_TOML: &[(&str, &str)] = &[
+    (
+        "bj-degree",
+        include_str!("../../../assets/profiles/bj-degree.toml"),
+    ),
+    (
+        "chsi-graduation",
+        include_str!("../../../assets/profiles/chsi-graduation.toml"),
+    ),
+];
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub id: String,
+    pub name: Localized,
+    pub output: Output,
+    pub geometry: Geometry,
+    pub guides: Guides,
+    pub limits: Limits,
+}
+
+/// What each photo check accepts (see docs/COMPLIANCE.md for how each is measured).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Eye line, from the top, as fractions of the photo height.
+    pub eye_line: [f32; 2],
+    /// Largest horizontal offset of the face from the centre, as a fraction of the width.
+    pub centre_offset: f32,
+    pub roll_degrees: f32,
+    pub yaw_degrees: f32,
+    pub pitch_degrees: f32,
+    pub shoulders_degrees: f32,
+    /// Smallest eyelid opening / eye-to-chin distance.
+    pub eyes_open: f32,
+    /// Smallest grey-level spread inside an eye's outline.
+    pub eye_contrast: f32,
+    /// Largest iris offset from the middle of the eye, as a fraction of the eye's width.
+    pub gaze: f32,
+    /// Largest inner-lip gap / eye-to-chin distance.
+    pub mouth_gap: f32,
+    /// Largest spread of the backdrop's colour (ΔE).
+    pub background_spread: f32,
+    /// Largest distance of the backdrop's colour from the profile's background colour (ΔE).
+    pub background_delta_e: f32,
+    /// Smallest distance between clothes and backdrop (ΔE).
+    pub clothing_delta_e: f32,
+    /// Face lightness (L*/100) window, and the largest clipped fraction.
+    pub face_luminance: [f32; 2],
+    pub clipped: f32,
+    /// Smallest ratio of the darker to the brighter half of the face.
+    pub lighting_ratio: f32,
+    /// Smallest variance of the Laplacian over the face (at 128 px width).
+    pub sharpness: f32,
+    /// Skin a* and b* windows (CIELAB).
+    pub skin_a: [f32; 2],
+    pub skin_b: [f32; 2],
+    /// Largest specular fraction of the lens regions.
+    pub glare: f32,
+    /// Largest spectral peak ratio on the face, and border-edge fraction around it.
+    pub texture_peak: f32,
+    pub border_edges: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    pub width: u32,
+    pub height: u32,
+    pub dpi: u32,
+    pub background: [u8; 3],
+    pub min_bytes: u64,
+    pub max_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Geometry {
+    pub head_height_min: f32,
+    pub head_height_max: f32,
+    pub hairline_min_px: Option<u32>,
+    pub hairline_max_px: Option<u32>,
+    pub face_width_min_px: Option<u32>,
+    pub face_width_max_px: Option<u32>,
+}
+
+/// Where the head should sit in the photo frame, as fractions of the frame: the crown
+/// and chin lines (of the height) and the head oval's width (of the width).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guides {
+    pub crown: f32,
+    pub chin: f32,
+    pub oval_width: f32,
+}
+
+impl Profile {
+    /// A built-in profile by id.
+    pub fn builtin(id: &str) -> Option<Profile> {
+        let (_, text) = BUILTIN_TOML.iter().find(|(name, _)| *name == id)?;
+        Some(toml::from_str(text).expect("built-in profiles are valid (tested)"))
+    }
+
+    /// Width / height of the finished photo.
+    pub fn aspect(&self) -> f32 {
+        self.output.width as f32 / self.output.height as f32
+    }
+}
+
+/// Where the photo frame and its guides fall on a camera frame, as fractions of the
+/// camera frame's width and height (0..1), so the UI can draw them at any size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Framing {
+    /// The photo frame: the largest rectangle of the profile's aspect, centred.
+    pub frame_x: f32,
+    pub frame_y: f32,
+    pub frame_w: f32,
+    pub frame_h: f32,
+    pub crown_y: f32,
+    pub chin_y: f32,
+    pub oval_w: f32,
+}
+
+impl Framing {
+    pub fn for_camera(profile: &Profile, camera_w: u32, camera_h: u32) -> Framing {
+        let camera_aspect = camera_w as f32 / camera_h as f32;
+        let (frame_w, frame_h) = if camera_aspect > profile.aspect() {
+            (profile.aspect() / camera_aspect, 1.0)
+        } else {
+            (1.0, camera_aspect / profile.aspect())
+        };
+        let frame_x = (1.0 - frame_w) / 2.0;
+        let frame_y = (1.0 - frame_h) / 2.0;
+        let g = profile.guides;
+        Framing {
+            frame_x,
+            frame_y,
+            frame_w,
+            frame_h,
+            crown_y: frame_y + g.crown * frame_h,
+            chin_y: frame_y + g.chin * frame_h,
+            oval_w: g.oval_width * frame_w,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_load_and_are_sane() {
+        for id in BUILTIN_IDS {
+            let p = Profile::builtin(id).unwrap_or_else(|| panic!("{id} loads"));
+            assert_eq!(&p.id, id);
+            assert!(p.output.min_bytes < p.output.max_bytes);
+            assert!(p.geometry.head_height_min < p.geometry.head_height_max);
+            let head = p.guides.chin - p.guides.crown;
+            assert!(
+                (p.geometry.head_height_min..=p.geometry.head_height_max).contains(&head),
+                "{id}: the guides must show a head height the profile accepts ({head})"
+            );
+        }
+        assert!(Profile::builtin("passport").is_none());
+    }
+
+    #[test]
+    fn framing_on_a_wide_camera_uses_the_full_height() {
+        let p = Profile::builtin("bj-degree").unwrap();
+        let f = Framing::for_camera(&p, 1280, 720);
+        assert_eq!(f.frame_h, 1.0);
+        assert!(
+            (f.frame_w * 1280.0 - 540.0).abs() < 0.01,
+            "3:4 of 720 px is 540 px"
+        );
+        assert!((f.frame_x * 1280.0 - 370.0).abs() < 0.01);
+        assert!((f.crown_y - 0.12).abs() < 1e-6 && (f.chin_y - 0.645).abs() < 1e-6);
+    }
+
+    #[test]
+    fn framing_on_a_tall_camera_uses_the_full_width() {
+        let p = Profile::builtin("chsi-graduation").unwrap();
+        let f = Framing::for_camera(&p, 720, 1280);
+        assert_eq!(f.frame_w, 1.0);
+        assert!((f.frame_h * 1280.0 - 960.0).abs() < 0.01);
+    }
+}

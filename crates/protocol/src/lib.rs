@@ -1,0 +1,347 @@
+//! The sync protocol between a kiosk and the central collection service (docs/openapi.yaml)
+//! and the files of the offline hand-over: the bodies, shared by the kiosk and the service
+//! so the two cannot drift apart. Types and their own checks only: no HTTP, no disk, and
+//! nothing else of ours. JSON over HTTP(S), one bearer token per kiosk; every request that
+//! creates something is idempotent on the id the kiosk chose.
+//!
+//! ```
+//! use capture_protocol::{CaptureUpload, sha256_hex};
+//! let upload = CaptureUpload::sample(b"\xff\xd8jpeg");
+//! assert_eq!(upload.verified_photo(upload.id).unwrap(), b"\xff\xd8jpeg");
+//! assert_eq!(upload.sha256, sha256_hex(b"\xff\xd8jpeg"));
+//! ```
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// `PUT /v1/captures/{id}`: one accepted capture, its photo and its compliance report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureUpload {
+    /// The id the kiosk gave the capture when the photo was taken (equals the path's id).
+    pub id: Uuid,
+    pub admission_no: String,
+    pub name: String,
+    pub education_level: String,
+    /// The photo profile the photo was made to (`bj-degree`, `chsi-graduation`).
+    pub profile: String,
+    /// RFC 3339: when the photo was taken (the kiosk sends UTC; any offset is valid).
+    pub taken_at: String,
+    pub retakes: u32,
+    /// The mobile number the candidate gave (with consent) for the office to reach them
+    /// about this photo; absent from kiosks before it travelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<String>,
+    /// Lower-case hex sha256 of the JPEG bytes.
+    pub sha256: String,
+    /// The final photo's own check, as the kiosk showed it.
+    pub checks: Vec<CheckRecord>,
+    /// The JPEG, base64 (standard alphabet, padded).
+    pub photo_base64: String,
+}
+
+/// One check of the compliance report, as `capture-kiosk check --json` prints it. `id` is
+/// a check id of the kiosk's catalogue (`face.count`, …); the service keeps what it does not
+/// know, so a newer kiosk's checks reach the reviewers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRecord {
+    pub id: String,
+    pub pass: bool,
+    pub value: Option<f64>,
+    pub limit: String,
+}
+
+/// What the central service answers for a capture it holds: the proof of delivery. A kiosk
+/// counts a capture as uploaded only when `id` and `sha256` are the ones it sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub id: Uuid,
+    pub sha256: String,
+    /// RFC 3339 (UTC) of the first time the service received the capture.
+    pub received_at: String,
+}
+
+/// The body of every 4xx/5xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+}
+
+/// One roster entry as it travels (`GET /v1/roster`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterRow {
+    pub admission_no: String,
+    pub name: String,
+    pub education_level: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// `GET /v1/roster?since=V` when the service has a newer version than V: the whole roster
+/// of that version (a kiosk replaces its roster with it in one transaction).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterVersion {
+    pub version: i64,
+    /// RFC 3339 (UTC).
+    pub published_at: String,
+    pub entries: Vec<RosterRow>,
+}
+
+/// A reviewer's decision on a capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Approved,
+    Rejected,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approved => "approved",
+            Verdict::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Verdict> {
+        match s {
+            "approved" => Some(Verdict::Approved),
+            "rejected" => Some(Verdict::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// One review decision. A later decision on the same capture replaces an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Increases with every decision the service records; the kiosk's cursor.
+    pub seq: i64,
+    pub capture_id: Uuid,
+    pub verdict: Verdict,
+    /// Why, for a rejection (shown to the candidate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// RFC 3339 (UTC).
+    pub decided_at: String,
+}
+
+/// `GET /v1/decisions?since=C`: the decisions on this kiosk's captures after cursor C,
+/// oldest first, at most a page; ask again with `cursor` while `more` is true.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionPage {
+    pub decisions: Vec<Decision>,
+    /// The `seq` of the last decision in the page (C when the page is empty).
+    pub cursor: i64,
+    pub more: bool,
+}
+
+/// `POST /v1/heartbeat`: how a kiosk is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// capture-kiosk's version.
+    pub version: String,
+    /// Captures waiting to be uploaded (including refused ones).
+    pub queue_length: u64,
+    /// Of those, refused by the service and waiting for staff.
+    pub refused: u64,
+    /// Free bytes on the disk of the data directory (None: could not tell).
+    pub free_disk_bytes: Option<u64>,
+    /// The camera as the kiosk sees it: "ok", "demo", or what is wrong.
+    pub camera: String,
+    /// RFC 3339 (the kiosk sends UTC).
+    pub sent_at: String,
+}
+
+/// `manifest.json` of an offline bundle (`capture-kiosk export`): the captures a kiosk
+/// could not send, each in `captures/<id>.json` as the body it would have uploaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleManifest {
+    /// Always [`BUNDLE_FORMAT`].
+    pub format: String,
+    /// The kiosk's id (`kiosk.id`), as registered with the service.
+    pub kiosk: String,
+    /// RFC 3339 (the kiosk sends UTC).
+    pub created_at: String,
+    pub captures: Vec<BundleEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleEntry {
+    pub id: Uuid,
+    /// Relative to the bundle folder.
+    pub file: String,
+    /// sha256 of the photo (as in the capture's body).
+    pub sha256: String,
+}
+
+pub const BUNDLE_FORMAT: &str = "capture-kiosk-bundle/1";
+
+/// `decisions-<kiosk>.json` (`capture-central export-decisions`): what the service
+/// would have told the kiosk online — the receipts of its captures and the decisions on them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionsFile {
+    /// Always [`DECISIONS_FORMAT`].
+    pub format: String,
+    pub kiosk: String,
+    /// RFC 3339 (UTC).
+    pub created_at: String,
+    pub receipts: Vec<Receipt>,
+    /// Every decision on the kiosk's captures, oldest first.
+    pub decisions: Vec<Decision>,
+}
+
+pub const DECISIONS_FORMAT: &str = "capture-kiosk-decisions/1";
+
+/// The largest photo the service accepts, in bytes (the profiles' windows end at 2 MB).
+pub const MAX_PHOTO_BYTES: usize = 4 * 1024 * 1024;
+/// The largest request body: the photo in base64 plus the report.
+pub const MAX_BODY_BYTES: usize = MAX_PHOTO_BYTES / 3 * 4 + 256 * 1024;
+
+/// Lower-case hex sha256, as every sha256 in the protocol is written.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Why an upload cannot be taken as it is (the service answers 400 or 413).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UploadError {
+    #[error("the body's id {body} is not the path's id {path}")]
+    IdMismatch { path: Uuid, body: Uuid },
+    #[error("photo_base64 is not valid base64: {0}")]
+    Base64(String),
+    #[error("the photo is {0} bytes; the limit is {MAX_PHOTO_BYTES}")]
+    TooLarge(usize),
+    #[error("the photo is empty")]
+    Empty,
+    #[error("sha256 {claimed} does not match the photo's {actual}")]
+    Sha256Mismatch { claimed: String, actual: String },
+    #[error("mobile is not an 11-digit mobile number")]
+    Mobile,
+}
+
+impl CaptureUpload {
+    /// The JPEG bytes, checked against the path's id, the size limit and the sha256.
+    pub fn verified_photo(&self, path_id: Uuid) -> Result<Vec<u8>, UploadError> {
+        use base64::Engine;
+        if self.id != path_id {
+            return Err(UploadError::IdMismatch {
+                path: path_id,
+                body: self.id,
+            });
+        }
+        let photo = base64::engine::general_purpose::STANDARD
+            .decode(self.photo_base64.as_bytes())
+            .map_err(|e| UploadError::Base64(e.to_string()))?;
+        if photo.is_empty() {
+            return Err(UploadError::Empty);
+        }
+        if photo.len() > MAX_PHOTO_BYTES {
+            return Err(UploadError::TooLarge(photo.len()));
+        }
+        let actual = sha256_hex(&photo);
+        if actual != self.sha256.to_ascii_lowercase() {
+            return Err(UploadError::Sha256Mismatch {
+                claimed: self.sha256.clone(),
+                actual,
+            });
+        }
+        if let Some(m) = &self.mobile
+            && !(m.len() == 11 && m.starts_with('1') && m.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(UploadError::Mobile);
+        }
+        Ok(photo)
+    }
+
+    /// A well-formed upload of `photo` for a made-up candidate (tests and examples).
+    #[doc(hidden)]
+    pub fn sample(photo: &[u8]) -> CaptureUpload {
+        CaptureUpload {
+            id: Uuid::new_v4(),
+            admission_no: "000011110001".into(),
+            name: "王小明".into(),
+            education_level: "本科".into(),
+            profile: "bj-degree".into(),
+            taken_at: "2026-11-21T09:30:00+08:00".into(),
+            retakes: 0,
+            mobile: Some("13800000001".into()),
+            sha256: sha256_hex(photo),
+            checks: vec![CheckRecord {
+                id: "pose.roll".into(),
+                pass: true,
+                value: Some(1.5),
+                limit: "|roll| ≤ 5°".into(),
+            }],
+            photo_base64: CaptureUpload::encode_photo(photo),
+        }
+    }
+
+    pub fn encode_photo(jpeg: &[u8]) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_good_upload_gives_back_its_photo() {
+        let u = CaptureUpload::sample(b"\xff\xd8jpeg");
+        assert_eq!(u.verified_photo(u.id).unwrap(), b"\xff\xd8jpeg");
+        let json = serde_json::to_string(&u).unwrap();
+        assert_eq!(serde_json::from_str::<CaptureUpload>(&json).unwrap(), u);
+    }
+
+    #[test]
+    fn a_wrong_id_hash_or_encoding_is_refused() {
+        let u = CaptureUpload::sample(b"photo");
+        assert!(matches!(
+            u.verified_photo(Uuid::new_v4()),
+            Err(UploadError::IdMismatch { .. })
+        ));
+        let mut lied = u.clone();
+        lied.sha256 = sha256_hex(b"other");
+        assert!(matches!(
+            lied.verified_photo(u.id),
+            Err(UploadError::Sha256Mismatch { .. })
+        ));
+        let mut garbled = u.clone();
+        garbled.photo_base64 = "not base64!".into();
+        assert!(matches!(
+            garbled.verified_photo(u.id),
+            Err(UploadError::Base64(_))
+        ));
+        let mut typo = u.clone();
+        typo.mobile = Some("1380000000x".into());
+        assert_eq!(typo.verified_photo(u.id), Err(UploadError::Mobile));
+        let mut without = u.clone();
+        without.mobile = None;
+        assert!(without.verified_photo(u.id).is_ok(), "kiosks before 0.1 sent none");
+        let empty = CaptureUpload::sample(b"");
+        assert_eq!(empty.verified_photo(empty.id), Err(UploadError::Empty));
+        let big = CaptureUpload::sample(&vec![0u8; MAX_PHOTO_BYTES + 1]);
+        assert!(matches!(
+            big.verified_photo(big.id),
+            Err(UploadError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let mut v = serde_json::to_value(CaptureUpload::sample(b"x")).unwrap();
+        v["surprise"] = 1.into();
+        assert!(serde_json::from_value::<CaptureUpload>(v).is_err());
+    }
+}

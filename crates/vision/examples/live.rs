@@ -1,0 +1,26 @@
+//! Runs the live checks over camera frames as the kiosk's analysis thread does, and prints
+//! each frame's instruction and failing checks with their values — for calibrating limits
+//! on recorded frames. `cargo run --release --example live -- FRAME.jpg...`
+use capture_vision::inspect::LiveInspector;
+use capture_core::profile::Profile;
+use capture_vision::FaceAnalyzer;
+
+fn main() {
+    let profile = Profile::builtin("bj-degree").expect("profile");
+    let mut live = LiveInspector::new(FaceAnalyzer::load().expect("models"), profile, 1);
+    for path in std::env::args().skip(1) {
+        let image = image::open(&path).expect("an image").to_rgb8();
+        let f = live.frame(&image, true).expect("analysis");
+        let failing: Vec<String> = f
+            .results
+            .iter()
+            .filter(|r| !r.pass)
+            .map(|r| format!("{}={:?} ({})", r.id, r.value, r.limit))
+            .collect();
+        println!(
+            "{path}: {} | failing: {}",
+            f.guidance.instruction.map_or("ready", |i| i.2),
+            failing.join(", ")
+        );
+    }
+}

@@ -1,0 +1,592 @@
+//! The one driver of the candidate flow, for the window and for `capture-kiosk capture`
+//! alike: it feeds the session its events, carries out the session's effects (take the
+//! photo through the analysis thread, hold it for review, store it, let sync know), looks
+//! candidates up on the roster, follows the analysis thread's reports, and tells its caller
+//! what changed ([`Note`]). It never paints: the window turns the notes and the session's
+//! state into screens; the headless run decides for the candidate.
+//!
+//! ```text
+//!  window / headless ──Event──▶ Flow ──▶ Session::handle ──Effect──▶ Flow: take / save / discard
+//!        ▲                       │  ▲                                   │          │
+//!        └──── Note, state ──────┘  └──── Report (analysis thread) ◀────┘      Store, sync
+//! ```
+
+pub mod analysis;
+
+use crate::camera::feed::{CameraFeed, CameraState, FeedMonitor, FeedStatus};
+use crate::camera::{self, CameraSettings, CameraSpec, Frame};
+use crate::config::Config;
+use crate::store::{NewCapture, Store, StoreError, StoredCapture};
+use crate::sync::{Background, SyncStatus};
+use analysis::{Analysis, FrameOffer, Report};
+use capture_core::candidate::Candidate;
+use capture_core::compliance::CheckResult;
+use capture_core::compliance::guide::Guidance;
+use capture_core::identity::{AdmissionNumber, name_matches};
+use capture_core::photo::{self, Photo};
+use capture_core::profile::Profile;
+use capture_core::session::{
+    Effect, Event, IdentifyOutcome, IdentifyProblem, LookupOutcome, PinProblem, SaveProblem,
+    Session, State,
+};
+use capture_vision::inspect::Captured;
+use chrono::{DateTime, Utc};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// A frame older than this is not taken as the photo (the camera has stalled).
+const MAX_FRAME_AGE: Duration = Duration::from_millis(500);
+/// A photo not made by the analysis thread within this time has failed.
+const MAX_PHOTO_TIME: Duration = Duration::from_secs(20);
+/// How long stopping waits for the camera and the sync thread.
+const STOP_PATIENCE: Duration = Duration::from_secs(2);
+
+/// A photo taken and shown for review, not yet accepted.
+pub struct PendingPhoto {
+    pub id: Uuid,
+    pub taken_at: DateTime<Utc>,
+    pub photo: Photo,
+    /// The photo's own check (none when face analysis is unavailable).
+    pub checks: Option<Vec<CheckResult>>,
+}
+
+/// What changed, for whoever shows the flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A photo is held for review (show it and its checks).
+    PhotoHeld(Uuid),
+    /// The photo held is gone (accepted and stored, retaken, or the candidate left).
+    PhotoDropped,
+    /// The guidance for the capture screen changed (or went away).
+    Guidance,
+    /// A new capture began (a new candidate or a retake): the guidance starts afresh.
+    CaptureStarted,
+    /// A capture was stored for good.
+    Stored { id: Uuid, bytes: u64 },
+    /// Staff signed in, or a staff action changed what the dashboard shows.
+    StaffChanged,
+    /// Face analysis cannot work (the models did not load): no guidance, no auto-capture;
+    /// a photo is then the centre of the frame, checked by no one.
+    AnalysisUnavailable(String),
+}
+
+/// What a flow is built from (each driver starts its own camera feed and analysis).
+pub struct Parts {
+    pub config: Config,
+    pub store: Store,
+    pub analysis: Analysis,
+    pub feed: CameraFeed,
+    /// Sending the outbox (none when no service is configured, or for a headless run).
+    pub sync: Option<Background>,
+}
+
+pub struct Flow {
+    session: Session,
+    store: Store,
+    profile: Profile,
+    admission_digits: usize,
+    analysis: Analysis,
+    /// False once the analysis thread said it cannot work (photos are then centre crops).
+    analysis_available: bool,
+    feed: Option<CameraFeed>,
+    camera: FeedMonitor,
+    sync: Option<Background>,
+    pending: Option<PendingPhoto>,
+    /// Counts captures begun; the analysis reports which one a frame belongs to.
+    generation: u64,
+    /// The burst asked of the analysis thread for the photo, and when.
+    burst: Option<(u64, Instant)>,
+    bursts: u64,
+    guidance: Option<Guidance>,
+    notes: Vec<Note>,
+}
+
+/// Starts the camera for a flow: frames go to the analysis thread (and to `also`, the
+/// window's preview), states to `on_status`.
+pub fn start_camera(
+    config: &Config,
+    spec: CameraSpec,
+    offer: FrameOffer,
+    also: impl Fn(&Arc<Frame>) + Send + 'static,
+    on_status: impl Fn(&FeedStatus) + Send + 'static,
+) -> CameraFeed {
+    let settings = CameraSettings {
+        min_width: config.camera.min_width,
+        min_height: config.camera.min_height,
+    };
+    CameraFeed::start(
+        move || camera::open(&spec, settings),
+        Duration::from_millis(config.camera.reconnect_interval_ms),
+        move |frame| {
+            also(frame);
+            offer.offer(frame);
+        },
+        on_status,
+    )
+}
+
+/// The camera's state in a word or two, as the heartbeat reports it.
+pub fn camera_report(status: &FeedStatus) -> String {
+    match &status.state {
+        CameraState::Streaming if status.demo_fallback => "demo".to_owned(),
+        CameraState::Streaming => "ok".to_owned(),
+        CameraState::Starting => "starting".to_owned(),
+        CameraState::Disconnected { reason } => format!("disconnected: {reason}"),
+        CameraState::Failed { reason } => format!("failed: {reason}"),
+    }
+}
+
+/// Starts the sync thread when the config names a service; `camera` is kept up to date
+/// with [`camera_report`] by the feed's status callback.
+pub fn start_sync(
+    config: &Config,
+    data_dir: &std::path::Path,
+    camera: Arc<Mutex<String>>,
+) -> Option<Background> {
+    Background::spawn(
+        data_dir.to_owned(),
+        config.sync.clone(),
+        config.identity.admission_number_length,
+        camera,
+    )
+}
+
+impl Flow {
+    pub fn new(parts: Parts, now: Instant) -> Flow {
+        let camera = parts.feed.monitor();
+        Flow {
+            session: Session::new(parts.config.session(), now),
+            profile: parts.config.profile(),
+            admission_digits: parts.config.identity.admission_number_length,
+            store: parts.store,
+            analysis: parts.analysis,
+            analysis_available: true,
+            feed: Some(parts.feed),
+            camera,
+            sync: parts.sync,
+            pending: None,
+            generation: 0,
+            burst: None,
+            bursts: 0,
+            guidance: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn state(&self) -> &State {
+        self.session.state()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The photo held for review.
+    pub fn pending(&self) -> Option<&PendingPhoto> {
+        self.pending.as_ref()
+    }
+
+    /// The capture screen's guidance for the newest analysed frame (none before the first,
+    /// and none at all when face analysis is unavailable).
+    pub fn guidance(&self) -> Option<&Guidance> {
+        self.guidance.as_ref()
+    }
+
+    pub fn camera(&self) -> &FeedMonitor {
+        &self.camera
+    }
+
+    /// Sync's status, when this flow syncs.
+    pub fn sync_status(&self) -> Option<SyncStatus> {
+        self.sync.as_ref().map(Background::status)
+    }
+
+    /// What changed since the last call.
+    pub fn take_notes(&mut self) -> Vec<Note> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// Feeds an event to the session and carries out its effects, whose results are events
+    /// again, until there are none.
+    pub fn dispatch(&mut self, event: Event) {
+        let mut queue = VecDeque::from([event]);
+        while let Some(event) = queue.pop_front() {
+            let was_capturing = matches!(self.state(), State::Capture { .. });
+            for effect in self.session.handle(event, Instant::now()) {
+                if let Some(follow_up) = self.perform(effect) {
+                    queue.push_back(follow_up);
+                }
+            }
+            self.follow_capture_screen(was_capturing);
+        }
+    }
+
+    /// The candidate typed (or scanned) an admission number and a name.
+    pub fn identify(&mut self, number: &str, name: &str) {
+        let outcome = self.identify_outcome(number, name);
+        self.dispatch(Event::Identified(outcome));
+    }
+
+    /// A candidate asked for their status.
+    pub fn look_up_status(&mut self, number: &str) {
+        let outcome = self.lookup(number);
+        self.dispatch(Event::StatusLookedUp(outcome));
+    }
+
+    /// Staff typed a PIN; the attempt goes to the audit log either way.
+    pub fn enter_pin(&mut self, pin: &str) {
+        self.dispatch(Event::PinEntered(pin.into()));
+        let action = match self.state() {
+            State::StaffDashboard => "staff.signed_in",
+            State::StaffPin {
+                problem: Some(PinProblem::Locked { .. }),
+            } => "staff.pin_locked",
+            _ => "staff.pin_wrong",
+        };
+        self.audit_staff(action);
+        if action == "staff.signed_in" {
+            self.notes.push(Note::StaffChanged);
+        }
+    }
+
+    /// Staff asked to send now, after putting the refused uploads back in line if `retry`.
+    pub fn staff_send_now(&mut self, retry: bool) {
+        if !matches!(self.state(), State::StaffDashboard) {
+            return;
+        }
+        let action = if retry {
+            match self.store.retry_failed_uploads() {
+                Ok(n) => tracing::info!("staff put {n} refused upload(s) back in line"),
+                Err(e) => tracing::error!("refused uploads not put back: {e}"),
+            }
+            "staff.retry_refused"
+        } else {
+            "staff.sync_now"
+        };
+        self.audit_staff(action);
+        if let Some(sync) = &self.sync {
+            sync.send_everything_now();
+        }
+        self.notes.push(Note::StaffChanged);
+    }
+
+    fn audit_staff(&self, action: &str) {
+        if let Err(e) = self
+            .store
+            .audit("staff", action, None, &serde_json::json!({}))
+        {
+            tracing::error!("audit log write failed: {e}");
+        }
+    }
+
+    /// The clock: a photo that never came has failed; the session's timers run.
+    pub fn tick(&mut self) {
+        if self
+            .burst
+            .is_some_and(|(_, asked)| asked.elapsed() >= MAX_PHOTO_TIME)
+        {
+            tracing::error!("photo not made in time");
+            self.burst = None;
+            self.dispatch(Event::PhotoFailed);
+        }
+        let before = self.state().clone();
+        self.dispatch(Event::Tick);
+        if before != *self.state() && matches!(self.state(), State::Welcome) {
+            tracing::info!("session ended; screens cleared");
+        }
+    }
+
+    /// Carries out what the analysis thread reported since the last call.
+    pub fn take_analysis_reports(&mut self) {
+        for report in self.analysis.reports() {
+            match report {
+                Report::Unavailable(why) => {
+                    tracing::error!("no guidance or auto-capture: {why}");
+                    self.analysis_available = false;
+                    self.guidance = None;
+                    self.notes.push(Note::Guidance);
+                    self.notes.push(Note::AnalysisUnavailable(why));
+                    if self.burst.take().is_some() {
+                        let event = self.centre_photo();
+                        self.dispatch(event);
+                    }
+                }
+                Report::Frame {
+                    generation,
+                    guidance,
+                    face,
+                    steady,
+                } => {
+                    if generation != self.generation
+                        || !matches!(self.state(), State::Capture { .. })
+                    {
+                        continue;
+                    }
+                    let passing = guidance.all_pass;
+                    if self.guidance.as_ref() != Some(&guidance) {
+                        self.guidance = Some(guidance);
+                        self.notes.push(Note::Guidance);
+                    }
+                    self.dispatch(Event::Analysed {
+                        face,
+                        passing,
+                        steady,
+                    });
+                }
+                Report::Captured { burst, result } => {
+                    if self.burst.map(|b| b.0) != Some(burst) {
+                        continue; // the candidate left meanwhile
+                    }
+                    self.burst = None;
+                    let event = match result {
+                        Ok(captured) => self.photo_made(*captured),
+                        Err(_) => Event::PhotoFailed,
+                    };
+                    self.dispatch(event);
+                }
+            }
+        }
+    }
+
+    /// Stops the camera, the analysis and the sync thread, each within a bounded time.
+    pub fn stop(&mut self) {
+        if let Some(feed) = self.feed.take() {
+            feed.stop(STOP_PATIENCE);
+        }
+        self.analysis.stop();
+        if let Some(sync) = self.sync.take() {
+            sync.stop(STOP_PATIENCE);
+        }
+    }
+
+    /// Entering the capture screen starts a new capture for the analysis thread; leaving it
+    /// pauses the analysis.
+    fn follow_capture_screen(&mut self, was_capturing: bool) {
+        let capturing = matches!(self.state(), State::Capture { .. });
+        if capturing && !was_capturing {
+            self.generation += 1;
+            self.guidance = None;
+            self.analysis.start(self.generation);
+            self.notes.push(Note::CaptureStarted);
+            self.notes.push(Note::Guidance);
+        } else if was_capturing && !capturing {
+            self.analysis.pause();
+            self.burst = None;
+        }
+    }
+
+    fn perform(&mut self, effect: Effect) -> Option<Event> {
+        match effect {
+            Effect::TakePhoto => self.take_photo(),
+            Effect::SaveCapture { capture_id } => Some(Event::Saved(self.save(capture_id))),
+            Effect::DiscardPhoto { capture_id } => {
+                if self.pending.as_ref().is_some_and(|p| p.id == capture_id) {
+                    self.drop_photo();
+                    tracing::info!("photo {capture_id} discarded (not accepted)");
+                }
+                None
+            }
+        }
+    }
+
+    fn drop_photo(&mut self) {
+        self.pending = None;
+        self.notes.push(Note::PhotoDropped);
+    }
+
+    /// Asks the analysis thread for the photo (a burst, the best frame, made to the
+    /// specification); its answer becomes `PhotoTaken` or `PhotoFailed`. Without face
+    /// analysis, the centre of the latest frame is the photo at once.
+    fn take_photo(&mut self) -> Option<Event> {
+        if self.analysis_available {
+            self.bursts += 1;
+            self.analysis.take_photo(self.bursts);
+            self.burst = Some((self.bursts, Instant::now()));
+            return None;
+        }
+        Some(self.centre_photo())
+    }
+
+    fn centre_photo(&mut self) -> Event {
+        let frame = self
+            .camera
+            .latest()
+            .filter(|f| f.captured_at.elapsed() <= MAX_FRAME_AGE);
+        let Some(frame) = frame else {
+            tracing::warn!("photo not taken: no recent camera frame");
+            return Event::PhotoFailed;
+        };
+        match photo::centre_crop(&frame.image, &self.profile) {
+            Ok(photo) => self.hold(photo, None),
+            Err(e) => {
+                tracing::error!("photo not taken: {e}");
+                Event::PhotoFailed
+            }
+        }
+    }
+
+    /// Holds the photo the analysis thread made for review.
+    fn photo_made(&mut self, captured: Captured) -> Event {
+        self.hold(captured.photo, Some(captured.inspection.results))
+    }
+
+    fn hold(&mut self, photo: Photo, checks: Option<Vec<CheckResult>>) -> Event {
+        let id = Uuid::new_v4();
+        match &checks {
+            Some(checks) => {
+                let failing: Vec<&str> = checks
+                    .iter()
+                    .filter(|r| !r.pass)
+                    .map(|r| r.id.as_str())
+                    .collect();
+                tracing::info!(
+                    "photo {id} taken ({} bytes); failing checks: {}",
+                    photo.jpeg.len(),
+                    if failing.is_empty() {
+                        "none".to_string()
+                    } else {
+                        failing.join(", ")
+                    }
+                );
+            }
+            None => tracing::info!(
+                "photo {id} taken ({} bytes), not checked (no face analysis)",
+                photo.jpeg.len()
+            ),
+        }
+        self.pending = Some(PendingPhoto {
+            id,
+            taken_at: Utc::now(),
+            photo,
+            checks,
+        });
+        self.notes.push(Note::PhotoHeld(id));
+        Event::PhotoTaken { capture_id: id }
+    }
+
+    /// What happens when a photo is accepted: stored durably, then sync is told.
+    fn save(&mut self, capture_id: Uuid) -> Result<(), SaveProblem> {
+        let State::Review { sitting, .. } = self.session.state() else {
+            return Err(SaveProblem::Failed);
+        };
+        let Some(pending) = self.pending.as_ref().filter(|p| p.id == capture_id) else {
+            tracing::error!("capture {capture_id}: the photo to save is gone");
+            return Err(SaveProblem::Failed);
+        };
+        let checks: Vec<_> = pending.checks.iter().flatten().map(|r| r.record()).collect();
+        let capture = NewCapture {
+            id: capture_id,
+            entry: &sitting.candidate.entry,
+            mobile: &sitting.mobile,
+            profile: &self.profile.id,
+            taken_at: pending.taken_at,
+            retakes: sitting.retakes_used,
+            jpeg: &pending.photo.jpeg,
+            checks: &checks,
+        };
+        match self.store.accept_capture(&capture) {
+            Ok(stored) => {
+                self.stored(&stored);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!("capture {capture_id} NOT stored: {e}");
+                Err(save_problem(&e))
+            }
+        }
+    }
+
+    fn stored(&mut self, stored: &StoredCapture) {
+        // On disk now: the copy in memory and on screen is not needed any more.
+        self.drop_photo();
+        if let Some(sync) = &self.sync {
+            sync.nudge();
+        }
+        // Tests wait for this line to kill the kiosk right after an accept.
+        tracing::info!(
+            "capture {} accepted and stored ({} bytes)",
+            stored.id,
+            stored.bytes
+        );
+        self.notes.push(Note::Stored {
+            id: stored.id,
+            bytes: stored.bytes,
+        });
+    }
+
+    /// Matches an admission number and a typed name against the roster, with each level's
+    /// status.
+    fn identify_outcome(&self, number: &str, name: &str) -> IdentifyOutcome {
+        let Ok(no) = AdmissionNumber::parse(number, self.admission_digits) else {
+            return IdentifyOutcome::Invalid(IdentifyProblem::AdmissionNumberInvalid);
+        };
+        if name.trim().is_empty() {
+            return IdentifyOutcome::Invalid(IdentifyProblem::NameEmpty);
+        }
+        let entries = match self.store.find_roster(&no) {
+            Ok(entries) => entries,
+            Err(e) => {
+                tracing::error!("roster look-up failed: {e}");
+                return IdentifyOutcome::NoMatch;
+            }
+        };
+        let mut candidates = Vec::new();
+        for entry in entries.into_iter().filter(|e| name_matches(&e.name, name)) {
+            match self
+                .store
+                .candidate_status(&entry.admission_no, &entry.education_level)
+            {
+                Ok(status) => candidates.push(Candidate { entry, status }),
+                Err(e) => tracing::error!("status look-up failed: {e}"),
+            }
+        }
+        if candidates.is_empty() {
+            IdentifyOutcome::NoMatch
+        } else {
+            IdentifyOutcome::Matched(candidates)
+        }
+    }
+
+    fn lookup(&self, number: &str) -> LookupOutcome {
+        let Ok(no) = AdmissionNumber::parse(number, self.admission_digits) else {
+            return LookupOutcome::Invalid;
+        };
+        let entries = self.store.find_roster(&no).unwrap_or_else(|e| {
+            tracing::error!("roster look-up failed: {e}");
+            Vec::new()
+        });
+        let Some(first) = entries.first() else {
+            return LookupOutcome::NotFound;
+        };
+        let name = first.name.clone().into();
+        let levels = entries
+            .iter()
+            .filter_map(|e| {
+                let status = self
+                    .store
+                    .candidate_status(&e.admission_no, &e.education_level)
+                    .ok()?;
+                Some((e.education_level.clone(), status))
+            })
+            .collect();
+        LookupOutcome::Found { name, levels }
+    }
+}
+
+fn save_problem(e: &StoreError) -> SaveProblem {
+    if e.is_disk_full() {
+        SaveProblem::DiskFull
+    } else {
+        SaveProblem::Failed
+    }
+}
