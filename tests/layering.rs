@@ -116,7 +116,7 @@ fn the_central_service_ships_no_camera_screen_or_face_models() {
 fn the_kiosk_ships_no_web_server() {
     let kiosk = shipped("capture-kiosk");
     assert!(kiosk.contains("reqwest") && kiosk.contains("capture-vision"));
-    assert_none("capture-kiosk", &kiosk, &["axum", "capture-central", "tokio-rustls"]);
+    assert_none("capture-kiosk", &kiosk, &["axum", "capture-central"]);
     // hyper comes with reqwest, as a client only.
     let features = tree("capture-kiosk", &["-e", "normal,features", "-i", "hyper"]);
     assert!(
@@ -126,6 +126,11 @@ fn the_kiosk_ships_no_web_server() {
     assert!(
         !features.contains("hyper feature \"server\""),
         "the kiosk links hyper's server: {features}"
+    );
+    let util = tree("capture-kiosk", &["-e", "normal,features", "-i", "hyper-util"]);
+    assert!(
+        !util.contains("hyper-util feature \"server"),
+        "the kiosk links hyper-util's server: {util}"
     );
 }
 
@@ -229,6 +234,7 @@ fn inside_every_crate_imports_run_one_way() {
             "compliance",
             "photo",
             "session",
+            "lib",
         ],
     );
     assert_layered(

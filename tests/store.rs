@@ -350,7 +350,7 @@ fn a_capture_committed_before_kill_dash_9_is_complete() {
     assert_eq!(stored.sha256, parts[2]);
     let bytes = std::fs::read(dir.path().join(&stored.photo_file)).unwrap();
     assert_eq!(
-        capture_protocol::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+        capture_protocol::sha256_hex(&bytes),
         stored.sha256
     );
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM outbox"), 1);

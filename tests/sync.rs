@@ -101,7 +101,7 @@ fn an_upload_that_got_through_before_a_crash_is_recognised_and_a_refusal_kept_fo
         out.contains("sent 1, already there 1, will retry 0, refused 1"),
         "{out}"
     );
-    assert!(out.contains("refused (1): HTTP 409"), "{out}");
+    assert!(out.contains("refused (1): PUT /v1/captures: HTTP 409"), "{out}");
     assert!(
         out.contains("outbox: 1 waiting (1 refused), 2 uploaded"),
         "{out}"
@@ -447,46 +447,182 @@ fn an_offline_site_hands_over_by_usb_stick_and_nothing_is_stored_twice() {
     );
 }
 
+/// The line of `doctor`'s report on `topic`, and its level (`ok`, `warn`, `ERROR`).
+fn doctor_line(out: &str, topic: &str) -> (String, String) {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(topic))
+        .unwrap_or_else(|| panic!("a {topic} line in {out}"))
+        .to_owned();
+    let level = line[topic.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    (level, line)
+}
+
+/// The check the systemd unit runs before every start (its `ExecStartPre=`), on this
+/// kiosk's config and data: (status, report).
+fn unit_start_check(kiosk: &Kiosk) -> (i32, String) {
+    let unit = std::fs::read_to_string(common::repo().join("systemd/capture-kiosk.service")).unwrap();
+    let line = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStartPre="))
+        .expect("the unit checks before it starts");
+    let mut words = line.split_whitespace();
+    assert_eq!(words.next(), Some("/usr/bin/capture-kiosk"));
+    let args: Vec<&str> = words.collect();
+    assert!(args.starts_with(&["doctor", "--offline"]), "{line}");
+    let config = kiosk.config();
+    let args: Vec<&str> = args
+        .iter()
+        .map(|a| {
+            if *a == "/etc/capture-kiosk/config.toml" {
+                config.to_str().unwrap()
+            } else {
+                a
+            }
+        })
+        .collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
+        .args(&args)
+        // The unit's StateDirectory=: where the kiosk's data is.
+        .env("STATE_DIRECTORY", kiosk.data())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
 #[test]
-fn doctor_says_whether_the_service_answers_and_takes_the_token() {
+fn doctor_tells_staff_what_to_fix_and_stops_only_what_cannot_capture() {
     let central = tempfile::tempdir().unwrap();
     let token = add_kiosk(central.path(), "site-01");
     let service = Service::start(central.path());
     let good = Kiosk::new(&service.base, &token);
-    good.accept(1);
-    let (_, out) = good.cli(&["doctor"]);
-    let line = |out: &str, topic: &str| {
-        out.lines()
-            .find(|l| l.starts_with(topic))
-            .unwrap_or_else(|| panic!("a {topic} line in {out}"))
-            .to_owned()
-    };
-    let sync = line(&out, "sync");
-    assert!(
-        sync.contains("ok") && sync.contains("token accepted"),
-        "{sync}"
-    );
-    assert!(
-        line(&out, "outbox").contains("1 waiting (0 refused"),
-        "{out}"
-    );
+    let accepted = good.accept(2);
+    let (code, out) = good.cli(&["doctor"]);
+    assert_eq!(code, 0, "{out}");
+    let (level, sync) = doctor_line(&out, "sync");
+    assert_eq!(level, "ok", "{sync}");
+    assert!(sync.contains("token accepted"), "{sync}");
+    let (_, outbox) = doctor_line(&out, "outbox");
+    assert!(outbox.contains("2 waiting (0 refused"), "{out}");
 
+    // A mistyped token: the kiosk still captures; staff are told what to fix.
     let wrong = Kiosk::new(&service.base, &"0".repeat(64));
     let (code, out) = wrong.cli(&["doctor"]);
-    assert_eq!(code, 1, "{out}");
-    let sync = line(&out, "sync");
-    assert!(
-        sync.contains("ERROR") && sync.contains("check [sync] token"),
-        "{sync}"
-    );
+    assert_eq!(code, 0, "a refused token does not stop the kiosk: {out}");
+    let (level, sync) = doctor_line(&out, "sync");
+    assert_eq!(level, "warn", "{sync}");
+    assert!(sync.contains("check [sync] token"), "{sync}");
+    assert!(out.contains("The kiosk can capture"), "{out}");
 
+    // The service down: a warning too, and the unit's own check never asks it.
     drop(service);
     let (code, out) = good.cli(&["doctor"]);
     assert_eq!(code, 0, "unreachable is a warning: {out}");
-    let sync = line(&out, "sync");
-    assert!(
-        sync.contains("warn") && sync.contains("cannot connect"),
-        "{sync}"
+    let (level, sync) = doctor_line(&out, "sync");
+    assert_eq!(level, "warn", "{sync}");
+    assert!(sync.contains("cannot connect"), "{sync}");
+    let (code, out) = unit_start_check(&good);
+    assert_eq!(code, 0, "{out}");
+    let (level, sync) = doctor_line(&out, "sync");
+    assert_eq!(level, "ok", "{sync}");
+    assert!(sync.contains("not asked (--offline)"), "{sync}");
+
+    // A photo file gone: it cannot be sent, but the kiosk captures on.
+    let photo = Store::open(&good.data())
+        .unwrap()
+        .stored_capture(accepted[0].0)
+        .unwrap()
+        .unwrap()
+        .photo_file;
+    std::fs::remove_file(good.data().join(photo)).unwrap();
+    let (code, out) = unit_start_check(&good);
+    assert_eq!(code, 0, "a missing photo does not stop the kiosk: {out}");
+    let (level, photos) = doctor_line(&out, "photos");
+    assert_eq!(level, "warn", "{photos}");
+    assert!(photos.contains("1 capture(s) are missing their photo file"), "{photos}");
+
+    // A database that is not one: nothing can be stored, the unit does not start.
+    let broken = Kiosk::new("http://127.0.0.1:9", &token);
+    std::fs::create_dir_all(broken.data()).unwrap();
+    std::fs::write(broken.data().join("kiosk.db"), b"this is not a database, and it is long enough to look like a file header").unwrap();
+    let (code, out) = unit_start_check(&broken);
+    assert_eq!(code, 1, "{out}");
+    let (level, database) = doctor_line(&out, "database");
+    assert_eq!(level, "ERROR", "{database}");
+    assert!(out.contains("The kiosk cannot capture"), "{out}");
+    // The kiosk itself refuses to run on it, saying why.
+    let (code, out) = broken.cli(&["run", "--camera", "demo"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("kiosk.db"), "{out}");
+}
+
+#[test]
+fn a_kiosk_whose_token_was_revoked_starts_and_captures_offline() {
+    let central = tempfile::tempdir().unwrap();
+    let token = add_kiosk(central.path(), "demo-kiosk-01");
+    let service = Service::start(central.path());
+    let (code, out, err) = common::central::central_cli(central.path(), &["revoke-kiosk", "demo-kiosk-01"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let frames = tempfile::tempdir().unwrap();
+    let camera = common::compliant_camera(frames.path());
+    let kiosk = Kiosk::with_sync(
+        &service.base,
+        &token,
+        "[campaign]\ncapture_countdown_secs = 1\nauto_capture_stable_ms = 500\n",
+    );
+    let (code, out) = kiosk.cli(&[
+        "roster",
+        "import",
+        common::repo().join("assets/demo/roster.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+
+    // The unit starts it: its check passes, saying what staff should know.
+    let (code, out) = unit_start_check(&kiosk);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = kiosk.cli(&["doctor"]);
+    assert_eq!(code, 0, "{out}");
+    let (level, sync) = doctor_line(&out, "sync");
+    assert_eq!(level, "warn", "{sync}");
+    assert!(sync.contains("revoked"), "{sync}");
+
+    // A candidate is captured and the capture kept.
+    let (code, out) = kiosk.cli(&[
+        "capture",
+        "--camera",
+        &camera,
+        "--admission",
+        "000011110001",
+        "--name",
+        "wangxiaoming",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let id = out
+        .lines()
+        .find_map(|l| Uuid::parse_str(l.trim()).ok())
+        .unwrap_or_else(|| panic!("the capture's id in {out}"));
+    let store = Store::open(&kiosk.data()).unwrap();
+    assert!(store.stored_capture(id).unwrap().is_some());
+    drop(store);
+
+    // It waits in the outbox: the service refuses the token, the capture is retried.
+    let (code, out) = kiosk.sync(&[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("sent 0, already there 0, will retry 1, refused 0"), "{out}");
+    assert!(out.contains("does not accept this kiosk's token"), "{out}");
+    assert_eq!(
+        capture_central::Central::open(central.path())
+            .unwrap()
+            .capture_count()
+            .unwrap(),
+        0
     );
 }
 

@@ -125,6 +125,10 @@ impl SyncKiosk {
         }
     }
 
+    pub fn config(&self) -> std::path::PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
     pub fn data(&self) -> std::path::PathBuf {
         self.dir.path().join("data")
     }

@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 pub mod central;
-pub mod chromium;
 pub mod proxy;
 
 use std::collections::VecDeque;
@@ -450,12 +449,7 @@ impl Drop for Kiosk {
 
 /// sha256 of a file, hex.
 pub fn sha256_file(path: &Path) -> String {
-    use sha2::Digest;
-    let bytes = std::fs::read(path).unwrap();
-    sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    capture_protocol::sha256_hex(&std::fs::read(path).unwrap())
 }
 
 /// A replay folder of camera frames that pass every check: the compliant reference photo

@@ -7,7 +7,6 @@ use capture_protocol::{CaptureUpload, Receipt, sha256_hex};
 use common::{Service, add_kiosk};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
-use std::path::Path;
 use uuid::Uuid;
 
 fn error_of(r: reqwest::blocking::Response) -> (StatusCode, String) {
@@ -22,10 +21,8 @@ fn a_capture_is_received_once_and_its_receipt_is_kept() {
     let token = add_kiosk(dir.path(), "site-01");
     let service = Service::start(dir.path());
     let http = Client::new();
-    let photo = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portraits/grace_hopper.jpg"),
-    )
-    .unwrap();
+    let photo =
+        std::fs::read(common::repo().join("tests/fixtures/portraits/grace_hopper.jpg")).unwrap();
     let u = CaptureUpload::sample(&photo);
     let put = |body: &CaptureUpload| service.put(&token, body);
 
@@ -75,6 +72,24 @@ fn a_capture_is_received_once_and_its_receipt_is_kept() {
     assert_eq!(stored, photo);
     let r = service.put(&token, &u);
     assert_eq!(r.status(), StatusCode::OK);
+    // The reviewers see who took it and how to reach the candidate.
+    let held = capture_central::Central::open(dir.path())
+        .unwrap()
+        .captures(&capture_central::store::CaptureQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap()
+        .0;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].kiosk, "site-01");
+    assert_eq!(held[0].mobile, u.mobile);
+    // A mobile number that is not one is refused with the rest of the body.
+    let mut typo = CaptureUpload::sample(&photo);
+    typo.mobile = Some("138-0000-001".into());
+    let (status, why) = error_of(service.put(&token, &typo));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(why.contains("mobile"), "{why}");
 }
 
 #[test]

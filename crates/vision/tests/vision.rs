@@ -1,7 +1,8 @@
 //! The face analysis on real portraits: where the landmarks, irises and the person mask
 //! land, tracking across frames, and counting faces.
 
-use capture_vision::{Analysis, FaceAnalyzer};
+use capture_core::face::Analysis;
+use capture_vision::FaceAnalyzer;
 use image::RgbImage;
 use std::path::Path;
 

@@ -1,9 +1,7 @@
 //! The service as its operators meet it: the real `capture-central` binary serving real HTTP
-//! on a free loopback port, and its command line. Shared with the kiosk's tests: the
-//! Chromium driver (tests/common/chromium.rs at the workspace root).
+//! on a free loopback port, and its command line; the reviewers' page in real Chromium.
 #![allow(dead_code)]
 
-#[path = "../../../../tests/common/chromium.rs"]
 pub mod chromium;
 
 use capture_protocol::CaptureUpload;
