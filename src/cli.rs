@@ -909,5 +909,10 @@ mod tests {
             resolve_data_dir(None, &config),
             PathBuf::from("/from-config")
         );
+        assert_eq!(
+            resolve_data_dir(Some(Path::new("/x")), &config),
+            PathBuf::from("/x"),
+            "--data-dir wins over the config"
+        );
     }
 }

@@ -588,7 +588,7 @@ fn every_stored_time_is_utc_and_an_older_kiosks_local_times_are_converted() {
          UPDATE outbox SET enqueued_at = '2026-11-21T09:30:00.123+08:00';
          UPDATE audit SET at = '2026-11-20T23:59:00.000-05:00';
          INSERT INTO reopenings (admission_no, education_level, reopened_at, reason)
-             VALUES ('000011110001', '本科', '2026-11-21T10:00:00.000+08:00', 'retake');
+             VALUES ('000011110001', '本科', '2026-11-20T21:00:00.000-05:00', 'retake');
          PRAGMA user_version = 4;",
     )
     .unwrap();
@@ -610,7 +610,12 @@ fn every_stored_time_is_utc_and_an_older_kiosks_local_times_are_converted() {
         text(dir.path(), "SELECT min(at) FROM audit"),
         "2026-11-21T04:59:00.000Z"
     );
-    // Compared as times, the re-opening (02:00 UTC) is after the capture (01:30 UTC).
+    // Compared as times, the re-opening (02:00 UTC; as text it sorted before the capture) is
+    // after the capture (01:30 UTC).
+    assert_eq!(
+        text(dir.path(), "SELECT reopened_at FROM reopenings"),
+        "2026-11-21T02:00:00.000Z"
+    );
     assert_eq!(
         store
             .candidate_status(&AdmissionNumber::parse("000011110001", 12).unwrap(), "本科")
@@ -620,6 +625,11 @@ fn every_stored_time_is_utc_and_an_older_kiosks_local_times_are_converted() {
     assert!(store.stored_capture(stored.id).unwrap().is_some());
     // People read them in the kiosk's local time.
     let shown = capture_kiosk::store::local_time("2026-11-21T01:30:00.123Z");
-    assert_eq!(shown.len(), "2026-11-21 01:30".len(), "{shown}");
+    let expected = chrono::DateTime::parse_from_rfc3339("2026-11-21T01:30:00.123Z")
+        .unwrap()
+        .with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    assert_eq!(shown, expected);
     assert_eq!(capture_kiosk::store::local_time("not a time"), "not a time");
 }

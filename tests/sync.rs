@@ -674,3 +674,46 @@ fn over_https_the_kiosk_trusts_the_sites_ca_and_nothing_else() {
     let (code, out) = plain.sync(&[]);
     assert_eq!(code, 1, "{out}");
 }
+
+#[test]
+fn the_kiosks_own_sync_sends_and_fetches_by_itself_and_stops_when_asked() {
+    let central = tempfile::tempdir().unwrap();
+    let token = add_kiosk(central.path(), "site-01");
+    let service = Service::start(central.path());
+    let kiosk = Kiosk::new(&service.base, &token);
+    let captures = kiosk.accept(1);
+    let mut config = capture_kiosk::config::Config::load(&kiosk.config()).unwrap();
+    config.sync.interval_secs = 1;
+    let sync = capture_kiosk::sync::Background::spawn(
+        kiosk.data(),
+        config.sync.clone(),
+        12,
+        std::sync::Arc::new(std::sync::Mutex::new("ok".into())),
+    )
+    .expect("a service is configured");
+    let held = || {
+        capture_central::Central::open(central.path())
+            .unwrap()
+            .capture_count()
+            .unwrap()
+    };
+    common::wait_until("the capture reaches the service", || held() == 1);
+    common::central::decide(
+        central.path(),
+        &captures[0].0.to_string(),
+        "reject",
+        Some("闭眼 eyes closed"),
+    );
+    let no = AdmissionNumber::parse("000011100000", 12).unwrap();
+    common::wait_until("the decision reaches the kiosk at the next pass", || {
+        Store::open(&kiosk.data())
+            .unwrap()
+            .candidate_status(&no, "本科")
+            .unwrap()
+            == capture_core::candidate::CandidateStatus::Rejected {
+                reason: "闭眼 eyes closed".into(),
+            }
+    });
+    assert_eq!(sync.status().last_problem, None);
+    assert!(sync.stop(std::time::Duration::from_secs(5)), "stopped in time");
+}

@@ -108,6 +108,11 @@ fn walk_wang_to_capture(k: &mut Kiosk) {
     k.wait_screen("Capture");
 }
 
+/// The text a candidate reads, in the tour's language.
+fn says(lang: &str, zh: &'static str, en: &'static str) -> &'static str {
+    if lang == "zh" { zh } else { en }
+}
+
 /// The whole tour in one language; returns the screenshots taken.
 fn tour(lang: &'static str) -> Vec<PathBuf> {
     let site = Site::new(OPEN_SITE);
@@ -205,6 +210,11 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     shots.take(&mut k, "status-lookup");
     k.click("look-up");
     k.wait_screen("CandidateStatus");
+    assert_eq!(
+        k.label("status-本科"),
+        says(lang, "已采集，审核中", "Photo taken, under review")
+    );
+    assert_eq!(k.label("status-专科"), says(lang, "尚未采集", "No photo yet"));
     shots.take(&mut k, "candidate-status");
     k.click("home");
 
@@ -233,6 +243,14 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     k.type_keys("000011110003");
     k.key("Return");
     k.wait_screen("CandidateStatus");
+    assert_eq!(
+        k.label("status-本科"),
+        says(
+            lang,
+            "工作人员已重新开放：可以重新采集",
+            "Re-opened by staff: you may take a new photo"
+        )
+    );
     k.click("home");
 
     // A name that does not match: the no-match page with the help-line.
@@ -249,6 +267,12 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     k.wait_screen("StaffPin");
     k.type_keys("1111");
     k.key("Return");
+    // Refused, and told so: still the PIN screen.
+    assert_eq!(
+        k.label("problem"),
+        says(lang, "密码错误，还可尝试 4 次。", "Wrong PIN. 4 tries left.")
+    );
+    k.ask_screen("StaffPin");
     k.type_keys("43");
     shots.take(&mut k, "staff-pin");
     k.type_keys("21");
@@ -600,10 +624,11 @@ fn synced_site(interval_secs: u32) -> (tempfile::TempDir, String, common::centra
 }
 
 /// With a central service configured, the running kiosk sends an accepted capture by itself
-/// (at once, not at the next interval), and the staff screen shows it sent.
+/// (at once: the next interval is ten minutes away), and the staff screen shows it sent; a
+/// rejection comes back and the candidate reads it with its reason.
 #[test]
 fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
-    let (central, _token, _service, site) = synced_site(1);
+    let (central, _token, _service, site) = synced_site(600);
     let (_display, mut k, stored) = accept_one_capture(&site);
     let id = stored.strip_prefix("stored ").unwrap().to_owned();
 
@@ -619,6 +644,7 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
     common::wait_until("the capture reaches the service", || {
         received.exists() && uploaded(&site.data_dir())
     });
+    k.ask_screen("Done");
     let rows = captures(&site.data_dir());
     assert_eq!(sha256_file(&received), rows[0].4, "the very photo accepted");
 
@@ -635,27 +661,41 @@ fn the_running_kiosk_sends_an_accepted_capture_by_itself() {
         heartbeat().is_some_and(|h| h.queue_length == 0 && h.camera == "ok")
     });
 
-    // A reviewer rejects the photo; the decision reaches the kiosk by itself.
+    // A reviewer rejects the photo; staff fetch it now ("Send now" also fetches; on its
+    // own the kiosk asks every sync.interval_secs, tests/sync.rs).
     common::central::decide(
         central.path(),
         &id,
         "reject",
         Some("头发遮挡眉毛 hair covers the eyebrows"),
     );
+    k.click("finish");
+    k.wait_screen("Welcome");
+    k.click("open-staff");
+    k.wait_screen("StaffPin");
+    k.type_keys("4321");
+    k.key("Return");
+    k.wait_screen("StaffDashboard");
+    k.click("sync-now");
     let review = |db: &Path| -> String {
         one_value(db, "SELECT review_status FROM captures WHERE id = ?1", &id)
     };
     common::wait_until("the decision arrives", || {
         review(&site.data_dir()) == "rejected"
     });
-    // The candidate sees it on the status page, and may take a new photo.
-    k.click("finish");
+    k.click("leave-staff");
     k.wait_screen("Welcome");
+    // The candidate sees it on the status page, with the reason, and may take a new photo.
     k.click("open-status-lookup");
     k.wait_screen("StatusLookup");
     k.type_keys("000011110001");
     k.key("Return");
     k.wait_screen("CandidateStatus");
+    assert_eq!(k.label("status-本科"), "审核未通过：请重新采集");
+    assert_eq!(
+        k.label("status-reason-本科"),
+        "原因：头发遮挡眉毛 hair covers the eyebrows"
+    );
     k.screenshot(&repo().join("target/ui-screens/sync/rejected-status.png"));
     k.click("home");
     k.wait_screen("Welcome");
@@ -719,7 +759,22 @@ fn staff_send_now_and_put_refused_uploads_back_in_line_from_the_screen() {
     // Put back in line: tried again at once (and refused again: it still conflicts).
     k.click("retry-refused");
     common::wait_until("tried again", || attempts(&site.data_dir()) == (2, true));
+    // A capture accepted meanwhile (the next pass is ten minutes away): "Send now" sends it.
+    let waiting = {
+        let mut store = capture_kiosk::store::Store::open(&site.data_dir()).unwrap();
+        let jpeg = capture_kiosk::synthetic::noise_jpeg(2, 48);
+        capture_kiosk::synthetic::accept(&mut store, "000011110002", &jpeg, &[])
+            .unwrap()
+            .id
+    };
     k.click("sync-now");
+    common::wait_until("the waiting capture reaches the service", || {
+        one_value::<bool>(
+            &site.data_dir(),
+            "SELECT uploaded_at IS NOT NULL FROM outbox WHERE capture_id = ?1",
+            &waiting.to_string(),
+        )
+    });
     let audit = |dir: &Path| -> Vec<String> {
         let db = Connection::open(dir.join("kiosk.db")).unwrap();
         let mut stmt = db

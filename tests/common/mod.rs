@@ -270,6 +270,12 @@ impl Kiosk {
         self.wait_state("screen", screen);
     }
 
+    /// Asserts the screen the kiosk shows now (asked, not waited for).
+    pub fn ask_screen(&mut self, screen: &str) {
+        let answer = self.ask("screen", |l| l.starts_with("current "));
+        assert_eq!(answer, format!("current {screen}"), "{}", self.log());
+    }
+
     /// Waits until the camera is in `state` (Streaming, Disconnected, …).
     pub fn wait_camera(&mut self, state: &str) {
         self.wait_state("camera", state);

@@ -1115,7 +1115,7 @@ mod tests {
             passing: false,
             steady: false,
         });
-        run.at(250);
+        run.at(200);
         run.send(Event::Tick);
         assert_eq!(
             run.state(),

@@ -19,7 +19,10 @@ fn main() {
             .collect();
         println!(
             "{path}: {} | failing: {}",
-            f.guidance.instruction.map_or("ready", |i| i.2),
+            f.guidance
+                .instruction
+                .as_ref()
+                .map_or("ready", |(_, message)| &message.en),
             failing.join(", ")
         );
     }

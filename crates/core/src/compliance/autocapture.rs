@@ -64,6 +64,8 @@ mod tests {
             "a failing frame starts over"
         );
         assert!(!a.update(true, t0 + Duration::from_millis(700)));
+        // 1400 ms since the first frame, but only 700 ms since it started over.
+        assert!(!a.update(true, t0 + Duration::from_millis(1400)));
         assert!(a.update(true, t0 + Duration::from_millis(1500)));
     }
 
