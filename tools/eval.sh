@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-target/evalset}
 rm -rf "$dir"
-cargo run --locked -q --example eval -- generate "$dir"
-cargo run --locked -q --example eval -- table "$dir"
+cargo run --locked -q -p capture-vision --example eval -- generate "$dir"
+cargo run --locked -q -p capture-vision --example eval -- table "$dir"

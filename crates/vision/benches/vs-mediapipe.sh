@@ -5,13 +5,13 @@
 # one run. Prints the medians and their ratios (capture-kiosk / MediaPipe; below 1 is faster).
 # Creates a venv in target/vs-mediapipe-venv on first use (needs python3 3.11, pip, PyPI).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 venv=target/vs-mediapipe-venv
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mediapipe" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet "mediapipe==0.10.21"
 fi
-cargo build --locked --release --quiet --example per_frame
+cargo build --locked --release --quiet -p capture-vision --example per_frame
 # Two sequences: the demo camera (the candidate sways a little all the time) and a candidate
 # holding still (one frame, with fresh sensor noise in each copy).
 still=target/vs-mediapipe-still
