@@ -7,7 +7,9 @@
 
 use crate::store::{Store, StoreError};
 use capture_durable::write_file;
-use capture_protocol::{BUNDLE_FORMAT, BundleEntry, BundleManifest, DECISIONS_FORMAT, DecisionsFile};
+use capture_protocol::{
+    BUNDLE_FORMAT, BundleEntry, BundleManifest, DECISIONS_FORMAT, DecisionsFile,
+};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]

@@ -7,8 +7,8 @@
 use crate::camera::CameraSpec;
 use crate::config::{Config, Lang, SYSTEM_CONFIG};
 use crate::store::Store;
-use capture_core::roster::parse_roster;
 use anyhow::Context;
+use capture_core::roster::parse_roster;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -83,11 +83,13 @@ enum Command {
     Roster(RosterCommand),
     /// Check cameras, data directory, free disk, database, config and the central service,
     /// and say what to fix
-    #[command(after_help = "Exit status: 0 the kiosk can capture (warnings are for staff: the \
+    #[command(
+        after_help = "Exit status: 0 the kiosk can capture (warnings are for staff: the \
         service refusing the token or out of reach, a photo file missing, no USB camera); 1 it \
         cannot capture until the errors are fixed (the config cannot be read, the data \
         directory is not writable, the database is damaged). The systemd unit runs \
-        `doctor --offline` before each start.")]
+        `doctor --offline` before each start."
+    )]
     Doctor {
         /// Do not ask the central service (before each start: the network may be down)
         #[arg(long)]
@@ -567,15 +569,19 @@ fn check(images: &[PathBuf], profile: &str, json: bool) -> anyhow::Result<ExitCo
                 continue;
             }
         };
-        let inspection =
-            match capture_vision::inspect::inspect_still(&mut analyzer, &image, Some(bytes), &profile) {
-                Ok(inspection) => inspection,
-                Err(e) => {
-                    eprintln!("error: {} cannot be analysed: {e}", path.display());
-                    unreadable = true;
-                    continue;
-                }
-            };
+        let inspection = match capture_vision::inspect::inspect_still(
+            &mut analyzer,
+            &image,
+            Some(bytes),
+            &profile,
+        ) {
+            Ok(inspection) => inspection,
+            Err(e) => {
+                eprintln!("error: {} cannot be analysed: {e}", path.display());
+                unreadable = true;
+                continue;
+            }
+        };
         non_compliant |= !inspection.compliant();
         let file = path.display().to_string();
         if json {
@@ -781,8 +787,10 @@ fn reopen(
     config: &Config,
     data_dir: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let no =
-        capture_core::identity::AdmissionNumber::parse(number, config.identity.admission_number_length)?;
+    let no = capture_core::identity::AdmissionNumber::parse(
+        number,
+        config.identity.admission_number_length,
+    )?;
     // Messages show the number masked, as everywhere else.
     let number = no.masked();
     anyhow::ensure!(

@@ -212,8 +212,8 @@ fn help_teaches_the_commands() {
 
 #[test]
 fn staff_can_reopen_a_candidate_for_a_new_photo() {
-    use capture_core::identity::{AdmissionNumber, MobileNumber};
     use capture_core::candidate::CandidateStatus;
+    use capture_core::identity::{AdmissionNumber, MobileNumber};
     use capture_kiosk::store::{NewCapture, Store};
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

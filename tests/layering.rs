@@ -17,7 +17,15 @@ fn tree(package: &str, extra: &[&str]) -> String {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .current_dir(repo())
-        .args(["tree", "--locked", "--offline", "--prefix", "none", "-p", package])
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "--prefix",
+            "none",
+            "-p",
+            package,
+        ])
         .args(extra)
         .output()
         .expect("cargo runs");
@@ -100,7 +108,12 @@ fn the_central_service_ships_no_camera_screen_or_face_models() {
         ],
     );
     // The models are bytes built into the vision crate only.
-    for crate_dir in ["crates/core", "crates/central", "crates/protocol", "crates/durable"] {
+    for crate_dir in [
+        "crates/core",
+        "crates/central",
+        "crates/protocol",
+        "crates/durable",
+    ] {
         for file in rust_files(&repo().join(crate_dir).join("src")) {
             let text = std::fs::read_to_string(&file).unwrap();
             assert!(
@@ -127,7 +140,10 @@ fn the_kiosk_ships_no_web_server() {
         !features.contains("hyper feature \"server\""),
         "the kiosk links hyper's server: {features}"
     );
-    let util = tree("capture-kiosk", &["-e", "normal,features", "-i", "hyper-util"]);
+    let util = tree(
+        "capture-kiosk",
+        &["-e", "normal,features", "-i", "hyper-util"],
+    );
     assert!(
         !util.contains("hyper-util feature \"server"),
         "the kiosk links hyper-util's server: {util}"
@@ -185,7 +201,12 @@ fn imports(source: &str) -> BTreeSet<String> {
 fn assert_layered(src: &Path, order: &[&str]) {
     let module_of = |file: &Path| -> String {
         let rel = file.strip_prefix(src).unwrap();
-        let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
         first.trim_end_matches(".rs").to_owned()
     };
     let mut problems = Vec::new();
@@ -195,7 +216,10 @@ fn assert_layered(src: &Path, order: &[&str]) {
             continue;
         }
         let Some(rank) = order.iter().position(|m| *m == module) else {
-            problems.push(format!("{}: module {module} has no place in the layering", file.display()));
+            problems.push(format!(
+                "{}: module {module} has no place in the layering",
+                file.display()
+            ));
             continue;
         };
         let text = std::fs::read_to_string(&file).unwrap();
@@ -239,7 +263,9 @@ fn inside_every_crate_imports_run_one_way() {
     );
     assert_layered(
         &repo().join("crates/vision/src"),
-        &["net", "crop", "detect", "mesh", "iris", "segment", "lib", "inspect"],
+        &[
+            "net", "crop", "detect", "mesh", "iris", "segment", "lib", "inspect",
+        ],
     );
     assert_layered(
         &repo().join("crates/central/src"),
@@ -267,7 +293,9 @@ fn inside_every_crate_imports_run_one_way() {
 
 #[test]
 fn the_import_reader_sees_what_it_must() {
-    let seen = imports("use crate::store::{Store, StoreError};\nuse crate::{a, b::c};\nlet x = capture_crate::y; crate::flow::Note");
+    let seen = imports(
+        "use crate::store::{Store, StoreError};\nuse crate::{a, b::c};\nlet x = capture_crate::y; crate::flow::Note",
+    );
     let expected: BTreeSet<String> = ["store", "a", "b", "flow"].map(String::from).into();
     assert_eq!(seen, expected);
 }

@@ -2,10 +2,10 @@
 //! what a crash leaves behind. Crashes are real: a child process (this test binary, run
 //! again) aborts at a crash point or is killed with SIGKILL.
 
-use capture_kiosk::failpoint;
+use capture_core::candidate::CandidateStatus;
 use capture_core::identity::{AdmissionNumber, MobileNumber};
 use capture_core::roster::RosterEntry;
-use capture_core::candidate::CandidateStatus;
+use capture_kiosk::failpoint;
 use capture_kiosk::store::{NewCapture, Store};
 use chrono::Local;
 use std::path::Path;
@@ -349,10 +349,7 @@ fn a_capture_committed_before_kill_dash_9_is_complete() {
         .expect("the capture survived");
     assert_eq!(stored.sha256, parts[2]);
     let bytes = std::fs::read(dir.path().join(&stored.photo_file)).unwrap();
-    assert_eq!(
-        capture_protocol::sha256_hex(&bytes),
-        stored.sha256
-    );
+    assert_eq!(capture_protocol::sha256_hex(&bytes), stored.sha256);
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM outbox"), 1);
     assert_eq!(store.recovery().orphans_moved, 0);
     assert!(store.check_integrity().unwrap().is_sound());
@@ -594,28 +591,23 @@ fn every_stored_time_is_utc_and_an_older_kiosks_local_times_are_converted() {
     .unwrap();
     drop(db);
     let store = Store::open(dir.path()).unwrap();
-    assert_eq!(
-        text(dir.path(), "SELECT accepted_at FROM captures"),
-        "2026-11-21T01:30:00.123Z"
-    );
-    assert_eq!(
-        text(dir.path(), "SELECT taken_at FROM captures"),
-        "2026-11-21T01:29:59.500Z"
-    );
-    assert_eq!(
-        text(dir.path(), "SELECT enqueued_at FROM outbox"),
-        "2026-11-21T01:30:00.123Z"
-    );
-    assert_eq!(
-        text(dir.path(), "SELECT min(at) FROM audit"),
-        "2026-11-21T04:59:00.000Z"
-    );
     // Compared as times, the re-opening (02:00 UTC; as text it sorted before the capture) is
     // after the capture (01:30 UTC).
-    assert_eq!(
-        text(dir.path(), "SELECT reopened_at FROM reopenings"),
-        "2026-11-21T02:00:00.000Z"
-    );
+    for (sql, utc) in [
+        (
+            "SELECT accepted_at FROM captures",
+            "2026-11-21T01:30:00.123Z",
+        ),
+        ("SELECT taken_at FROM captures", "2026-11-21T01:29:59.500Z"),
+        ("SELECT enqueued_at FROM outbox", "2026-11-21T01:30:00.123Z"),
+        ("SELECT min(at) FROM audit", "2026-11-21T04:59:00.000Z"),
+        (
+            "SELECT reopened_at FROM reopenings",
+            "2026-11-21T02:00:00.000Z",
+        ),
+    ] {
+        assert_eq!(text(dir.path(), sql), utc, "{sql}");
+    }
     assert_eq!(
         store
             .candidate_status(&AdmissionNumber::parse("000011110001", 12).unwrap(), "本科")

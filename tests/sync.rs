@@ -4,8 +4,8 @@
 mod common;
 
 use capture_core::identity::AdmissionNumber;
-use capture_protocol::Receipt;
 use capture_kiosk::store::Store;
+use capture_protocol::Receipt;
 use common::central::{Service, SyncKiosk as Kiosk, add_kiosk};
 use std::path::Path;
 use std::process::Command;
@@ -101,7 +101,10 @@ fn an_upload_that_got_through_before_a_crash_is_recognised_and_a_refusal_kept_fo
         out.contains("sent 1, already there 1, will retry 0, refused 1"),
         "{out}"
     );
-    assert!(out.contains("refused (1): PUT /v1/captures: HTTP 409"), "{out}");
+    assert!(
+        out.contains("refused (1): PUT /v1/captures: HTTP 409"),
+        "{out}"
+    );
     assert!(
         out.contains("outbox: 1 waiting (1 refused), 2 uploaded"),
         "{out}"
@@ -465,7 +468,8 @@ fn doctor_line(out: &str, topic: &str) -> (String, String) {
 /// The check the systemd unit runs before every start (its `ExecStartPre=`), on this
 /// kiosk's config and data: (status, report).
 fn unit_start_check(kiosk: &Kiosk) -> (i32, String) {
-    let unit = std::fs::read_to_string(common::repo().join("systemd/capture-kiosk.service")).unwrap();
+    let unit =
+        std::fs::read_to_string(common::repo().join("systemd/capture-kiosk.service")).unwrap();
     let line = unit
         .lines()
         .find_map(|l| l.strip_prefix("ExecStartPre="))
@@ -546,12 +550,19 @@ fn doctor_tells_staff_what_to_fix_and_stops_only_what_cannot_capture() {
     assert_eq!(code, 0, "a missing photo does not stop the kiosk: {out}");
     let (level, photos) = doctor_line(&out, "photos");
     assert_eq!(level, "warn", "{photos}");
-    assert!(photos.contains("1 capture(s) are missing their photo file"), "{photos}");
+    assert!(
+        photos.contains("1 capture(s) are missing their photo file"),
+        "{photos}"
+    );
 
     // A database that is not one: nothing can be stored, the unit does not start.
     let broken = Kiosk::new("http://127.0.0.1:9", &token);
     std::fs::create_dir_all(broken.data()).unwrap();
-    std::fs::write(broken.data().join("kiosk.db"), b"this is not a database, and it is long enough to look like a file header").unwrap();
+    std::fs::write(
+        broken.data().join("kiosk.db"),
+        b"this is not a database, and it is long enough to look like a file header",
+    )
+    .unwrap();
     let (code, out) = unit_start_check(&broken);
     assert_eq!(code, 1, "{out}");
     let (level, database) = doctor_line(&out, "database");
@@ -568,7 +579,8 @@ fn a_kiosk_whose_token_was_revoked_starts_and_captures_offline() {
     let central = tempfile::tempdir().unwrap();
     let token = add_kiosk(central.path(), "demo-kiosk-01");
     let service = Service::start(central.path());
-    let (code, out, err) = common::central::central_cli(central.path(), &["revoke-kiosk", "demo-kiosk-01"]);
+    let (code, out, err) =
+        common::central::central_cli(central.path(), &["revoke-kiosk", "demo-kiosk-01"]);
     assert_eq!(code, 0, "{out}{err}");
     let frames = tempfile::tempdir().unwrap();
     let camera = common::compliant_camera(frames.path());
@@ -580,7 +592,10 @@ fn a_kiosk_whose_token_was_revoked_starts_and_captures_offline() {
     let (code, out) = kiosk.cli(&[
         "roster",
         "import",
-        common::repo().join("assets/demo/roster.csv").to_str().unwrap(),
+        common::repo()
+            .join("assets/demo/roster.csv")
+            .to_str()
+            .unwrap(),
     ]);
     assert_eq!(code, 0, "{out}");
 
@@ -615,7 +630,10 @@ fn a_kiosk_whose_token_was_revoked_starts_and_captures_offline() {
     // It waits in the outbox: the service refuses the token, the capture is retried.
     let (code, out) = kiosk.sync(&[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("sent 0, already there 0, will retry 1, refused 0"), "{out}");
+    assert!(
+        out.contains("sent 0, already there 0, will retry 1, refused 0"),
+        "{out}"
+    );
     assert!(out.contains("does not accept this kiosk's token"), "{out}");
     assert_eq!(
         capture_central::Central::open(central.path())
@@ -715,5 +733,8 @@ fn the_kiosks_own_sync_sends_and_fetches_by_itself_and_stops_when_asked() {
             }
     });
     assert_eq!(sync.status().last_problem, None);
-    assert!(sync.stop(std::time::Duration::from_secs(5)), "stopped in time");
+    assert!(
+        sync.stop(std::time::Duration::from_secs(5)),
+        "stopped in time"
+    );
 }

@@ -214,7 +214,10 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
         k.label("status-本科"),
         says(lang, "已采集，审核中", "Photo taken, under review")
     );
-    assert_eq!(k.label("status-专科"), says(lang, "尚未采集", "No photo yet"));
+    assert_eq!(
+        k.label("status-专科"),
+        says(lang, "尚未采集", "No photo yet")
+    );
     shots.take(&mut k, "candidate-status");
     k.click("home");
 
@@ -270,7 +273,11 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     // Refused, and told so: still the PIN screen.
     assert_eq!(
         k.label("problem"),
-        says(lang, "密码错误，还可尝试 4 次。", "Wrong PIN. 4 tries left.")
+        says(
+            lang,
+            "密码错误，还可尝试 4 次。",
+            "Wrong PIN. 4 tries left."
+        )
     );
     k.ask_screen("StaffPin");
     k.type_keys("43");

@@ -433,11 +433,7 @@ impl Kiosk {
 
     fn tick(&mut self) {
         let streaming = self.flow.camera().status().state == CameraState::Streaming;
-        let age = self
-            .flow
-            .camera()
-            .latest()
-            .map(|f| f.captured_at.elapsed());
+        let age = self.flow.camera().latest().map(|f| f.captured_at.elapsed());
         if systemd::camera_healthy(streaming, age, HUNG_CAMERA) {
             self.systemd.alive();
         }

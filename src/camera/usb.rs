@@ -394,7 +394,9 @@ mod tests {
     fn no_camera_here_lists_nothing_and_opening_fails_cleanly() {
         // These machines have no /dev/video*; with a camera attached this test is moot.
         if std::path::Path::new("/dev/video0").exists() {
-            eprintln!("skipped: a camera is attached (/dev/video0), so there is no 'no camera' to test");
+            eprintln!(
+                "skipped: a camera is attached (/dev/video0), so there is no 'no camera' to test"
+            );
             return;
         }
         assert!(list_cameras().is_empty());

@@ -483,7 +483,12 @@ impl Flow {
             tracing::error!("capture {capture_id}: the photo to save is gone");
             return Err(SaveProblem::Failed);
         };
-        let checks: Vec<_> = pending.checks.iter().flatten().map(|r| r.record()).collect();
+        let checks: Vec<_> = pending
+            .checks
+            .iter()
+            .flatten()
+            .map(|r| r.record())
+            .collect();
         let capture = NewCapture {
             id: capture_id,
             entry: &sitting.candidate.entry,

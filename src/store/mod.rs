@@ -595,7 +595,11 @@ impl Store {
         }
         let accepted_at = now_text();
         // Folders by the kiosk's local day, as staff look for them.
-        let day = c.taken_at.with_timezone(&Local).format("%Y-%m-%d").to_string();
+        let day = c
+            .taken_at
+            .with_timezone(&Local)
+            .format("%Y-%m-%d")
+            .to_string();
         let relative = PathBuf::from(PHOTOS)
             .join(&day)
             .join(format!("{}.jpg", c.id));

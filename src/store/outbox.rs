@@ -2,9 +2,9 @@
 //! photo comes back. A row is marked uploaded only then; until then it is retried, after a
 //! wait that grows, unless the service refused it for good (then staff see why).
 
+use super::time_text as utc_text;
 use super::{Store, StoreError};
 use capture_protocol::{CaptureUpload, CheckRecord, Receipt, sha256_hex};
-use super::time_text as utc_text;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use std::path::PathBuf;
@@ -36,7 +36,6 @@ fn uuid_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Uuid> {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
     })
 }
-
 
 impl Store {
     /// Captures due for upload at `now`, oldest first.

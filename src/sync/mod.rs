@@ -498,7 +498,10 @@ mod tests {
         ));
         for status in [408, 429] {
             assert!(
-                matches!(classify(status, b""), Outcome::Retry(SyncProblem::Busy { .. })),
+                matches!(
+                    classify(status, b""),
+                    Outcome::Retry(SyncProblem::Busy { .. })
+                ),
                 "{status}"
             );
         }

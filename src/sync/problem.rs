@@ -164,7 +164,11 @@ mod tests {
         );
         let deferred = SyncProblem::Deferred(Box::new(SyncProblem::TimedOut));
         assert_eq!(deferred.for_staff(), SyncProblem::TimedOut.for_staff());
-        assert!(deferred.to_string().starts_with("not tried this pass: no answer in time"));
+        assert!(
+            deferred
+                .to_string()
+                .starts_with("not tried this pass: no answer in time")
+        );
         // A refusal staff cannot act on is shown as it is.
         let refused = SyncProblem::Refused {
             call: "PUT /v1/captures",

@@ -409,7 +409,10 @@ impl Kiosk {
     /// Where the kiosk's window is on the screen and how big: (x, y, width, height), as the
     /// X server has it.
     pub fn window_geometry(&self) -> (i32, i32, i32, i32) {
-        let window = self.window.as_deref().expect("the window was found at start");
+        let window = self
+            .window
+            .as_deref()
+            .expect("the window was found at start");
         let out = Command::new("xdotool")
             .args(["getwindowgeometry", "--shell", window])
             .env("DISPLAY", &self.display)

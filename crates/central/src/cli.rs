@@ -58,8 +58,6 @@ pub fn run_args(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-
-
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -112,8 +110,10 @@ enum CentralCommand {
         name: String,
     },
     /// Revoke a kiosk's token (a stolen kiosk): its requests are refused from now on
-    #[command(after_help = "What the kiosk sent stays. The kiosk keeps capturing offline; \
-        its captures can still come in on a USB stick (`import-bundle`).")]
+    #[command(
+        after_help = "What the kiosk sent stays. The kiosk keeps capturing offline; \
+        its captures can still come in on a USB stick (`import-bundle`)."
+    )]
     RevokeKiosk {
         /// The kiosk's name
         name: String,
@@ -213,7 +213,8 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
         Some(CentralCommand::AddKiosk { name }) => {
             let mut central = Central::open(&args.data)?;
             let token = central.add_kiosk(&name)?;
-            writeln!(err, 
+            writeln!(
+                err,
                 "kiosk {name} added; its bearer token (put it in the kiosk's config, it is not shown again):"
             )?;
             writeln!(out, "{token}")?;
@@ -221,12 +222,16 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
         Some(CentralCommand::RevokeKiosk { name }) => {
             let mut central = Central::open(&args.data)?;
             central.revoke_kiosk(&name)?;
-            writeln!(out, "kiosk {name}: token revoked; its requests are refused from now on")?;
+            writeln!(
+                out,
+                "kiosk {name}: token revoked; its requests are refused from now on"
+            )?;
         }
         Some(CentralCommand::AddReviewer { name }) => {
             let mut central = Central::open(&args.data)?;
             let password = central.add_reviewer(&name)?;
-            writeln!(err, 
+            writeln!(
+                err,
                 "reviewer {name} added; the password for /review (give it to them, it is not shown again):"
             )?;
             writeln!(out, "{password}")?;
@@ -241,24 +246,27 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
             let report = parse_roster(&bytes, admission_number_length)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             for bad in &report.bad_rows {
-                writeln!(err, "{}: line {}: {}", file.display(), bad.line, bad.problem)?;
+                writeln!(
+                    err,
+                    "{}: line {}: {}",
+                    file.display(),
+                    bad.line,
+                    bad.problem
+                )?;
             }
             if report.entries.is_empty() {
                 writeln!(err, "nothing published: no good rows")?;
                 return Ok(1);
             }
-            let rows: Vec<_> = report
-                .entries
-                .iter()
-                .map(RosterEntry::to_row)
-                .collect();
+            let rows: Vec<_> = report.entries.iter().map(RosterEntry::to_row).collect();
             let source = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let mut central = Central::open(&args.data)?;
             let version = central.publish_roster(&rows, &source, kiosk.as_deref())?;
-            writeln!(out, 
+            writeln!(
+                out,
                 "roster version {version} published for {}: {} entries ({} rows left out)",
                 kiosk
                     .as_deref()
@@ -282,7 +290,12 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
             };
             let mut central = Central::open(&args.data)?;
             let d = central.decide(id, verdict, reason.as_deref(), &reviewer)?;
-            writeln!(out, "capture {id} {} (decision {})", d.verdict.as_str(), d.seq)?;
+            writeln!(
+                out,
+                "capture {id} {} (decision {})",
+                d.verdict.as_str(),
+                d.seq
+            )?;
         }
         Some(CentralCommand::ImportBundle { dir }) => {
             let mut central = Central::open(&args.data)?;
@@ -307,7 +320,8 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
             for bundle in &bundles {
                 let r = crate::handover::import_bundle(&mut central, bundle)
                     .with_context(|| format!("bundle {}", bundle.display()))?;
-                writeln!(out, 
+                writeln!(
+                    out,
                     "{}: kiosk {}: {} new, {} already held, {} conflicting, {} damaged",
                     bundle.display(),
                     r.kiosk,
@@ -317,7 +331,10 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
                     r.damaged.len()
                 )?;
                 for id in &r.conflicts {
-                    writeln!(out, "  conflict: capture {id} is held with other bytes; left out")?;
+                    writeln!(
+                        out,
+                        "  conflict: capture {id} is held with other bytes; left out"
+                    )?;
                 }
                 for (file, why) in &r.damaged {
                     writeln!(out, "  damaged: {file}: {why}; left out")?;
@@ -331,7 +348,8 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
         Some(CentralCommand::Status) => {
             let central = Central::open(&args.data)?;
             let counts = central.capture_counts()?;
-            writeln!(out, 
+            writeln!(
+                out,
                 "kiosk                received undecided  last heartbeat (queue, refused, free disk, camera)"
             )?;
             for k in central.kiosks()? {
@@ -367,7 +385,8 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
         Some(CentralCommand::ExportApproved { to }) => {
             let central = Central::open(&args.data)?;
             let written = crate::handover::export_approved(&central, &to)?;
-            writeln!(out, 
+            writeln!(
+                out,
                 "{written} approved photo(s) written to {} with manifest.csv",
                 to.display()
             )?;
@@ -375,7 +394,6 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
     }
     Ok(0)
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -389,8 +407,9 @@ mod tests {
 
     #[test]
     fn serving_is_the_default() {
-        let cli = Cli::try_parse_from(["capture-central", "--data", "d", "--listen", "127.0.0.1:0"])
-            .unwrap();
+        let cli =
+            Cli::try_parse_from(["capture-central", "--data", "d", "--listen", "127.0.0.1:0"])
+                .unwrap();
         assert!(cli.command.is_none());
         assert_eq!(cli.data, PathBuf::from("d"));
     }

@@ -168,4 +168,3 @@ pub fn export_decisions(
     }
     Ok(written)
 }
-

@@ -4,13 +4,13 @@
 //! binary, and the kiosk's tests in-process).
 
 use crate::store::{Central, CentralError, Stored};
-use capture_protocol::{ApiError, CaptureUpload, Heartbeat, MAX_BODY_BYTES, UploadError};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use capture_protocol::{ApiError, CaptureUpload, Heartbeat, MAX_BODY_BYTES, UploadError};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;

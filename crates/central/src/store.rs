@@ -62,9 +62,7 @@ pub enum CentralError {
     ReviewerExists(String),
     #[error("no capture {0}")]
     NoCapture(Uuid),
-    #[error(
-        "no kiosk named {0:?} is registered; add it with `capture-central add-kiosk {0}`"
-    )]
+    #[error("no kiosk named {0:?} is registered; add it with `capture-central add-kiosk {0}`")]
     UnknownKiosk(String),
     #[error("a rejection needs a reason (the candidate is shown it)")]
     ReasonNeeded,

@@ -192,7 +192,8 @@ fn documented() -> Vec<(String, String)> {
 #[test]
 fn the_openapi_document_and_the_service_agree() {
     // Every route the service declares under /v1 is documented …
-    let server = std::fs::read_to_string(common::repo().join("crates/central/src/server.rs")).unwrap();
+    let server =
+        std::fs::read_to_string(common::repo().join("crates/central/src/server.rs")).unwrap();
     let served: Vec<&str> = server
         .lines()
         .filter_map(|l| l.trim().strip_prefix(".route(\"/v1/"))
@@ -296,7 +297,10 @@ fn a_revoked_kiosk_is_refused_and_its_captures_stay() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(why, "unknown token");
     let central = capture_central::Central::open(dir.path()).unwrap();
-    assert!(central.receipt(held.id).unwrap().is_some(), "what it sent stays");
+    assert!(
+        central.receipt(held.id).unwrap().is_some(),
+        "what it sent stays"
+    );
     drop(central);
     let (_, out, _) = common::central_cli(dir.path(), &["status"]);
     assert!(

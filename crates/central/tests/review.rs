@@ -5,8 +5,8 @@
 mod common;
 
 use capture_protocol::{CaptureUpload, CheckRecord, DecisionPage, Verdict};
-use common::{Service, add_kiosk, add_reviewer};
 use common::chromium::Browser;
+use common::{Service, add_kiosk, add_reviewer};
 
 fn upload(photo: &str, admission_no: &str, name: &str, failing: bool) -> CaptureUpload {
     let jpeg = std::fs::read(common::repo().join("tests/fixtures/portraits").join(photo)).unwrap();
@@ -84,6 +84,7 @@ fn a_reviewer_logs_in_sees_the_captures_and_decides() {
         "site-01",
         "1/2",
         "background.uniform",
+        "手机 Mobile: 13800000001",
     ] {
         assert!(text.contains(wanted), "{wanted:?} in {text}");
     }

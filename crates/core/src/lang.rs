@@ -81,7 +81,10 @@ mod tests {
         let l: Localized = toml::from_str("zh = \"演示\"\nen = \"Demo\"\n").unwrap();
         assert_eq!(l, Localized::fixed("演示", "Demo"));
         assert_eq!(l.get(Lang::Zh), "演示");
-        assert!(toml::from_str::<Localized>("zh = \"演示\"\n").is_err(), "both are needed");
+        assert!(
+            toml::from_str::<Localized>("zh = \"演示\"\n").is_err(),
+            "both are needed"
+        );
         assert_eq!("en".parse::<Lang>(), Ok(Lang::En));
         assert!("fr".parse::<Lang>().unwrap_err().contains("zh or en"));
     }

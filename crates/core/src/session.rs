@@ -27,7 +27,6 @@ pub struct SessionConfig {
     pub pin_lockout: Duration,
 }
 
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdentifyProblem {
     AdmissionNumberInvalid,

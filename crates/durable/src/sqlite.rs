@@ -47,8 +47,10 @@ pub fn open(path: &Path, migrations: &[Migration]) -> Result<Connection, OpenErr
         source,
     };
     let mut conn = Connection::open(path).map_err(at)?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(at)?;
-    conn.pragma_update(None, "synchronous", "FULL").map_err(at)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(at)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(at)?;
     conn.pragma_update(None, "foreign_keys", "ON").map_err(at)?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(at)?;
     migrate(&mut conn, migrations).map_err(|e| match e {
@@ -119,7 +121,14 @@ mod tests {
         drop(conn);
         let err = open(&path, &TWO[..1]).unwrap_err();
         assert!(
-            matches!(err, OpenError::TooNew { found: 2, known: 1, .. }),
+            matches!(
+                err,
+                OpenError::TooNew {
+                    found: 2,
+                    known: 1,
+                    ..
+                }
+            ),
             "{err}"
         );
     }

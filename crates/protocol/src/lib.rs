@@ -328,7 +328,10 @@ mod tests {
         assert_eq!(typo.verified_photo(u.id), Err(UploadError::Mobile));
         let mut without = u.clone();
         without.mobile = None;
-        assert!(without.verified_photo(u.id).is_ok(), "kiosks before 0.1 sent none");
+        assert!(
+            without.verified_photo(u.id).is_ok(),
+            "kiosks before 0.1 sent none"
+        );
         let empty = CaptureUpload::sample(b"");
         assert_eq!(empty.verified_photo(empty.id), Err(UploadError::Empty));
         let big = CaptureUpload::sample(&vec![0u8; MAX_PHOTO_BYTES + 1]);

@@ -2,8 +2,8 @@
 //! one core; the targets: tracking frame ≤ 15 ms, 12-megapixel still check
 //! ≤ 150 ms, final photo ≤ 60 ms. `benches/vs-mediapipe.sh` compares with MediaPipe.
 
-use capture_vision::inspect::LiveInspector;
 use capture_core::profile::Profile;
+use capture_vision::inspect::LiveInspector;
 use capture_vision::{FaceAnalyzer, FaceDetector};
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::RgbImage;

@@ -1,9 +1,9 @@
 //! Runs the live checks over camera frames as the kiosk's analysis thread does, and prints
 //! each frame's instruction and failing checks with their values — for calibrating limits
 //! on recorded frames. `cargo run --release --example live -- FRAME.jpg...`
-use capture_vision::inspect::LiveInspector;
 use capture_core::profile::Profile;
 use capture_vision::FaceAnalyzer;
+use capture_vision::inspect::LiveInspector;
 
 fn main() {
     let profile = Profile::builtin("bj-degree").expect("profile");

@@ -1,8 +1,8 @@
 //! Per-frame timings on a sequence of frames, for `benches/vs-mediapipe.sh`: prints the
 //! median milliseconds of each kind of work, one `name value` per line.
 //! `cargo run --release --example per_frame -- FRAME...`
-use capture_vision::inspect::LiveInspector;
 use capture_core::profile::Profile;
+use capture_vision::inspect::LiveInspector;
 use capture_vision::{FaceAnalyzer, FaceDetector};
 use std::time::Instant;
 

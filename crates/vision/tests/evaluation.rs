@@ -26,7 +26,10 @@ fn every_defect_is_caught_and_no_good_photo_rejected() {
                 .to_string()
         })
         .collect();
-    assert!(classes.contains("compliant"), "the set has compliant references");
+    assert!(
+        classes.contains("compliant"),
+        "the set has compliant references"
+    );
     let missing: Vec<&str> = CheckId::ALL
         .into_iter()
         .filter(|id| !NOT_IN_THE_SET.contains(id))
@@ -44,7 +47,10 @@ fn every_defect_is_caught_and_no_good_photo_rejected() {
         .iter()
         .filter(|c| *c != "compliant" && CheckId::parse(c).is_none())
         .collect();
-    assert!(unknown.is_empty(), "classes that name no check: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "classes that name no check: {unknown:?}"
+    );
     let problems = evalset::table(dir.path());
     assert!(problems.is_empty(), "{problems:#?}");
 }

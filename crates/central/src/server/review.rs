@@ -6,12 +6,12 @@
 
 use super::{AppState, error, with_store};
 use crate::store::CentralError;
-use capture_protocol::Verdict;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use capture_protocol::Verdict;
 use uuid::Uuid;
 
 const PAGE: &str = include_str!("review.html");

@@ -27,7 +27,12 @@ fn central_bin() -> Command {
 
 /// `capture-central --data DATA ARGS`: (status, stdout, stderr).
 pub fn central_cli(data: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = central_bin().arg("--data").arg(data).args(args).output().unwrap();
+    let out = central_bin()
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -79,25 +79,127 @@ struct Spec {
 
 /// The catalogue, in the order of [`CheckId`] (a test keeps the two equal).
 static CATALOGUE: [Spec; 20] = [
-    spec("face.count", "一人入镜", "One face", LIVE_STILL_FILE, face_count),
-    spec("liveness", "真人拍摄", "Live person", LIVE_STILL_FILE, liveness),
-    spec("head.size", "头部大小", "Head size", LIVE_STILL_FILE, head_size),
-    spec("head.position", "头部位置", "Head position", LIVE_STILL_FILE, head_position),
-    spec("pose.roll", "头部端正", "Head level", LIVE_STILL_FILE, pose_roll),
-    spec("pose.yaw", "正对镜头", "Facing front", LIVE_STILL_FILE, pose_yaw),
-    spec("pose.pitch", "不抬头低头", "Chin level", LIVE_STILL_FILE, pose_pitch),
-    spec("shoulders.level", "双肩水平", "Shoulders level", LIVE_STILL_FILE, shoulders_level),
-    spec("eyes.open", "睁开眼睛", "Eyes open", LIVE_STILL_FILE, eyes_open),
+    spec(
+        "face.count",
+        "一人入镜",
+        "One face",
+        LIVE_STILL_FILE,
+        face_count,
+    ),
+    spec(
+        "liveness",
+        "真人拍摄",
+        "Live person",
+        LIVE_STILL_FILE,
+        liveness,
+    ),
+    spec(
+        "head.size",
+        "头部大小",
+        "Head size",
+        LIVE_STILL_FILE,
+        head_size,
+    ),
+    spec(
+        "head.position",
+        "头部位置",
+        "Head position",
+        LIVE_STILL_FILE,
+        head_position,
+    ),
+    spec(
+        "pose.roll",
+        "头部端正",
+        "Head level",
+        LIVE_STILL_FILE,
+        pose_roll,
+    ),
+    spec(
+        "pose.yaw",
+        "正对镜头",
+        "Facing front",
+        LIVE_STILL_FILE,
+        pose_yaw,
+    ),
+    spec(
+        "pose.pitch",
+        "不抬头低头",
+        "Chin level",
+        LIVE_STILL_FILE,
+        pose_pitch,
+    ),
+    spec(
+        "shoulders.level",
+        "双肩水平",
+        "Shoulders level",
+        LIVE_STILL_FILE,
+        shoulders_level,
+    ),
+    spec(
+        "eyes.open",
+        "睁开眼睛",
+        "Eyes open",
+        LIVE_STILL_FILE,
+        eyes_open,
+    ),
     spec("gaze", "目视镜头", "Look at camera", LIVE_STILL_FILE, gaze),
-    spec("mouth.closed", "嘴巴闭合", "Mouth closed", LIVE_STILL_FILE, mouth_closed),
-    spec("glasses.glare", "镜片无反光", "No glare", LIVE_STILL_FILE, glasses_glare),
-    spec("exposure", "亮度合适", "Exposure", LIVE_STILL_FILE, exposure),
-    spec("lighting.even", "光线均匀", "Even light", LIVE_STILL_FILE, lighting_even),
+    spec(
+        "mouth.closed",
+        "嘴巴闭合",
+        "Mouth closed",
+        LIVE_STILL_FILE,
+        mouth_closed,
+    ),
+    spec(
+        "glasses.glare",
+        "镜片无反光",
+        "No glare",
+        LIVE_STILL_FILE,
+        glasses_glare,
+    ),
+    spec(
+        "exposure",
+        "亮度合适",
+        "Exposure",
+        LIVE_STILL_FILE,
+        exposure,
+    ),
+    spec(
+        "lighting.even",
+        "光线均匀",
+        "Even light",
+        LIVE_STILL_FILE,
+        lighting_even,
+    ),
     spec("sharpness", "照片清晰", "Sharp", LIVE_STILL_FILE, sharpness),
-    spec("colour.natural", "肤色自然", "Natural colour", LIVE_STILL_FILE, colour_natural),
-    spec("background.uniform", "背景干净", "Plain backdrop", LIVE_STILL_FILE, background_uniform),
-    spec("background.colour", "背景颜色", "Backdrop colour", LIVE_STILL_FILE, background_colour),
-    spec("clothing.contrast", "衣服与背景", "Clothing contrast", LIVE_STILL_FILE, clothing_contrast),
+    spec(
+        "colour.natural",
+        "肤色自然",
+        "Natural colour",
+        LIVE_STILL_FILE,
+        colour_natural,
+    ),
+    spec(
+        "background.uniform",
+        "背景干净",
+        "Plain backdrop",
+        LIVE_STILL_FILE,
+        background_uniform,
+    ),
+    spec(
+        "background.colour",
+        "背景颜色",
+        "Backdrop colour",
+        LIVE_STILL_FILE,
+        background_colour,
+    ),
+    spec(
+        "clothing.contrast",
+        "衣服与背景",
+        "Clothing contrast",
+        LIVE_STILL_FILE,
+        clothing_contrast,
+    ),
     spec("file.size", "文件大小", "File size", FILE_ONLY, file_size),
 ];
 
@@ -639,10 +741,7 @@ fn background_uniform(m: &Measures, p: &Profile) -> CheckResult {
 fn background_colour(m: &Measures, p: &Profile) -> CheckResult {
     let limit = p.limits.background_delta_e;
     let expected = p.output.background;
-    let bg = m
-        .mask
-        .as_ref()
-        .and_then(|m| m.background_delta_e(expected));
+    let bg = m.mask.as_ref().and_then(|m| m.background_delta_e(expected));
     result(
         CheckId::BackgroundColour,
         bg,
@@ -770,7 +869,10 @@ mod tests {
         );
         assert_eq!(live.len(), CheckId::ALL.len() - 1);
         let still = evaluate(&good(), &profile(), Context::Still);
-        assert_eq!(still.iter().map(|r| r.id).collect::<Vec<_>>(), live.iter().map(|r| r.id).collect::<Vec<_>>());
+        assert_eq!(
+            still.iter().map(|r| r.id).collect::<Vec<_>>(),
+            live.iter().map(|r| r.id).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -779,7 +881,10 @@ mod tests {
             assert_eq!(id as usize, i, "CheckId::ALL is in declaration order");
             assert_eq!(CheckId::parse(id.as_str()), Some(id), "{id} parses back");
             let title = id.title();
-            assert!(!title.zh.is_empty() && !title.en.is_empty(), "{id} has no title");
+            assert!(
+                !title.zh.is_empty() && !title.en.is_empty(),
+                "{id} has no title"
+            );
             assert!(
                 id.applies(Context::File),
                 "{id}: every check applies to a photo file"
@@ -799,7 +904,11 @@ mod tests {
 
     #[test]
     fn a_result_serialises_as_check_json_prints_it_and_records_for_the_upload() {
-        let r = check(&evaluate(&good(), &profile(), Context::File), CheckId::PoseRoll).clone();
+        let r = check(
+            &evaluate(&good(), &profile(), Context::File),
+            CheckId::PoseRoll,
+        )
+        .clone();
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["id"], "pose.roll");
         assert_eq!(json["pass"], true);
@@ -829,7 +938,11 @@ mod tests {
         let p = profile();
         type Defect = Box<dyn Fn(&mut Measures)>;
         let cases: Vec<(CheckId, Defect, &str)> = vec![
-            (CheckId::FaceCount, Box::new(|m| m.faces = 2), "Only one person"),
+            (
+                CheckId::FaceCount,
+                Box::new(|m| m.faces = 2),
+                "Only one person",
+            ),
             (
                 CheckId::HeadSize,
                 Box::new(|m| m.face.as_mut().unwrap().head_height = 0.3),

@@ -60,7 +60,9 @@ mod tests {
     #[test]
     fn a_patch_keeps_the_regions_shape_and_its_grey_levels() {
         // Left half black, right half white, 100×50.
-        let img = RgbImage::from_fn(100, 50, |x, _| image::Rgb([if x < 50 { 0 } else { 255 }; 3]));
+        let img = RgbImage::from_fn(100, 50, |x, _| {
+            image::Rgb([if x < 50 { 0 } else { 255 }; 3])
+        });
         let (g, w, h) = grey_patch(&img, [(0.0, 0.0), (100.0, 50.0)], 20);
         assert_eq!((w, h), (20, 10));
         assert!(g[0] < 1.0 && g[19] > 254.0, "{} {}", g[0], g[19]);

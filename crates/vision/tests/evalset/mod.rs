@@ -15,10 +15,10 @@
 
 use capture_core::compliance::CheckId;
 use capture_core::face::landmark;
-use capture_vision::inspect::inspect_still;
 use capture_core::photo;
 use capture_core::profile::Profile;
 use capture_vision::FaceAnalyzer;
+use capture_vision::inspect::inspect_still;
 use image::{Rgb, RgbImage};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
