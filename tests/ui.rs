@@ -570,16 +570,16 @@ fn the_kiosk_fills_a_1920x1080_screen() {
     let display = Display::start(1920, 1080);
     let mut k = site.start_kiosk(&display, &["--camera", &replay_camera(), "--fullscreen"]);
     k.wait_screen("Welcome");
-    // Scaled with the screen (by 1080/800 = 1.35): the start button is 380×90 at 1280×800.
-    let (_, _, w, h) = k.locate("start");
-    assert!(w >= 500 && h >= 120, "start button {w}×{h}");
-    let mut shots = Shots::new("1080p");
-    shots.take(&mut k, "welcome");
     // The window covers the whole screen: the X server says so, and the screenshot's
     // corners are the kiosk's own background, not the bare root window's.
     common::wait_until("the window to fill the screen", || {
         k.window_geometry() == (0, 0, 1920, 1080)
     });
+    // Scaled with the screen (by 1080/800 = 1.35): the start button is 380×90 at 1280×800.
+    let (_, _, w, h) = k.locate("start");
+    assert!(w >= 500 && h >= 120, "start button {w}×{h}");
+    let mut shots = Shots::new("1080p");
+    shots.take(&mut k, "welcome");
     // (The header bar at the top, the page's background at the bottom: each corner as
     // the middle of its row.)
     let shot = image::open(&shots.taken[0]).unwrap().to_rgb8();
