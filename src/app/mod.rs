@@ -108,11 +108,13 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             move |status: &FeedStatus| {
                 *report.lock().unwrap_or_else(|p| p.into_inner()) = flow::camera_report(status);
                 let state = ui_camera_state(&status.state);
-                if automation {
-                    automation::announce(&format!("camera {state:?}"));
-                }
+                // Announced once the screen has it, so a test that reads the screen next
+                // sees the new state.
                 let _ = status_window.upgrade_in_event_loop(move |w| {
-                    w.global::<KioskAdapter>().set_camera_state(state)
+                    w.global::<KioskAdapter>().set_camera_state(state);
+                    if automation {
+                        automation::announce(&format!("camera {state:?}"));
+                    }
                 });
             },
         )
