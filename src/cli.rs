@@ -108,7 +108,7 @@ enum Command {
         /// One JSON object per image per line
         #[arg(long)]
         json: bool,
-        /// The photos (JPEG or PNG)
+        /// The photos (JPEG, PNG or WebP; a phone's EXIF orientation is applied)
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
@@ -123,7 +123,7 @@ enum Command {
         /// Photo profile (default: the config's campaign.photo_profile)
         #[arg(long)]
         profile: Option<String>,
-        /// The picture (JPEG or PNG)
+        /// The picture (JPEG, PNG or WebP; a phone's EXIF orientation is applied)
         image: PathBuf,
         /// Where to write the photo (JPEG)
         #[arg(short, long, value_name = "OUT.jpg")]
@@ -551,9 +551,9 @@ fn profile_named(id: &str) -> anyhow::Result<capture_core::profile::Profile> {
 /// Reads and decodes a photo; errors say which file and why.
 fn read_photo(path: &Path) -> anyhow::Result<(image::RgbImage, u64)> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let image = image::load_from_memory(&bytes)
-        .with_context(|| format!("{} is not a readable image (JPEG or PNG)", path.display()))?;
-    Ok((image.to_rgb8(), bytes.len() as u64))
+    let picture = capture_core::picture::decode(&bytes)
+        .with_context(|| format!("{} cannot be checked", path.display()))?;
+    Ok((picture.image, bytes.len() as u64))
 }
 
 fn check(images: &[PathBuf], profile: &str, json: bool) -> anyhow::Result<ExitCode> {

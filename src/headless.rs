@@ -149,6 +149,7 @@ fn play_candidate(
         return Err(HeadlessError::NeedsMobile);
     }
     flow.dispatch(Event::Confirmed);
+    flow.dispatch(Event::Understood);
 
     let deadline = Instant::now() + opts.timeout;
     // Checks that failed on photos not accepted.
@@ -182,7 +183,7 @@ fn play_candidate(
                     .and_then(|p| p.checks.as_ref())
                     .into_iter()
                     .flatten()
-                    .filter(|c| !c.pass)
+                    .filter(|c| c.blocks())
                     .map(|c| c.id.to_string())
                     .collect();
                 if failing.is_empty() {
@@ -200,6 +201,10 @@ fn play_candidate(
             State::Review {
                 problem: Some(p), ..
             } => return Err(HeadlessError::NotStored(format!("{p:?}"))),
+            // Only staff at the screen can accept a photo that fails a required check.
+            State::OverridePin { .. } => {
+                return Err(HeadlessError::PhotoFailed("the photo was not checked".into()));
+            }
             _ => {}
         }
         match flow.state() {

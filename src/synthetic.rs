@@ -40,5 +40,6 @@ pub fn accept(
         retakes: 0,
         jpeg,
         checks,
+        staff_override: None,
     })
 }

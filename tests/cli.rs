@@ -241,6 +241,7 @@ fn staff_can_reopen_a_candidate_for_a_new_photo() {
                 retakes: 0,
                 jpeg: &jpeg,
                 checks: &[],
+                staff_override: None,
             })
             .unwrap();
     }
@@ -270,7 +271,7 @@ fn staff_can_reopen_a_candidate_for_a_new_photo() {
 }
 
 /// The ids the issue names, in the order the kiosk lists them.
-const CHECK_IDS: [&str; 20] = [
+const CHECK_IDS: [&str; 21] = [
     "face.count",
     "liveness",
     "head.size",
@@ -283,6 +284,7 @@ const CHECK_IDS: [&str; 20] = [
     "gaze",
     "mouth.closed",
     "glasses.glare",
+    "glasses.tint",
     "exposure",
     "lighting.even",
     "sharpness",
@@ -516,4 +518,200 @@ fn check_reports_every_rule_per_image_and_goes_on_past_a_bad_file() {
             .contains("Face the camera"),
         "{yaw}"
     );
+}
+
+/// A minimal little-endian TIFF/EXIF block holding only the orientation tag.
+fn exif_orientation(o: u16) -> Vec<u8> {
+    let mut v = b"II*\0".to_vec();
+    v.extend(8u32.to_le_bytes());
+    v.extend(1u16.to_le_bytes());
+    v.extend(0x0112u16.to_le_bytes());
+    v.extend(3u16.to_le_bytes());
+    v.extend(1u32.to_le_bytes());
+    v.extend(o.to_le_bytes());
+    v.extend([0, 0]);
+    v.extend(0u32.to_le_bytes());
+    v
+}
+
+#[test]
+fn check_reads_a_phone_photo_upright_and_webp_and_names_what_it_cannot_read() {
+    use image::ImageEncoder;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let good = dir.path().join("good.jpg");
+    let (code, _, stderr) = kiosk(
+        &[
+            "produce",
+            portrait("grace_hopper.jpg").to_str().unwrap(),
+            "-o",
+            good.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let upright = image::open(&good).unwrap().to_rgb8();
+    // As a phone stores a portrait: the pixels turned a quarter to the left, with EXIF
+    // orientation 6 saying "turn 90° clockwise to show".
+    let stored = image::imageops::rotate270(&upright);
+    let sideways = dir.path().join("phone.jpg");
+    let mut jpeg = Vec::new();
+    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95);
+    enc.set_exif_metadata(exif_orientation(6)).unwrap();
+    enc.write_image(
+        &stored,
+        stored.width(),
+        stored.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .unwrap();
+    std::fs::write(&sideways, &jpeg).unwrap();
+    // The same pixels without the tag: a sideways face, which must fail.
+    let no_tag = dir.path().join("no-tag.jpg");
+    stored.save(&no_tag).unwrap();
+    // A WebP named .jpg, as web sites hand them out.
+    let webp = dir.path().join("saved-from-web.jpg");
+    let mut bytes = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut bytes)
+        .write_image(
+            &upright,
+            upright.width(),
+            upright.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    std::fs::write(&webp, &bytes).unwrap();
+    let heic = dir.path().join("IMG_0001.HEIC");
+    std::fs::write(&heic, b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0").unwrap();
+
+    let (code, stdout, stderr) = kiosk(
+        &[
+            "check",
+            "--json",
+            sideways.to_str().unwrap(),
+            no_tag.to_str().unwrap(),
+            webp.to_str().unwrap(),
+            heic.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert_eq!(code, 2, "the HEIC file could not be read: {stdout}{stderr}");
+    assert!(
+        stderr.contains("IMG_0001.HEIC") && stderr.contains("HEIC") && stderr.contains("JPEG"),
+        "{stderr}"
+    );
+    let reports: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_file = |name: &str| {
+        reports
+            .iter()
+            .find(|r| r["file"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("a report for {name}: {stdout}"))
+    };
+    let check = |r: &serde_json::Value, id: &str| {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_file("phone.jpg")["faces"], 1, "{stdout}");
+    let roll = check(by_file("phone.jpg"), "pose.roll");
+    assert_eq!(roll["pass"], true, "read upright: {roll}");
+    assert_eq!(by_file("saved-from-web.jpg")["faces"], 1, "{stdout}");
+    assert_eq!(check(by_file("saved-from-web.jpg"), "pose.roll")["pass"], true);
+    // Without the tag the face lies on its side: not a photo anyone would accept.
+    assert_eq!(by_file("no-tag.jpg")["compliant"], false, "{stdout}");
+}
+
+#[test]
+fn chsi_graduation_holds_the_top_of_the_head_and_the_face_width_to_its_pixels() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let good = dir.path().join("chsi.jpg");
+    let (code, _, stderr) = kiosk(
+        &[
+            "produce",
+            "--profile",
+            "chsi-graduation",
+            portrait("grace_hopper.jpg").to_str().unwrap(),
+            "-o",
+            good.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let photo = image::open(&good).unwrap().to_rgb8();
+    assert_eq!(photo.dimensions(), (480, 640));
+    // The same photo 60 px lower: the top of the head falls below 110 px from the top,
+    // while the eye line (200–300 px) still holds.
+    let blue = image::Rgb([100, 197, 255]);
+    let mut low = image::RgbImage::from_pixel(480, 640, blue);
+    image::imageops::overlay(&mut low, &photo, 0, 60);
+    let low_file = dir.path().join("low.jpg");
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+        .encode_image(&low)
+        .unwrap();
+    std::fs::write(&low_file, &jpeg).unwrap();
+    // Squeezed to 60 % of its width: the face narrower than 180 px.
+    let narrow = image::imageops::resize(&photo, 288, 640, image::imageops::FilterType::CatmullRom);
+    let mut thin = image::RgbImage::from_pixel(480, 640, blue);
+    image::imageops::overlay(&mut thin, &narrow, 96, 0);
+    let thin_file = dir.path().join("thin.jpg");
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+        .encode_image(&thin)
+        .unwrap();
+    std::fs::write(&thin_file, &jpeg).unwrap();
+
+    let run = |profile: &str| {
+        let (_, stdout, stderr) = kiosk(
+            &[
+                "check",
+                "--json",
+                "--profile",
+                profile,
+                good.to_str().unwrap(),
+                low_file.to_str().unwrap(),
+                thin_file.to_str().unwrap(),
+            ],
+            &data,
+        );
+        let reports: Vec<serde_json::Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(reports.len(), 3, "{stdout}{stderr}");
+        reports
+    };
+    let check = |r: &serde_json::Value, id: &str| {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let chsi = run("chsi-graduation");
+    assert_eq!(chsi[0]["compliant"], true, "{}", chsi[0]);
+    let position = check(&chsi[1], "head.position");
+    assert_eq!(position["pass"], false, "{position}");
+    assert!(
+        position["limit"].as_str().unwrap().contains("top of head 50–110 px"),
+        "{position}"
+    );
+    assert!(position["message_en"].as_str().unwrap().contains("too low"), "{position}");
+    let size = check(&chsi[2], "head.size");
+    assert_eq!(size["pass"], false, "{size}");
+    assert!(size["limit"].as_str().unwrap().contains("face width 180–300 px"), "{size}");
+    // bj-degree sets no pixel bounds: its head.size limit names none.
+    let bj = run("bj-degree");
+    let size = check(&bj[2], "head.size");
+    assert!(!size["limit"].as_str().unwrap().contains("px"), "{size}");
 }

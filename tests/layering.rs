@@ -251,6 +251,7 @@ fn inside_every_crate_imports_run_one_way() {
         &[
             "lang",
             "identity",
+            "picture",
             "roster",
             "candidate",
             "profile",

@@ -48,6 +48,7 @@ fn accept(
             retakes: 0,
             jpeg: photo,
             checks: &[],
+            staff_override: None,
         })
         .unwrap()
 }
@@ -128,6 +129,7 @@ fn accepting_the_same_capture_twice_stores_it_once() {
         retakes: 0,
         jpeg: &other,
         checks: &[],
+        staff_override: None,
     });
     assert!(matches!(
         conflict,

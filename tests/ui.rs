@@ -105,6 +105,8 @@ fn walk_wang_to_capture(k: &mut Kiosk) {
     k.click("next"); // the number on the roster
     k.wait_screen("Confirm");
     k.click("confirm");
+    k.wait_screen("Reminder");
+    k.click("understood");
     k.wait_screen("Capture");
 }
 
@@ -159,6 +161,15 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     shots.take(&mut k, "confirm");
     k.click("confirm");
 
+    // The dress and appearance rules, once, before the camera.
+    k.wait_screen("Reminder");
+    assert_eq!(
+        k.label("rule-ears"),
+        says(lang, "双耳外露", "Both ears showing")
+    );
+    shots.take(&mut k, "reminder");
+    k.click("understood");
+
     k.wait_screen("Capture");
     // The demo astronaut smiles: the one instruction is to close the mouth, the checks
     // before it in the catalogue pass, and no photo is taken by itself.
@@ -178,12 +189,58 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     let photo = k.expect("the photo made", |l| l.starts_with("photo "));
     assert!(photo.contains("mouth.closed"), "{photo}");
     assert_eq!(k.value("photo-checks"), "fail");
+    // The rules no check judges are left to the candidate, named.
+    let unchecked = k.label("photo-unchecked");
+    assert!(
+        unchecked.contains(says(lang, "双耳外露", "Both ears showing")),
+        "{unchecked}"
+    );
     shots.take(&mut k, "review");
+    // A required check fails: the candidate cannot accept it alone. Staff give the PIN
+    // (a wrong one first), then a reason.
     k.click("accept");
+    k.wait_screen("StaffPin");
+    assert!(k.label("page-title").contains(says(lang, "工作人员确认", "Staff acceptance")));
+    k.type_keys("9999");
+    k.key("Return");
+    k.ask_screen("StaffPin");
+    shots.take(&mut k, "staff-accept-pin");
+    k.type_keys("4321");
+    k.key("Return");
+    k.wait_screen("OverrideReason");
+    assert!(!k.enabled("override-accept"), "a reason must be chosen first");
+    // "Other" needs words; then the staff choose "the check is mistaken" instead.
+    k.click("override-reason-3");
+    k.click("override-accept");
+    assert_eq!(
+        k.label("problem"),
+        says(lang, "请写明确认使用的原因。", "Write why the photo is accepted.")
+    );
+    k.click("override-reason-2");
+    shots.take(&mut k, "staff-accept-reason");
+    k.click("override-accept");
     let stored = k.expect("the stored capture", |l| l.starts_with("stored "));
     let id = stored.strip_prefix("stored ").unwrap().to_string();
     k.wait_screen("Done");
     shots.take(&mut k, "done");
+    // The acceptance is stored with the capture and in the audit log.
+    let staff: String = one_value(
+        &site.data_dir(),
+        "SELECT staff_override FROM captures WHERE id = ?1",
+        &id,
+    );
+    let staff: serde_json::Value = serde_json::from_str(&staff).unwrap();
+    assert_eq!(staff["reason"], "check_mistaken");
+    assert!(
+        staff["checks"].as_array().unwrap().iter().any(|c| c == "mouth.closed"),
+        "{staff}"
+    );
+    let audited: i64 = one_value(
+        &site.data_dir(),
+        "SELECT count(*) FROM audit WHERE actor = 'staff' AND action = 'capture.override' AND capture_id = ?1",
+        &id,
+    );
+    assert_eq!(audited, 1);
 
     let rows = captures(&site.data_dir());
     assert_eq!(rows.len(), 1);
@@ -416,8 +473,7 @@ fn accept_one_capture(site: &Site) -> (Display, Kiosk, String) {
     walk_wang_to_capture(&mut k);
     k.click("take-photo");
     k.wait_screen("Review");
-    k.click("accept");
-    let stored = k.expect("the stored capture", |l| l.starts_with("stored "));
+    let (stored, _) = k.accept_photo("4321");
     (display, k, stored)
 }
 
@@ -599,6 +655,9 @@ fn the_kiosk_fills_a_1920x1080_screen() {
     k.click("next");
     k.wait_screen("Confirm");
     k.click("confirm");
+    k.wait_screen("Reminder");
+    shots.take(&mut k, "reminder");
+    k.click("understood");
     k.wait_screen("Capture");
     k.wait_camera("Streaming");
     shots.take(&mut k, "capture");

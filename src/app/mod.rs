@@ -20,8 +20,8 @@ use crate::flow::analysis::Analysis;
 use crate::flow::{self, Flow, Note, Parts};
 use crate::store::Store;
 use anyhow::Context;
-use capture_core::compliance::{CheckId, Context as CheckContext};
-use capture_core::profile::Framing;
+use capture_core::compliance::{CheckId, CheckResult, Context as CheckContext};
+use capture_core::profile::{Framing, Severity};
 use capture_core::session::{Event, State};
 use chrono::Local;
 use slint::ComponentHandle;
@@ -246,6 +246,7 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
     a.on_open_status_lookup(on(|k| k.dispatch(Event::OpenStatusLookup)));
     a.on_open_staff(on(|k| k.dispatch(Event::OpenStaff)));
     a.on_confirm(on(|k| k.dispatch(Event::Confirmed)));
+    a.on_understood(on(|k| k.dispatch(Event::Understood)));
     a.on_not_me(on(|k| k.dispatch(Event::NotMe)));
     a.on_take_photo(on(|k| k.dispatch(Event::CaptureRequested)));
     a.on_analysis_ready(on(|k| k.with_flow(Flow::take_analysis_reports)));
@@ -282,6 +283,17 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
     });
     let k = kiosk.clone();
     a.on_enter_pin(move |pin| k.borrow_mut().with_flow(|f| f.enter_pin(pin.as_str())));
+    let k = kiosk.clone();
+    a.on_choose_override(move |reason, note| {
+        use capture_core::session::OverrideReason;
+        let Some(&reason) = OverrideReason::ALL.get(reason.max(0) as usize) else {
+            return;
+        };
+        k.borrow_mut().dispatch(Event::OverrideChosen {
+            reason,
+            note: note.to_string(),
+        });
+    });
     let admission_digits = kiosk.borrow().config.identity.admission_number_length;
     a.on_typed_digit(move |text, digit, field| {
         use capture_core::identity::{MOBILE_DIGITS, WhenFull, type_digit};
@@ -387,6 +399,7 @@ impl Kiosk {
                     label: id.title().get(lang).into(),
                     pass,
                     current: instruction.is_some_and(|i| i.0 == id),
+                    advisory: self.flow.profile().severity(id.as_str()) == Severity::Advisory,
                 }
             })
             .collect();
@@ -394,7 +407,11 @@ impl Kiosk {
         let (state, text) = match (guidance, instruction) {
             (None, _) => (ui::GuideState::Waiting, ""),
             (Some(_), Some((_, message))) => (ui::GuideState::Fix, message.get(lang)),
-            (Some(_), None) => (ui::GuideState::Ready, ""),
+            // Ready; an advisory check's advice, if one fails, goes with "hold still".
+            (Some(g), None) => (
+                ui::GuideState::Ready,
+                g.advice.as_ref().map_or("", |(_, m)| m.get(lang)),
+            ),
         };
         a.set_guide_state(state);
         a.set_instruction(text.into());
@@ -416,21 +433,38 @@ impl Kiosk {
         let checks = self.flow.pending().and_then(|p| p.checks.as_ref());
         a.set_photo_checked(checks.is_some());
         a.set_photo_check_count(checks.map_or(0, |c| c.len() as i32));
-        let failures: Vec<slint::SharedString> = checks
-            .into_iter()
-            .flatten()
-            .filter(|r| !r.pass)
-            .map(|r| {
-                let title = r.id.title().get(self.lang);
-                let message = r.message.get(self.lang);
-                match self.lang {
-                    Lang::Zh => format!("{title}：{message}"),
-                    Lang::En => format!("{title}: {message}"),
-                }
-                .into()
-            })
-            .collect();
-        a.set_photo_failures(Rc::new(slint::VecModel::from(failures)).into());
+        let lines = |keep: fn(&CheckResult) -> bool| -> slint::ModelRc<slint::SharedString> {
+            let lines: Vec<slint::SharedString> = checks
+                .into_iter()
+                .flatten()
+                .filter(|r| keep(r))
+                .map(|r| {
+                    let title = r.id.title().get(self.lang);
+                    let message = r.message.get(self.lang);
+                    match self.lang {
+                        Lang::Zh => format!("{title}：{message}"),
+                        Lang::En => format!("{title}: {message}"),
+                    }
+                    .into()
+                })
+                .collect();
+            Rc::new(slint::VecModel::from(lines)).into()
+        };
+        a.set_photo_failures(lines(CheckResult::blocks));
+        a.set_photo_advice(lines(CheckResult::warns));
+        // The notices' rules no check of this photo judged: the candidate looks at those.
+        let unchecked = capture_core::compliance::rules::unchecked(
+            checks.into_iter().flatten().map(|r| r.id.as_str()),
+        );
+        let separator = if self.lang == Lang::Zh { "；" } else { "; " };
+        a.set_photo_unchecked(
+            unchecked
+                .iter()
+                .map(|r| r.title.get(self.lang))
+                .collect::<Vec<_>>()
+                .join(separator)
+                .into(),
+        );
     }
 
     fn tick(&mut self) {

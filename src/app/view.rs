@@ -8,8 +8,8 @@ use capture_core::candidate::CandidateStatus;
 use capture_core::identity::mask_name;
 use capture_core::profile::Profile;
 use capture_core::session::{
-    CaptureProblem, ContactProblem, IdentifyProblem, LookupProblem, PinProblem, ReviewProblem,
-    SaveProblem, Session, Sitting, State, StatusOrigin,
+    CaptureProblem, ContactProblem, IdentifyProblem, LookupProblem, OverrideProblem, PinProblem,
+    ReviewProblem, SaveProblem, Session, Sitting, State, StatusOrigin,
 };
 use slint::{ModelRc, SharedString, VecModel};
 use std::time::Instant;
@@ -31,6 +31,8 @@ pub struct View {
     pub taking: bool,
     pub retakes_left: i32,
     pub saving: bool,
+    pub photo_blocked: bool,
+    pub pin_purpose: ui::PinPurpose,
     pub reference: String,
     pub done_seconds_left: i32,
     pub language: Lang,
@@ -106,6 +108,8 @@ impl View {
             taking: false,
             retakes_left: session.retakes_left().unwrap_or(0) as i32,
             saving: false,
+            photo_blocked: false,
+            pin_purpose: ui::PinPurpose::Staff,
             reference: String::new(),
             done_seconds_left: session.done_seconds_left(now).unwrap_or(0) as i32,
             language,
@@ -149,6 +153,10 @@ impl View {
                     Some(ContactProblem::MobileInvalid) => ui::Problem::MobileInvalid,
                     Some(ContactProblem::ConsentMissing) => ui::Problem::ConsentMissing,
                 };
+            }
+            State::Reminder { candidate, .. } => {
+                v.screen = ui::Screen::Reminder;
+                v.name_masked = mask_name(&candidate.entry.name);
             }
             State::Confirm { candidate, mobile } => {
                 v.screen = ui::Screen::Confirm;
@@ -199,11 +207,13 @@ impl View {
                 sitting,
                 saving,
                 problem,
+                blocked,
                 ..
             } => {
                 v.screen = ui::Screen::Review;
                 sitting_details(&mut v, sitting);
                 v.saving = *saving;
+                v.photo_blocked = *blocked;
                 v.problem = match problem {
                     None => ui::Problem::None,
                     Some(ReviewProblem::SaveFailed(SaveProblem::DiskFull)) => {
@@ -222,8 +232,24 @@ impl View {
                 sitting_details(&mut v, sitting);
                 v.reference = capture_id.simple().to_string()[..8].to_uppercase();
             }
-            State::StaffPin { problem } => {
+            State::OverrideReason {
+                sitting, problem, ..
+            } => {
+                v.screen = ui::Screen::OverrideReason;
+                sitting_details(&mut v, sitting);
+                v.photo_blocked = true;
+                v.problem = match problem {
+                    None => ui::Problem::None,
+                    Some(OverrideProblem::NoteMissing) => ui::Problem::OverrideNoteMissing,
+                    Some(OverrideProblem::NoteTooLong) => ui::Problem::OverrideNoteTooLong,
+                };
+            }
+            State::StaffPin { problem } | State::OverridePin { problem, .. } => {
                 v.screen = ui::Screen::StaffPin;
+                if matches!(session.state(), State::OverridePin { .. }) {
+                    v.pin_purpose = ui::PinPurpose::AcceptPhoto;
+                    v.photo_blocked = true;
+                }
                 match problem {
                     None => {}
                     Some(PinProblem::Wrong { attempts_left }) => {
@@ -273,6 +299,8 @@ impl View {
         a.set_taking(self.taking);
         a.set_retakes_left(self.retakes_left);
         a.set_saving(self.saving);
+        a.set_photo_blocked(self.photo_blocked);
+        a.set_pin_purpose(self.pin_purpose);
         a.set_reference(self.reference.as_str().into());
         a.set_done_seconds_left(self.done_seconds_left);
         a.set_language(self.language.code().into());

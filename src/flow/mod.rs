@@ -20,14 +20,15 @@ use crate::store::{NewCapture, Store, StoreError, StoredCapture};
 use crate::sync::{Background, SyncStatus};
 use analysis::{Analysis, FrameOffer, Report};
 use capture_core::candidate::Candidate;
-use capture_core::compliance::CheckResult;
+use capture_core::compliance::{CheckId, CheckResult, Context};
 use capture_core::compliance::guide::Guidance;
 use capture_core::identity::{AdmissionNumber, name_matches};
 use capture_core::photo::{self, Photo};
-use capture_core::profile::Profile;
+use capture_core::profile::{Profile, Severity};
+use capture_protocol::StaffOverride;
 use capture_core::session::{
     Effect, Event, IdentifyOutcome, IdentifyProblem, LookupOutcome, PinProblem, SaveProblem,
-    Session, State,
+    Session, StaffAcceptance, State,
 };
 use capture_vision::inspect::Captured;
 use chrono::{DateTime, Utc};
@@ -248,8 +249,13 @@ impl Flow {
         self.dispatch(Event::PinEntered(pin.into()));
         let action = match self.state() {
             State::StaffDashboard => "staff.signed_in",
+            State::OverrideReason { .. } => "staff.signed_in_to_accept",
             State::StaffPin {
                 problem: Some(PinProblem::Locked { .. }),
+            }
+            | State::OverridePin {
+                problem: Some(PinProblem::Locked { .. }),
+                ..
             } => "staff.pin_locked",
             _ => "staff.pin_wrong",
         };
@@ -388,7 +394,9 @@ impl Flow {
     fn perform(&mut self, effect: Effect) -> Option<Event> {
         match effect {
             Effect::TakePhoto => self.take_photo(),
-            Effect::SaveCapture { capture_id } => Some(Event::Saved(self.save(capture_id))),
+            Effect::SaveCapture { capture_id, staff } => {
+                Some(Event::Saved(self.save(capture_id, staff)))
+            }
             Effect::DiscardPhoto { capture_id } => {
                 if self.pending.as_ref().is_some_and(|p| p.id == capture_id) {
                     self.drop_photo();
@@ -464,6 +472,10 @@ impl Flow {
                 photo.jpeg.len()
             ),
         }
+        // A photo no check could judge is no better than a failing one: staff decide.
+        let blocked = checks
+            .as_ref()
+            .is_none_or(|c| !capture_core::compliance::acceptable(c));
         self.pending = Some(PendingPhoto {
             id,
             taken_at: Utc::now(),
@@ -471,11 +483,15 @@ impl Flow {
             checks,
         });
         self.notes.push(Note::PhotoHeld(id));
-        Event::PhotoTaken { capture_id: id }
+        Event::PhotoTaken {
+            capture_id: id,
+            blocked,
+        }
     }
 
-    /// What happens when a photo is accepted: stored durably, then sync is told.
-    fn save(&mut self, capture_id: Uuid) -> Result<(), SaveProblem> {
+    /// What happens when a photo is accepted: stored durably (with the staff's acceptance
+    /// and the required checks it overrides, when there is one), then sync is told.
+    fn save(&mut self, capture_id: Uuid, staff: Option<StaffAcceptance>) -> Result<(), SaveProblem> {
         let State::Review { sitting, .. } = self.session.state() else {
             return Err(SaveProblem::Failed);
         };
@@ -489,6 +505,29 @@ impl Flow {
             .flatten()
             .map(|r| r.record())
             .collect();
+        let staff_override = staff.map(|s| StaffOverride {
+            reason: s.reason,
+            note: s.note,
+            checks: match &pending.checks {
+                Some(c) => c
+                    .iter()
+                    .filter(|r| r.blocks())
+                    .map(|r| r.id.as_str().to_owned())
+                    .collect(),
+                // Not checked at all: every required check is overridden.
+                None => CheckId::in_context(Context::File)
+                    .filter(|id| self.profile.severity(id.as_str()) == Severity::Required)
+                    .map(|id| id.as_str().to_owned())
+                    .collect(),
+            },
+        });
+        if let Some(o) = &staff_override {
+            tracing::info!(
+                "capture {capture_id}: accepted by staff ({}) despite {}",
+                o.reason.as_str(),
+                o.checks.join(", ")
+            );
+        }
         let capture = NewCapture {
             id: capture_id,
             entry: &sitting.candidate.entry,
@@ -498,6 +537,7 @@ impl Flow {
             retakes: sitting.retakes_used,
             jpeg: &pending.photo.jpeg,
             checks: &checks,
+            staff_override: staff_override.as_ref(),
         };
         match self.store.accept_capture(&capture) {
             Ok(stored) => {

@@ -38,6 +38,10 @@ const MIGRATIONS: &[capture_durable::sqlite::Migration] = &[
         "0005_utc_times",
         include_str!("migrations/0005_utc_times.sql"),
     ),
+    (
+        "0006_staff_override",
+        include_str!("migrations/0006_staff_override.sql"),
+    ),
 ];
 
 pub const DB_FILE: &str = "kiosk.db";
@@ -143,6 +147,8 @@ pub struct NewCapture<'a> {
     pub jpeg: &'a [u8],
     /// The photo's own check, as shown on the review screen.
     pub checks: &'a [capture_protocol::CheckRecord],
+    /// Staff accepted the photo although a required check fails.
+    pub staff_override: Option<&'a capture_protocol::StaffOverride>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -610,8 +616,9 @@ impl Store {
             let tx = self.conn.transaction()?;
             tx.execute(
                 "INSERT INTO captures (id, admission_no, education_level, name, mobile, profile, taken_at,
-                     accepted_at, retakes, photo_file, photo_sha256, photo_bytes, checks)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     accepted_at, retakes, photo_file, photo_sha256, photo_bytes, checks,
+                     staff_override)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     c.id.to_string(),
                     c.entry.admission_no.as_str(),
@@ -625,7 +632,9 @@ impl Store {
                     relative.to_string_lossy(),
                     sha256,
                     c.jpeg.len() as i64,
-                    serde_json::to_string(c.checks).expect("checks serialise")
+                    serde_json::to_string(c.checks).expect("checks serialise"),
+                    c.staff_override
+                        .map(|o| serde_json::to_string(o).expect("an override serialises"))
                 ],
             )?;
             tx.execute(
@@ -640,6 +649,18 @@ impl Store {
                     serde_json::json!({ "profile": c.profile, "retakes": c.retakes, "bytes": c.jpeg.len() }).to_string()
                 ],
             )?;
+            if let Some(o) = c.staff_override {
+                // The note is the staff's own words about the photo, not the candidate's
+                // details; it stays in the database with the capture, never in the logs.
+                tx.execute(
+                    "INSERT INTO audit (at, actor, action, capture_id, detail) VALUES (?1, 'staff', 'capture.override', ?2, ?3)",
+                    params![
+                        accepted_at,
+                        c.id.to_string(),
+                        serde_json::to_string(o).expect("an override serialises")
+                    ],
+                )?;
+            }
             tx.commit()?;
             Ok(())
         })();

@@ -82,7 +82,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT admission_no, name, education_level, profile, taken_at, retakes,
-                        photo_file, photo_sha256, checks, mobile
+                        photo_file, photo_sha256, checks, mobile, staff_override
                  FROM captures WHERE id = ?1",
                 [id.to_string()],
                 |r| {
@@ -103,6 +103,7 @@ impl Store {
                             r.get::<_, String>(8)?,
                         ),
                         r.get::<_, String>(9)?,
+                        r.get::<_, Option<String>>(10)?,
                     ))
                 },
             )
@@ -113,6 +114,7 @@ impl Store {
             (profile, taken_at, retakes),
             (file, sha256, checks),
             mobile,
+            staff_override,
         ) = row;
         let path = self.data_dir.join(PathBuf::from(&file));
         let damaged = || StoreError::PhotoDamaged {
@@ -124,6 +126,7 @@ impl Store {
             return Err(damaged());
         }
         let checks: Vec<CheckRecord> = serde_json::from_str(&checks).unwrap_or_default();
+        let staff_override = staff_override.and_then(|o| serde_json::from_str(&o).ok());
         Ok(CaptureUpload {
             id,
             admission_no,
@@ -135,6 +138,7 @@ impl Store {
             mobile: Some(mobile),
             sha256,
             checks,
+            staff_override,
             photo_base64: CaptureUpload::encode_photo(&photo),
         })
     }

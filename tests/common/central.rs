@@ -141,6 +141,7 @@ impl SyncKiosk {
             pass: true,
             value: Some(1.0),
             limit: "|roll| ≤ 5°".into(),
+            advisory: false,
         }];
         (0..n)
             .map(|i| {

@@ -276,6 +276,25 @@ impl Kiosk {
         assert_eq!(answer, format!("current {screen}"), "{}", self.log());
     }
 
+    /// On the review screen: "Use this photo"; when the photo fails a required check the
+    /// kiosk asks for the staff PIN and a reason, and staff give `pin` and the reason
+    /// "the check is mistaken". Returns the "stored <id>" line, and whether staff had to.
+    pub fn accept_photo(&mut self, pin: &str) -> (String, bool) {
+        self.click("accept");
+        let next = self.expect("the photo stored or the staff asked", |l| {
+            l.starts_with("stored ") || l == "screen StaffPin"
+        });
+        if next.starts_with("stored ") {
+            return (next, false);
+        }
+        self.type_keys(pin);
+        self.key("Return");
+        self.wait_screen("OverrideReason");
+        self.click("override-reason-2");
+        self.click("override-accept");
+        (self.expect("the stored capture", |l| l.starts_with("stored ")), true)
+    }
+
     /// Waits until the camera is in `state` (Streaming, Disconnected, …).
     pub fn wait_camera(&mut self, state: &str) {
         self.wait_state("camera", state);

@@ -38,6 +38,10 @@ const MIGRATIONS: &[capture_durable::sqlite::Migration] = &[
         "0005_capture_mobile",
         include_str!("../migrations/0005_capture_mobile.sql"),
     ),
+    (
+        "0006_staff_override",
+        include_str!("../migrations/0006_staff_override.sql"),
+    ),
 ];
 
 const PHOTOS: &str = "photos";
@@ -127,6 +131,8 @@ pub struct HeldCapture {
     /// The candidate's mobile number, for the office to reach them about the photo.
     pub mobile: Option<String>,
     pub checks: Vec<CheckRecord>,
+    /// Staff at the kiosk accepted the photo although a required check fails.
+    pub staff_override: Option<capture_protocol::StaffOverride>,
     pub verdict: Option<Verdict>,
     pub reason: Option<String>,
     pub reviewed_at: Option<String>,
@@ -136,7 +142,7 @@ pub struct HeldCapture {
 
 const HELD_COLUMNS: &str = "id, kiosk, sha256, bytes, received_at, admission_no, name, \
     education_level, profile, taken_at, retakes, checks, verdict, reason, reviewed_at, photo_file, \
-    mobile";
+    mobile, staff_override";
 
 fn held_from_row(r: &rusqlite::Row) -> rusqlite::Result<HeldCapture> {
     let id: String = r.get(0)?;
@@ -157,6 +163,9 @@ fn held_from_row(r: &rusqlite::Row) -> rusqlite::Result<HeldCapture> {
         retakes: r.get(10)?,
         mobile: r.get(16)?,
         checks: serde_json::from_str(&checks).unwrap_or_default(),
+        staff_override: r
+            .get::<_, Option<String>>(17)?
+            .and_then(|o| serde_json::from_str(&o).ok()),
         verdict: verdict.as_deref().and_then(Verdict::parse),
         reason: r.get(13)?,
         reviewed_at: r.get(14)?,
@@ -285,8 +294,9 @@ impl Central {
         };
         self.conn.execute(
             "INSERT INTO captures (id, kiosk, sha256, bytes, received_at, admission_no, name,
-                 education_level, profile, taken_at, retakes, checks, photo_file, mobile)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 education_level, profile, taken_at, retakes, checks, photo_file, mobile,
+                 staff_override)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 upload.id.to_string(),
                 kiosk,
@@ -302,6 +312,10 @@ impl Central {
                 serde_json::to_string(&upload.checks).expect("checks serialise"),
                 relative.to_string_lossy(),
                 upload.mobile,
+                upload
+                    .staff_override
+                    .as_ref()
+                    .map(|o| serde_json::to_string(o).expect("an override serialises")),
             ],
         )?;
         Ok(Stored::Created(receipt))

@@ -19,14 +19,31 @@ fn upload(photo: &str, admission_no: &str, name: &str, failing: bool) -> Capture
             pass: true,
             value: Some(1.2),
             limit: "|roll| ≤ 5°".into(),
+            advisory: false,
         },
         CheckRecord {
             id: "background.uniform".into(),
             pass: !failing,
             value: Some(if failing { 21.0 } else { 4.0 }),
             limit: "σ ≤ 12".into(),
+            advisory: false,
+        },
+        CheckRecord {
+            id: "mouth.closed".into(),
+            pass: !failing,
+            value: Some(if failing { 0.04 } else { 0.0 }),
+            limit: "≤ 0.02".into(),
+            advisory: true,
         },
     ];
+    if failing {
+        // Staff accepted it at the kiosk; their note is hostile input like any other.
+        u.staff_override = Some(capture_protocol::StaffOverride {
+            reason: capture_protocol::OverrideReason::Other,
+            note: Some("<img src=x onerror=alert(1)> backdrop folds".into()),
+            checks: vec!["background.uniform".into()],
+        });
+    }
     u
 }
 
@@ -82,7 +99,7 @@ fn a_reviewer_logs_in_sees_the_captures_and_decides() {
         "李四",
         "000011110002",
         "site-01",
-        "1/2",
+        "1/3",
         "background.uniform",
         "手机 Mobile: 13800000001",
     ] {
@@ -92,7 +109,41 @@ fn a_reviewer_logs_in_sees_the_captures_and_decides() {
         "document.querySelector(\"{}\").innerText",
         card(&hopper.id)
     ));
-    assert!(text.as_str().unwrap().contains("2/2"), "{text}");
+    assert!(text.as_str().unwrap().contains("3/3"), "{text}");
+    // A failing required check in red, a failing advisory one as advice, and the notices'
+    // rules none of the kiosk's checks judged, for the reviewer to look at.
+    let mut role = |r: &str| {
+        browser.eval(&format!(
+            "[...document.querySelector(\"{}\").querySelectorAll('[data-role={r}]')].map(e => e.textContent).join('|')",
+            card(&biden.id)
+        ))
+    };
+    let fail = role("fail");
+    assert!(
+        fail.as_str().unwrap().contains("background.uniform") && !fail.as_str().unwrap().contains("mouth"),
+        "{fail}"
+    );
+    let advice = role("advice");
+    assert!(advice.as_str().unwrap().contains("Advisory: mouth.closed"), "{advice}");
+    let unchecked = role("unchecked");
+    let unchecked = unchecked.as_str().unwrap();
+    for rule in ["双耳外露", "Both ears showing", "No hat or other head covering"] {
+        assert!(unchecked.contains(rule), "{rule:?} in {unchecked}");
+    }
+    let staff = role("override");
+    let staff = staff.as_str().unwrap();
+    assert!(
+        staff.contains("Accepted by staff") && staff.contains("<img src=x onerror=alert(1)> backdrop folds")
+            && staff.contains("(background.uniform)"),
+        "the note is shown as text, not markup: {staff}"
+    );
+    let images = browser.eval(&format!(
+        "document.querySelector(\"{}\").querySelectorAll('img').length",
+        card(&biden.id)
+    ));
+    assert_eq!(images.as_i64(), Some(1), "only the photo is an image");
+    // pose.roll was checked, so "facing front" is not left to the reviewer.
+    assert!(!unchecked.contains("Facing front"), "{unchecked}");
     browser.screenshot(&screens.join("list.png"));
     browser.wait_for("document.getElementById('count').textContent.startsWith('2 / 2')");
 

@@ -115,6 +115,9 @@ pub struct Eye {
     pub iris_radius: f32,
     /// The eye's corners (from the mesh), left then right in the image.
     pub corners: [(f32, f32); 2],
+    /// Lid to lid over the middle of the eye, per eye width, from the iris model's eye
+    /// outline (an open eye reads about 0.25–0.4, a closed one under 0.1).
+    pub opening: f32,
 }
 
 /// Person probability on a `side`×`side` grid stretched over the whole image.

@@ -4,7 +4,7 @@
 //! photo rules as checks (`compliance`), and the final photo (`photo`). Values in, values
 //! out: no IO, no threads, no clock of its own, no models, no database, no screen.
 //!
-//! Layering inside, bottom to top: `lang`, `identity`; `roster`, `candidate`, `profile`;
+//! Layering inside, bottom to top: `lang`, `identity`, `picture`; `roster`, `candidate`, `profile`;
 //! `face`, `compliance`, `photo`, `session`. A module imports only from below it.
 
 pub mod candidate;
@@ -13,6 +13,7 @@ pub mod face;
 pub mod identity;
 pub mod lang;
 pub mod photo;
+pub mod picture;
 pub mod profile;
 pub mod roster;
 pub mod session;

@@ -28,6 +28,22 @@ pub struct Profile {
     pub geometry: Geometry,
     pub guides: Guides,
     pub limits: Limits,
+    /// Each check by id (`face.count`, …): required or advisory. A check the profile does
+    /// not name is required. A test in `compliance` holds the built-in profiles to naming
+    /// every check, and no id the kiosk does not know.
+    pub checks: std::collections::BTreeMap<String, Severity>,
+}
+
+/// Whether a failing check stops the photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Blocks auto-capture and plain acceptance: only staff can accept the photo, with a
+    /// reason that travels with it.
+    Required,
+    /// Shown to the candidate and the reviewer; never blocks. For checks whose measured
+    /// accuracy is not yet good enough to block (docs/COMPLIANCE.md says why, per check).
+    Advisory,
 }
 
 /// What each photo check accepts (see docs/COMPLIANCE.md for how each is measured).
@@ -44,6 +60,8 @@ pub struct Limits {
     pub shoulders_degrees: f32,
     /// Smallest eyelid opening / eye-to-chin distance.
     pub eyes_open: f32,
+    /// `eyes.open` from the iris model\'s eye outline: lid to lid per eye width, at least.
+    pub eye_opening: f32,
     /// Smallest grey-level spread inside an eye's outline.
     pub eye_contrast: f32,
     /// Largest iris offset from the middle of the eye, as a fraction of the eye's width.
@@ -58,6 +76,8 @@ pub struct Limits {
     pub clothing_delta_e: f32,
     /// Face lightness (L*/100) window, and the largest clipped fraction.
     pub face_luminance: [f32; 2],
+    /// `exposure`: the face's highlights (L*/100 that 97 % of it stays below).
+    pub face_highlight: [f32; 2],
     pub clipped: f32,
     /// Smallest ratio of the darker to the brighter half of the face.
     pub lighting_ratio: f32,
@@ -68,6 +88,8 @@ pub struct Limits {
     pub skin_b: [f32; 2],
     /// Largest specular fraction of the lens regions.
     pub glare: f32,
+    /// `glasses.tint`: the darker eye area\'s median L* over the skin\'s, at least.
+    pub lens_ratio: f32,
     /// Largest spectral peak ratio on the face, and border-edge fraction around it.
     pub texture_peak: f32,
     pub border_edges: f32,
@@ -110,6 +132,12 @@ impl Profile {
     pub fn builtin(id: &str) -> Option<Profile> {
         let (_, text) = BUILTIN_TOML.iter().find(|(name, _)| *name == id)?;
         Some(toml::from_str(text).expect("built-in profiles are valid (tested)"))
+    }
+
+    /// How much a failing check `id` counts: what the profile says, and required for an id
+    /// it does not name.
+    pub fn severity(&self, id: &str) -> Severity {
+        self.checks.get(id).copied().unwrap_or(Severity::Required)
     }
 
     /// Width / height of the finished photo.

@@ -2,12 +2,14 @@
 //! clock tick), a new state and effects out (take a photo, save it). No IO, no threads,
 //! no clock of its own — the kiosk app feeds it `now` and carries out the effects.
 //!
-//! Welcome → Identify → (ChooseLevel) → Contact → Confirm → Capture → Review → Done, with
+//! Welcome → Identify → (ChooseLevel) → Contact → Confirm → Reminder → Capture → Review →
+//! Done (a blocked photo: Review → OverridePin → OverrideReason → saved), with
 //! NoMatch, OutsideWindow, CandidateStatus, StatusLookup and the staff screens beside.
 //! Returning to Welcome drops the state, and with it every personal detail.
 
 use crate::candidate::{Candidate, CandidateStatus};
 use crate::identity::{MobileNumber, Private};
+pub use capture_protocol::OverrideReason;
 use chrono::NaiveDateTime;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -90,6 +92,23 @@ pub enum PinProblem {
     Locked { seconds_left: u64 },
 }
 
+/// Why the staff's acceptance of a failing photo cannot be taken yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideProblem {
+    /// "Other" needs the staff's own words.
+    NoteMissing,
+    /// The note is longer than the protocol carries.
+    NoteTooLong,
+}
+
+/// Staff accepted a photo that fails a required check: why, in their words where needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffAcceptance {
+    pub reason: OverrideReason,
+    /// Trimmed; `None` when empty.
+    pub note: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusOrigin {
     /// Identified to capture, but not allowed to (approved / under review).
@@ -124,6 +143,11 @@ pub enum State {
         candidate: Candidate,
         mobile: MobileNumber,
     },
+    /// The notices' dress and appearance rules, once, before the camera (提醒页面).
+    Reminder {
+        candidate: Candidate,
+        mobile: MobileNumber,
+    },
     CandidateStatus {
         name: Private<String>,
         levels: Vec<(String, CandidateStatus)>,
@@ -143,6 +167,23 @@ pub enum State {
         capture_id: Uuid,
         saving: bool,
         problem: Option<ReviewProblem>,
+        /// The photo fails a required check (or could not be checked): only staff can
+        /// accept it.
+        blocked: bool,
+        /// Staff accepted it (PIN, then a reason); kept if saving must be tried again.
+        staff: Option<StaffAcceptance>,
+    },
+    /// Staff are asked for the PIN to accept a blocked photo.
+    OverridePin {
+        sitting: Sitting,
+        capture_id: Uuid,
+        problem: Option<PinProblem>,
+    },
+    /// Staff choose why they accept a blocked photo.
+    OverrideReason {
+        sitting: Sitting,
+        capture_id: Uuid,
+        problem: Option<OverrideProblem>,
     },
     Done {
         sitting: Sitting,
@@ -179,6 +220,8 @@ pub enum Event {
     },
     Confirmed,
     NotMe,
+    /// "我知道了" on the reminder page.
+    Understood,
     CaptureRequested,
     /// The analysis of the latest camera frame: whether a face is there, whether every
     /// check passes (as shown), and whether they have passed for the stable period.
@@ -189,9 +232,16 @@ pub enum Event {
     },
     PhotoTaken {
         capture_id: Uuid,
+        /// A required check fails (or the photo could not be checked).
+        blocked: bool,
     },
     PhotoFailed,
     Accept,
+    /// Staff's reason for accepting a blocked photo (`note` may be empty but for `Other`).
+    OverrideChosen {
+        reason: OverrideReason,
+        note: String,
+    },
     Retake,
     Saved(Result<(), SaveProblem>),
     OpenStatusLookup,
@@ -208,8 +258,12 @@ pub enum Event {
 pub enum Effect {
     /// Take the latest camera frame, make the photo, answer `PhotoTaken` or `PhotoFailed`.
     TakePhoto,
-    /// Store the photo taken as `capture_id` for this sitting; answer `Saved`.
-    SaveCapture { capture_id: Uuid },
+    /// Store the photo taken as `capture_id` for this sitting (with the staff's acceptance
+    /// when a required check fails); answer `Saved`.
+    SaveCapture {
+        capture_id: Uuid,
+        staff: Option<StaffAcceptance>,
+    },
     /// The photo taken as `capture_id` will not be kept.
     DiscardPhoto { capture_id: Uuid },
 }
@@ -255,7 +309,10 @@ impl Session {
     /// Retakes still allowed in the current sitting.
     pub fn retakes_left(&self) -> Option<u32> {
         match &self.state {
-            State::Capture { sitting, .. } | State::Review { sitting, .. } => {
+            State::Capture { sitting, .. }
+            | State::Review { sitting, .. }
+            | State::OverridePin { sitting, .. }
+            | State::OverrideReason { sitting, .. } => {
                 Some(self.config.max_retakes.saturating_sub(sitting.retakes_used))
             }
             _ => None,
@@ -294,7 +351,10 @@ impl Session {
     }
 
     fn to_welcome(state: State, effects: &mut Vec<Effect>) -> State {
-        if let State::Review { capture_id, .. } = state {
+        if let State::Review { capture_id, .. }
+        | State::OverridePin { capture_id, .. }
+        | State::OverrideReason { capture_id, .. } = state
+        {
             effects.push(Effect::DiscardPhoto { capture_id });
         }
         State::Welcome
@@ -314,7 +374,7 @@ impl Session {
             (s, Event::Home) => Self::to_welcome(s, effects),
             (s, Event::Tick) => self.tick(s, now, effects),
             // A photo that arrives after the candidate left is not kept.
-            (s, Event::PhotoTaken { capture_id })
+            (s, Event::PhotoTaken { capture_id, .. })
                 if !matches!(s, S::Capture { taking: true, .. }) =>
             {
                 effects.push(Effect::DiscardPhoto { capture_id });
@@ -369,7 +429,10 @@ impl Session {
             }
             (S::Contact { .. }, Event::Back) => S::Identify { problem: None },
 
-            (S::Confirm { candidate, mobile }, Event::Confirmed) => S::Capture {
+            (S::Confirm { candidate, mobile }, Event::Confirmed) => {
+                S::Reminder { candidate, mobile }
+            }
+            (S::Reminder { candidate, mobile }, Event::Understood) => S::Capture {
                 sitting: Sitting {
                     candidate,
                     mobile,
@@ -379,6 +442,7 @@ impl Session {
                 taking: false,
                 problem: None,
             },
+            (S::Reminder { candidate, mobile }, Event::Back) => S::Confirm { candidate, mobile },
             (S::Confirm { .. }, Event::NotMe) => S::Identify { problem: None },
             (S::Confirm { candidate, .. }, Event::Back) => S::Contact {
                 candidate,
@@ -420,12 +484,17 @@ impl Session {
                     taking: true,
                     ..
                 },
-                Event::PhotoTaken { capture_id },
+                Event::PhotoTaken {
+                    capture_id,
+                    blocked,
+                },
             ) => S::Review {
                 sitting,
                 capture_id,
                 saving: false,
                 problem: None,
+                blocked,
+                staff: None,
             },
             (
                 S::Capture {
@@ -478,28 +547,134 @@ impl Session {
             },
             (S::Capture { .. }, Event::Back) => S::Welcome,
 
+            // A blocked photo is accepted only by staff: the PIN first.
             (
                 S::Review {
                     sitting,
                     capture_id,
                     saving: false,
+                    blocked: true,
+                    staff: None,
+                    ..
+                },
+                Event::Accept,
+            ) => S::OverridePin {
+                sitting,
+                capture_id,
+                problem: None,
+            },
+            (
+                S::Review {
+                    sitting,
+                    capture_id,
+                    saving: false,
+                    blocked,
+                    staff,
                     ..
                 },
                 Event::Accept,
             ) => {
-                effects.push(Effect::SaveCapture { capture_id });
+                effects.push(Effect::SaveCapture {
+                    capture_id,
+                    staff: staff.clone(),
+                });
                 S::Review {
                     sitting,
                     capture_id,
                     saving: true,
                     problem: None,
+                    blocked,
+                    staff,
                 }
             }
+            (
+                S::OverridePin {
+                    sitting,
+                    capture_id,
+                    ..
+                },
+                Event::PinEntered(pin),
+            ) => match self.pin_problem(&pin, now) {
+                None => S::OverrideReason {
+                    sitting,
+                    capture_id,
+                    problem: None,
+                },
+                Some(problem) => S::OverridePin {
+                    sitting,
+                    capture_id,
+                    problem: Some(problem),
+                },
+            },
+            (
+                S::OverrideReason {
+                    sitting,
+                    capture_id,
+                    ..
+                },
+                Event::OverrideChosen { reason, note },
+            ) => {
+                let note = note.trim();
+                let problem = if reason == OverrideReason::Other && note.is_empty() {
+                    Some(OverrideProblem::NoteMissing)
+                } else if note.chars().count() > capture_protocol::MAX_OVERRIDE_NOTE_CHARS
+                    || note.chars().any(char::is_control)
+                {
+                    Some(OverrideProblem::NoteTooLong)
+                } else {
+                    None
+                };
+                if problem.is_some() {
+                    return S::OverrideReason {
+                        sitting,
+                        capture_id,
+                        problem,
+                    };
+                }
+                let staff = StaffAcceptance {
+                    reason,
+                    note: (!note.is_empty()).then(|| note.to_owned()),
+                };
+                effects.push(Effect::SaveCapture {
+                    capture_id,
+                    staff: Some(staff.clone()),
+                });
+                S::Review {
+                    sitting,
+                    capture_id,
+                    saving: true,
+                    problem: None,
+                    blocked: true,
+                    staff: Some(staff),
+                }
+            }
+            (
+                S::OverridePin {
+                    sitting,
+                    capture_id,
+                    ..
+                }
+                | S::OverrideReason {
+                    sitting,
+                    capture_id,
+                    ..
+                },
+                Event::Back,
+            ) => S::Review {
+                sitting,
+                capture_id,
+                saving: false,
+                problem: None,
+                blocked: true,
+                staff: None,
+            },
             (
                 S::Review {
                     sitting,
                     capture_id,
                     saving: false,
+                    blocked,
+                    staff,
                     ..
                 },
                 Event::Retake,
@@ -522,6 +697,8 @@ impl Session {
                         capture_id,
                         saving: false,
                         problem: Some(ReviewProblem::RetakeLimitReached),
+                        blocked,
+                        staff,
                     }
                 }
             }
@@ -530,6 +707,8 @@ impl Session {
                     sitting,
                     capture_id,
                     saving: true,
+                    blocked,
+                    staff,
                     ..
                 },
                 Event::Saved(result),
@@ -544,6 +723,8 @@ impl Session {
                     capture_id,
                     saving: false,
                     problem: Some(ReviewProblem::SaveFailed(p)),
+                    blocked,
+                    staff,
                 },
             },
 
@@ -617,33 +798,36 @@ impl Session {
     }
 
     fn check_pin(&mut self, pin: &str, now: Instant) -> State {
+        match self.pin_problem(pin, now) {
+            None => State::StaffDashboard,
+            problem => State::StaffPin { problem },
+        }
+    }
+
+    /// Whether `pin` is the staff PIN (`None`), or why not. The attempts and the lock-out
+    /// are shared by every place that asks for it.
+    fn pin_problem(&mut self, pin: &str, now: Instant) -> Option<PinProblem> {
         if let Some(until) = self.pin_locked_until {
             if now < until {
                 let seconds_left = until.saturating_duration_since(now).as_secs_f32().ceil() as u64;
-                return State::StaffPin {
-                    problem: Some(PinProblem::Locked { seconds_left }),
-                };
+                return Some(PinProblem::Locked { seconds_left });
             }
             self.pin_locked_until = None;
         }
         if constant_time_eq(pin.as_bytes(), self.config.staff_pin.as_bytes()) {
             self.pin_failures = 0;
-            return State::StaffDashboard;
+            return None;
         }
         self.pin_failures += 1;
         if self.pin_failures >= self.config.max_pin_attempts {
             self.pin_failures = 0;
             self.pin_locked_until = Some(now + self.config.pin_lockout);
             let seconds_left = self.config.pin_lockout.as_secs();
-            return State::StaffPin {
-                problem: Some(PinProblem::Locked { seconds_left }),
-            };
+            return Some(PinProblem::Locked { seconds_left });
         }
-        State::StaffPin {
-            problem: Some(PinProblem::Wrong {
-                attempts_left: self.config.max_pin_attempts - self.pin_failures,
-            }),
-        }
+        Some(PinProblem::Wrong {
+            attempts_left: self.config.max_pin_attempts - self.pin_failures,
+        })
     }
 }
 
@@ -731,10 +915,16 @@ mod tests {
             self.identified(vec![candidate("本科", CandidateStatus::NotCaptured, None)]);
             self.give_contact();
             self.send(Event::Confirmed);
+            assert!(matches!(self.state(), State::Reminder { .. }));
+            self.send(Event::Understood);
             assert!(matches!(self.state(), State::Capture { .. }));
         }
-        /// Capture → Review, returning the capture id.
+        /// Capture → Review, returning the capture id (a photo that passes).
         fn take_photo(&mut self) -> Uuid {
+            self.take_photo_blocked(false)
+        }
+        /// Capture → Review; `blocked`: the photo fails a required check.
+        fn take_photo_blocked(&mut self, blocked: bool) -> Uuid {
             let start = self.now.duration_since(self.t0).as_secs();
             assert!(
                 self.send(Event::CaptureRequested).is_empty(),
@@ -743,10 +933,34 @@ mod tests {
             self.at(start + 3);
             assert_eq!(self.send(Event::Tick), vec![Effect::TakePhoto]);
             let id = Uuid::new_v4();
-            self.send(Event::PhotoTaken { capture_id: id });
+            self.send(Event::PhotoTaken {
+                capture_id: id,
+                blocked,
+            });
             assert!(matches!(self.state(), State::Review { .. }));
             id
         }
+    }
+
+    #[test]
+    fn the_reminder_comes_once_before_the_camera() {
+        let mut run = Run::new();
+        run.identified(vec![candidate("本科", CandidateStatus::NotCaptured, None)]);
+        run.give_contact();
+        run.send(Event::Confirmed);
+        assert!(matches!(run.state(), State::Reminder { .. }));
+        // Touching elsewhere does not skip it; back returns to the confirmation.
+        run.send(Event::CaptureRequested);
+        assert!(matches!(run.state(), State::Reminder { .. }));
+        run.send(Event::Back);
+        assert!(matches!(run.state(), State::Confirm { .. }));
+        run.send(Event::Confirmed);
+        run.send(Event::Understood);
+        assert!(matches!(run.state(), State::Capture { .. }));
+        // A retake goes straight back to the camera.
+        run.take_photo();
+        run.send(Event::Retake);
+        assert!(matches!(run.state(), State::Capture { .. }));
     }
 
     #[test]
@@ -756,7 +970,10 @@ mod tests {
         let id = run.take_photo();
         assert_eq!(
             run.send(Event::Accept),
-            vec![Effect::SaveCapture { capture_id: id }]
+            vec![Effect::SaveCapture {
+                capture_id: id,
+                staff: None
+            }]
         );
         assert!(
             run.send(Event::Accept).is_empty(),
@@ -976,6 +1193,115 @@ mod tests {
     }
 
     #[test]
+    fn a_photo_failing_a_required_check_is_accepted_only_by_staff_with_a_reason() {
+        let mut run = Run::new();
+        run.walk_to_capture();
+        let id = run.take_photo_blocked(true);
+        // The candidate's press asks for the staff PIN; nothing is saved.
+        assert!(run.send(Event::Accept).is_empty());
+        assert!(matches!(run.state(), State::OverridePin { problem: None, .. }));
+        // Back: the photo is still there, still blocked.
+        run.send(Event::Back);
+        assert!(matches!(
+            run.state(),
+            State::Review { blocked: true, staff: None, capture_id, .. } if *capture_id == id
+        ));
+        run.send(Event::Accept);
+        // A wrong PIN is refused and counted.
+        run.send(Event::PinEntered("0000".into()));
+        assert!(matches!(
+            run.state(),
+            State::OverridePin {
+                problem: Some(PinProblem::Wrong { attempts_left: 2 }),
+                ..
+            }
+        ));
+        run.send(Event::PinEntered("2580".into()));
+        assert!(matches!(run.state(), State::OverrideReason { problem: None, .. }));
+        // "Other" needs the staff's words.
+        assert!(
+            run.send(Event::OverrideChosen {
+                reason: OverrideReason::Other,
+                note: "   ".into(),
+            })
+            .is_empty()
+        );
+        assert!(matches!(
+            run.state(),
+            State::OverrideReason {
+                problem: Some(OverrideProblem::NoteMissing),
+                ..
+            }
+        ));
+        assert!(
+            run.send(Event::OverrideChosen {
+                reason: OverrideReason::Other,
+                note: "x".repeat(201),
+            })
+            .is_empty()
+        );
+        let staff = StaffAcceptance {
+            reason: OverrideReason::ReligiousCovering,
+            note: None,
+        };
+        assert_eq!(
+            run.send(Event::OverrideChosen {
+                reason: OverrideReason::ReligiousCovering,
+                note: " ".into(),
+            }),
+            vec![Effect::SaveCapture {
+                capture_id: id,
+                staff: Some(staff.clone())
+            }]
+        );
+        // Saving fails: pressing again saves with the same acceptance, no PIN again.
+        run.send(Event::Saved(Err(SaveProblem::Failed)));
+        assert_eq!(
+            run.send(Event::Accept),
+            vec![Effect::SaveCapture {
+                capture_id: id,
+                staff: Some(staff)
+            }]
+        );
+        run.send(Event::Saved(Ok(())));
+        assert!(matches!(run.state(), State::Done { .. }));
+    }
+
+    #[test]
+    fn leaving_the_staff_acceptance_discards_the_photo_and_the_pin_lock_is_shared() {
+        let mut run = Run::new();
+        run.walk_to_capture();
+        let id = run.take_photo_blocked(true);
+        run.send(Event::Accept);
+        for _ in 0..3 {
+            run.send(Event::PinEntered("1111".into()));
+        }
+        assert!(matches!(
+            run.state(),
+            State::OverridePin {
+                problem: Some(PinProblem::Locked { .. }),
+                ..
+            }
+        ));
+        // The right PIN does not open it while locked.
+        run.send(Event::PinEntered("2580".into()));
+        assert!(matches!(run.state(), State::OverridePin { .. }));
+        assert_eq!(
+            run.send(Event::Home),
+            vec![Effect::DiscardPhoto { capture_id: id }]
+        );
+        // Still locked at the staff screen's PIN too.
+        run.send(Event::OpenStaff);
+        run.send(Event::PinEntered("2580".into()));
+        assert!(matches!(
+            run.state(),
+            State::StaffPin {
+                problem: Some(PinProblem::Locked { .. })
+            }
+        ));
+    }
+
+    #[test]
     fn a_failed_save_keeps_the_photo_for_another_try() {
         let mut run = Run::new();
         run.walk_to_capture();
@@ -988,7 +1314,10 @@ mod tests {
         ));
         assert_eq!(
             run.send(Event::Accept),
-            vec![Effect::SaveCapture { capture_id: id }]
+            vec![Effect::SaveCapture {
+                capture_id: id,
+                staff: None
+            }]
         );
     }
 
@@ -1066,6 +1395,7 @@ mod tests {
         assert!(matches!(run.state(), State::Capture { taking: true, .. }));
         run.send(Event::PhotoTaken {
             capture_id: Uuid::new_v4(),
+            blocked: false,
         });
         assert!(matches!(run.state(), State::Review { .. }));
     }
@@ -1213,7 +1543,10 @@ mod tests {
         run.send(Event::Home);
         let late = Uuid::new_v4();
         assert_eq!(
-            run.send(Event::PhotoTaken { capture_id: late }),
+            run.send(Event::PhotoTaken {
+                capture_id: late,
+                blocked: false
+            }),
             vec![Effect::DiscardPhoto { capture_id: late }]
         );
         assert_eq!(run.state(), &State::Welcome);

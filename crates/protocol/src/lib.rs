@@ -37,8 +37,87 @@ pub struct CaptureUpload {
     pub sha256: String,
     /// The final photo's own check, as the kiosk showed it.
     pub checks: Vec<CheckRecord>,
+    /// Present when the photo failed a required check and staff accepted it anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_override: Option<StaffOverride>,
     /// The JPEG, base64 (standard alphabet, padded).
     pub photo_base64: String,
+}
+
+/// Why staff accepted a photo that fails a required check, entered at the kiosk after the
+/// staff PIN. The reviewer sees it beside the photo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffOverride {
+    pub reason: OverrideReason,
+    /// The staff's own words: required for `other`, optional otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The required checks that failed and were overridden (check ids).
+    pub checks: Vec<String>,
+}
+
+/// The reasons staff can give, as the kiosk lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverrideReason {
+    /// A religious head covering, with the face uncovered and unshadowed.
+    ReligiousCovering,
+    /// A medical reason (a bandage, a condition that keeps an eye closed, …).
+    Medical,
+    /// Staff judge that the photo meets the rule and the check is mistaken.
+    CheckMistaken,
+    /// Something else: the note says what.
+    Other,
+}
+
+impl OverrideReason {
+    pub const ALL: [OverrideReason; 4] = [
+        OverrideReason::ReligiousCovering,
+        OverrideReason::Medical,
+        OverrideReason::CheckMistaken,
+        OverrideReason::Other,
+    ];
+
+    /// As the protocol and the store write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OverrideReason::ReligiousCovering => "religious_covering",
+            OverrideReason::Medical => "medical",
+            OverrideReason::CheckMistaken => "check_mistaken",
+            OverrideReason::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OverrideReason> {
+        OverrideReason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// The longest override note, in characters.
+pub const MAX_OVERRIDE_NOTE_CHARS: usize = 200;
+
+impl StaffOverride {
+    /// Whether the override is one the kiosk could have made: a note for `other`, no note
+    /// longer than [`MAX_OVERRIDE_NOTE_CHARS`] or with control characters, at least one
+    /// overridden check, every check id well formed.
+    pub fn validate(&self) -> Result<(), UploadError> {
+        let note = self.note.as_deref().map(str::trim).unwrap_or("");
+        let bad = (self.reason == OverrideReason::Other && note.is_empty())
+            || note.chars().count() > MAX_OVERRIDE_NOTE_CHARS
+            || note.chars().any(char::is_control)
+            || self.checks.is_empty()
+            || self.checks.iter().any(|c| {
+                c.is_empty()
+                    || c.len() > 40
+                    || !c.bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')
+            });
+        if bad {
+            Err(UploadError::Override)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// One check of the compliance report, as `capture-kiosk check --json` prints it. `id` is
@@ -50,6 +129,11 @@ pub struct CheckRecord {
     pub pass: bool,
     pub value: Option<f64>,
     pub limit: String,
+    /// The kiosk's profile made this check advisory: a failure was shown, and did not block
+    /// the photo. Absent (false) from kiosks older than the distinction: then every check
+    /// was required.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub advisory: bool,
 }
 
 /// What the central service answers for a capture it holds: the proof of delivery. A kiosk
@@ -227,6 +311,10 @@ pub enum UploadError {
     Sha256Mismatch { claimed: String, actual: String },
     #[error("mobile is not an 11-digit mobile number")]
     Mobile,
+    #[error(
+        "staff_override is not valid: a note is needed for \"other\", at most 200 characters; at least one check id"
+    )]
+    Override,
 }
 
 impl CaptureUpload {
@@ -260,6 +348,9 @@ impl CaptureUpload {
         {
             return Err(UploadError::Mobile);
         }
+        if let Some(o) = &self.staff_override {
+            o.validate()?;
+        }
         Ok(photo)
     }
 
@@ -281,7 +372,9 @@ impl CaptureUpload {
                 pass: true,
                 value: Some(1.5),
                 limit: "|roll| ≤ 5°".into(),
+                advisory: false,
             }],
+            staff_override: None,
             photo_base64: CaptureUpload::encode_photo(photo),
         }
     }
@@ -339,6 +432,57 @@ mod tests {
             big.verified_photo(big.id),
             Err(UploadError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn a_staff_override_travels_and_a_malformed_one_is_refused() {
+        let mut u = CaptureUpload::sample(b"photo");
+        let good = StaffOverride {
+            reason: OverrideReason::ReligiousCovering,
+            note: None,
+            checks: vec!["head.covering".into()],
+        };
+        u.staff_override = Some(good.clone());
+        assert!(u.verified_photo(u.id).is_ok());
+        let json = serde_json::to_value(&u).unwrap();
+        assert_eq!(json["staff_override"]["reason"], "religious_covering");
+        assert_eq!(json["staff_override"].get("note"), None);
+        let back: CaptureUpload = serde_json::from_value(json).unwrap();
+        assert_eq!(back.staff_override, Some(good.clone()));
+        for bad in [
+            // "other" without words
+            StaffOverride {
+                reason: OverrideReason::Other,
+                note: Some("  ".into()),
+                ..good.clone()
+            },
+            StaffOverride {
+                note: Some("x".repeat(MAX_OVERRIDE_NOTE_CHARS + 1)),
+                ..good.clone()
+            },
+            StaffOverride {
+                note: Some("line\u{7}bell".into()),
+                ..good.clone()
+            },
+            StaffOverride {
+                checks: vec![],
+                ..good.clone()
+            },
+            StaffOverride {
+                checks: vec!["<script>".into()],
+                ..good.clone()
+            },
+        ] {
+            u.staff_override = Some(bad.clone());
+            assert_eq!(u.verified_photo(u.id), Err(UploadError::Override), "{bad:?}");
+        }
+        let mut v = serde_json::to_value(CaptureUpload::sample(b"x")).unwrap();
+        v["staff_override"] = serde_json::json!({"reason": "bribe", "checks": ["face.count"]});
+        assert!(serde_json::from_value::<CaptureUpload>(v).is_err(), "an unknown reason");
+        for r in OverrideReason::ALL {
+            assert_eq!(OverrideReason::parse(r.as_str()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
     }
 
     #[test]

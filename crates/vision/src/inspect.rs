@@ -27,10 +27,12 @@ pub struct Inspection {
 }
 
 impl Inspection {
+    /// No required check fails (advisory ones may).
     pub fn compliant(&self) -> bool {
-        self.results.iter().all(|r| r.pass)
+        capture_core::compliance::acceptable(&self.results)
     }
 
+    /// Every failing check, required or advisory.
     pub fn failing(&self) -> impl Iterator<Item = &CheckResult> {
         self.results.iter().filter(|r| !r.pass)
     }
@@ -233,7 +235,7 @@ impl LiveInspector {
         let burst = BurstFrame {
             sharpness: measures.face.as_ref().map_or(0.0, |f| f.sharpness),
             eyes_open: passes(CheckId::EyesOpen),
-            all_pass: results.iter().all(|r| r.pass),
+            all_pass: capture_core::compliance::acceptable(&results),
         };
         Ok(LiveFrame {
             face: analysis.mesh.is_some(),

@@ -59,19 +59,33 @@ impl IrisModel {
         };
         let input = crop(image, &roi, SIZE, (0.0, 1.0), Border::Replicate, mirror);
         let outputs = self.net.run(input)?;
-        let iris = &outputs[1];
-        let point = |k: usize| {
-            let nx = iris[k * 3] / SIZE as f32;
-            let ny = iris[k * 3 + 1] / SIZE as f32;
+        let at = |values: &[f32], k: usize| {
+            let nx = values[k * 3] / SIZE as f32;
+            let ny = values[k * 3 + 1] / SIZE as f32;
             roi.to_image(if mirror { 1.0 - nx } else { nx }, ny)
         };
+        let (contour, iris) = (&outputs[0], &outputs[1]);
+        let point = |k: usize| at(iris, k);
         let centre = point(0);
         let (e1, e3) = (point(1), point(3));
         let radius = ((e1.0 - e3.0).hypot(e1.1 - e3.1)) / 2.0;
+        // The eye's own outline (the model's first 16 contour points: corner 0, lower lid
+        // 1–7, corner 8, upper lid 9–15, as MediaPipe maps them onto the face mesh): how far
+        // apart the lids are over the middle of the eye, per eye width. The face mesh alone
+        // hardly closes its lids; this outline follows them.
+        let dist = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
+        let width = dist(at(contour, 0), at(contour, 8)).max(1.0);
+        let opening = [(11, 5), (12, 4), (13, 3)]
+            .iter()
+            .map(|&(upper, lower)| dist(at(contour, upper), at(contour, lower)))
+            .sum::<f32>()
+            / 3.0
+            / width;
         Ok(Eye {
             iris_centre: centre,
             iris_radius: radius,
             corners: [pa, pb],
+            opening,
         })
     }
 }

@@ -160,12 +160,25 @@ async fn list(
         Ok(((captures, total), kiosks)) => axum::Json(serde_json::json!({
             "reviewer": who,
             "total": total,
-            "captures": captures,
+            "captures": captures.iter().map(for_the_page).collect::<Vec<_>>(),
             "kiosks": kiosks,
         }))
         .into_response(),
         Err(r) => r,
     }
+}
+
+/// A capture as the page shows it: as held, with the notices' rules that none of the
+/// kiosk's checks judged (the reviewer looks at those; a newer kiosk checks more of them).
+fn for_the_page(c: &crate::store::HeldCapture) -> serde_json::Value {
+    let unchecked: Vec<serde_json::Value> =
+        capture_core::compliance::rules::unchecked(c.checks.iter().map(|k| k.id.as_str()))
+            .iter()
+            .map(|r| serde_json::json!({"id": r.id, "zh": r.title.zh, "en": r.title.en}))
+            .collect();
+    let mut v = serde_json::to_value(c).expect("a held capture serialises");
+    v["unchecked"] = unchecked.into();
+    v
 }
 
 #[derive(serde::Deserialize)]

@@ -1,5 +1,6 @@
 //! Guidance: from each frame's check results, what the screen shows — every check's state
-//! and the single most useful instruction. A check's shown state changes only after the
+//! and the single most useful instruction (the first failing required check's; when only
+//! advisory checks fail, the photo may be taken and their advice is shown beside it). A check's shown state changes only after the
 //! new state has held for a few frames, so nothing flickers when a value sits on a limit.
 
 use super::{CheckId, CheckResult};
@@ -16,10 +17,13 @@ struct Shown {
 /// What the capture screen shows for the latest frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guidance {
-    /// The first failing check (in catalogue order) and its instruction.
+    /// The first failing required check (in catalogue order) and its instruction.
     pub instruction: Option<(CheckId, Localized)>,
+    /// The first failing advisory check and its advice (it does not stop the photo).
+    pub advice: Option<(CheckId, Localized)>,
     /// Every check's shown state, in catalogue order.
     pub checks: Vec<(CheckId, bool)>,
+    /// Every required check is shown passing: the photo may be taken.
     pub all_pass: bool,
 }
 
@@ -45,6 +49,8 @@ impl Guide {
     pub fn update(&mut self, results: &[CheckResult]) -> Guidance {
         let mut checks = Vec::with_capacity(results.len());
         let mut instruction = None;
+        let mut advice = None;
+        let mut all_pass = true;
         for r in results {
             // A check seen for the first time is shown as it is.
             let s = self.shown.entry(r.id).or_insert(Shown {
@@ -63,13 +69,21 @@ impl Guide {
                 }
             }
             checks.push((r.id, s.pass));
-            if !s.pass && instruction.is_none() {
-                instruction = Some((r.id, r.message.clone()));
+            if !s.pass {
+                let slot = if r.required {
+                    all_pass = false;
+                    &mut instruction
+                } else {
+                    &mut advice
+                };
+                if slot.is_none() {
+                    *slot = Some((r.id, r.message.clone()));
+                }
             }
         }
-        let all_pass = checks.iter().all(|c| c.1);
         Guidance {
             instruction,
+            advice,
             checks,
             all_pass,
         }
@@ -87,6 +101,7 @@ mod tests {
             value: Some(0.0),
             limit: String::new(),
             message: Localized::fixed("中", "en"),
+            required: true,
         }
     }
 
@@ -123,5 +138,21 @@ mod tests {
                 (CheckId::EyesOpen, false)
             ]
         );
+    }
+
+    #[test]
+    fn an_advisory_failure_is_advice_and_does_not_hold_the_photo_back() {
+        let mut g = Guide::new(1);
+        let advisory = CheckResult {
+            required: false,
+            ..r(CheckId::MouthClosed, false)
+        };
+        let out = g.update(&[r(CheckId::FaceCount, true), advisory.clone()]);
+        assert!(out.all_pass, "only an advisory check fails");
+        assert_eq!(out.instruction, None);
+        assert_eq!(out.advice.map(|a| a.0), Some(CheckId::MouthClosed));
+        let out = g.update(&[r(CheckId::FaceCount, false), advisory]);
+        assert!(!out.all_pass);
+        assert_eq!(out.instruction.map(|i| i.0), Some(CheckId::FaceCount));
     }
 }

@@ -90,12 +90,17 @@ pub struct FaceMeasures {
     pub centre_offset: f32,
     /// Eye line height from the frame's top, as a fraction of its height.
     pub eye_line: f32,
+    /// Cheek to cheek (the face oval's widest landmarks), as a fraction of the frame's width.
+    pub face_width: f32,
     /// Head pose in degrees. Roll: positive when the eye on the image's right is lower.
     pub roll: f32,
     pub yaw: f32,
     pub pitch: f32,
-    /// The less open eye: lid distance / eye-to-chin distance.
+    /// The less open eye: lid distance / eye-to-chin distance, from the face mesh.
     pub eyes_open: f32,
+    /// The less open eye from the iris model's eye outline: lid to lid per eye width
+    /// (`None` without iris landmarks). Follows the lids far better than the mesh.
+    pub eye_opening: Option<f32>,
     /// The flatter eye: grey-level spread inside the eye's outline (an open eye shows
     /// white and iris; a closed or covered one does not).
     pub eye_contrast: f32,
@@ -106,6 +111,10 @@ pub struct FaceMeasures {
     pub mouth_gap: f32,
     /// Mean L*/100 over the face.
     pub face_luminance: f32,
+    /// The face's highlights: L*/100 that 97 % of it stays below. Depends on the exposure
+    /// far more than on the skin: a dark face in good light still has bright highlights
+    /// (forehead, nose, eye whites); a fair face in dim light has none.
+    pub face_highlight: f32,
     /// Fraction of face pixels blown out or crushed black.
     pub clipped: f32,
     /// Darker / brighter half of the face (1 = evenly lit).
@@ -117,6 +126,9 @@ pub struct FaceMeasures {
     pub skin_b: f32,
     /// Fraction of the eye regions (where glasses' lenses are) that is specular white.
     pub glare: f32,
+    /// The darker eye's lens area (the eye and the skin around it, where a lens sits):
+    /// median L* / the skin's mean L*. Tinted lenses and sunglasses make it small.
+    pub lens_ratio: f32,
     /// Strength of periodic texture on the face (a screen's pixel grid, a print's halftone):
     /// the spectrum's highest peak over its median in the high frequencies.
     pub texture_peak: f32,
@@ -322,20 +334,27 @@ fn measure_face(
         chin_y: (chin.1 - frame.y) / frame.height,
         centre_offset: (face_centre_x - (frame.x + frame.width / 2.0)) / frame.width,
         eye_line: (eye_mid.1 - frame.y) / frame.height,
+        face_width: dist(p(234), p(454)) / frame.width,
         roll,
         yaw,
         pitch,
         eyes_open,
+        eye_opening: analysis
+            .eyes
+            .as_ref()
+            .map(|eyes| eyes.iter().map(|e| e.opening).fold(f32::MAX, f32::min)),
         eye_contrast,
         gaze,
         mouth_gap,
         face_luminance: tone.luminance,
+        face_highlight: tone.highlight,
         clipped: tone.clipped,
         lighting_ratio: tone.ratio,
         sharpness: sharpness(image, face_box),
         skin_a: skin[1],
         skin_b: skin[2],
         glare: glare(image, &eyes_box),
+        lens_ratio: lens_ratio(image, mesh, skin[0]),
         texture_peak: super::texture::periodic_peak(image, face_box),
         border_edges: super::texture::border_edges(image, face_box),
     };
@@ -371,6 +390,8 @@ fn inside(poly: &[(f32, f32)], x: f32, y: f32) -> bool {
 
 struct Tone {
     luminance: f32,
+    /// L*/100 that 97 % of the face's samples stay below: its highlights.
+    highlight: f32,
     clipped: f32,
     ratio: f32,
 }
@@ -387,6 +408,7 @@ fn face_tone(
     let step = (((x1 - x0) / 80.0).floor() as i64).max(1);
     let (mut n, mut sum, mut clipped) = (0f64, 0f64, 0f64);
     let mut halves = [(0f64, 0f64); 2];
+    let mut histogram = [0u32; 101];
     let mut y = y0.floor() as i64;
     while y <= y1.ceil() as i64 {
         let mut x = x0.floor() as i64;
@@ -397,6 +419,7 @@ fn face_tone(
                 let l = lab(px)[0] as f64 / 100.0;
                 n += 1.0;
                 sum += l;
+                histogram[(l * 100.0).round().clamp(0.0, 100.0) as usize] += 1;
                 if px.iter().all(|&c| c >= BLOWN) || px.iter().all(|&c| c <= CRUSHED) {
                     clipped += 1.0;
                 }
@@ -413,8 +436,18 @@ fn face_tone(
     }
     let mean = |(s, c): (f64, f64)| if c > 0.0 { s / c } else { 0.0 };
     let (a, b) = (mean(halves[0]), mean(halves[1]));
+    let mut seen = 0u32;
+    let highlight = histogram
+        .iter()
+        .position(|&c| {
+            seen += c;
+            f64::from(seen) >= 0.97 * n
+        })
+        .unwrap_or(0) as f32
+        / 100.0;
     Tone {
         luminance: if n > 0.0 { (sum / n) as f32 } else { 0.0 },
+        highlight: if n > 0.0 { highlight } else { 0.0 },
         clipped: if n > 0.0 { (clipped / n) as f32 } else { 1.0 },
         ratio: if a.max(b) > 0.0 {
             (a.min(b) / a.max(b)) as f32
@@ -464,6 +497,38 @@ fn skin_colour(image: &RgbImage, mesh: &Mesh, face_width: f32) -> Lab {
         }
     }
     stats.mean().unwrap_or([0.0; 3])
+}
+
+/// Where a lens sits: each eye's outline widened by 15 % of its width to the sides, 25 %
+/// up (short of the brow) and 35 % down; the darker eye's median L* over the skin's L*.
+fn lens_ratio(image: &RgbImage, mesh: &Mesh, skin_l: f32) -> f32 {
+    landmark::EYES
+        .iter()
+        .map(|idx| {
+            let pts: Vec<(f32, f32)> = idx.iter().map(|&i| mesh.point(i)).collect();
+            let [(x0, y0), (x1, y1)] = bounds(&pts);
+            let w = (x1 - x0).max(1.0);
+            let mut histogram = [0u32; 101];
+            let mut n = 0u32;
+            for y in (y0 - 0.25 * w) as i64..=(y1 + 0.35 * w) as i64 {
+                for x in (x0 - 0.15 * w) as i64..=(x1 + 0.15 * w) as i64 {
+                    if let Some(px) = pixel(image, x, y) {
+                        histogram[lab(px)[0].clamp(0.0, 100.0) as usize] += 1;
+                        n += 1;
+                    }
+                }
+            }
+            let mut seen = 0;
+            let median = histogram
+                .iter()
+                .position(|&c| {
+                    seen += c;
+                    seen * 2 >= n
+                })
+                .unwrap_or(0) as f32;
+            median / skin_l.max(1.0)
+        })
+        .fold(f32::MAX, f32::min)
 }
 
 /// Variance of the Laplacian over the face, resampled to a fixed width.

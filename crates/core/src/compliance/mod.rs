@@ -21,10 +21,11 @@ pub mod guide;
 pub mod measure;
 pub mod motion;
 pub mod pixels;
+pub mod rules;
 pub mod texture;
 
 use crate::lang::Localized;
-use crate::profile::Profile;
+use crate::profile::{Profile, Severity};
 use measure::Measures;
 use serde::{Serialize, Serializer};
 
@@ -55,6 +56,7 @@ pub enum CheckId {
     Gaze,
     MouthClosed,
     GlassesGlare,
+    GlassesTint,
     Exposure,
     LightingEven,
     Sharpness,
@@ -78,7 +80,7 @@ struct Spec {
 }
 
 /// The catalogue, in the order of [`CheckId`] (a test keeps the two equal).
-static CATALOGUE: [Spec; 20] = [
+static CATALOGUE: [Spec; 21] = [
     spec(
         "face.count",
         "一人入镜",
@@ -158,6 +160,13 @@ static CATALOGUE: [Spec; 20] = [
         glasses_glare,
     ),
     spec(
+        "glasses.tint",
+        "不戴有色眼镜",
+        "No tinted glasses",
+        LIVE_STILL_FILE,
+        glasses_tint,
+    ),
+    spec(
         "exposure",
         "亮度合适",
         "Exposure",
@@ -220,7 +229,7 @@ const fn spec(
 
 impl CheckId {
     /// Every check, in catalogue (guidance) order.
-    pub const ALL: [CheckId; 20] = [
+    pub const ALL: [CheckId; 21] = [
         CheckId::FaceCount,
         CheckId::Liveness,
         CheckId::HeadSize,
@@ -233,6 +242,7 @@ impl CheckId {
         CheckId::Gaze,
         CheckId::MouthClosed,
         CheckId::GlassesGlare,
+        CheckId::GlassesTint,
         CheckId::Exposure,
         CheckId::LightingEven,
         CheckId::Sharpness,
@@ -301,9 +311,22 @@ pub struct CheckResult {
     pub limit: String,
     /// What the candidate should do (or that all is well).
     pub message: Localized,
+    /// The profile makes this check required (a failure blocks the photo) rather than
+    /// advisory (shown, never blocks).
+    pub required: bool,
 }
 
 impl CheckResult {
+    /// A failure that stops the photo: required and failing.
+    pub fn blocks(&self) -> bool {
+        self.required && !self.pass
+    }
+
+    /// Failing, but only advisory.
+    pub fn warns(&self) -> bool {
+        !self.required && !self.pass
+    }
+
     /// The result as the capture's compliance report carries it to the central service.
     pub fn record(&self) -> capture_protocol::CheckRecord {
         capture_protocol::CheckRecord {
@@ -311,11 +334,12 @@ impl CheckResult {
             pass: self.pass,
             value: self.value.map(f64::from),
             limit: self.limit.clone(),
+            advisory: !self.required,
         }
     }
 }
 
-/// As `capture-kiosk check --json` prints it: `{"id", "pass", "value", "limit",
+/// As `capture-kiosk check --json` prints it: `{"id", "pass", "required", "value", "limit",
 /// "message_zh", "message_en"}`.
 impl Serialize for CheckResult {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -323,6 +347,7 @@ impl Serialize for CheckResult {
         struct Line<'a> {
             id: &'static str,
             pass: bool,
+            required: bool,
             value: Option<f32>,
             limit: &'a str,
             message_zh: &'a str,
@@ -331,6 +356,7 @@ impl Serialize for CheckResult {
         Line {
             id: self.id.as_str(),
             pass: self.pass,
+            required: self.required,
             value: self.value,
             limit: &self.limit,
             message_zh: &self.message.zh,
@@ -340,11 +366,21 @@ impl Serialize for CheckResult {
     }
 }
 
-/// Every check that applies in `context`, on one frame's measures, in catalogue order.
+/// Every check that applies in `context`, on one frame's measures, in catalogue order,
+/// each marked required or advisory as the profile says.
 pub fn evaluate(m: &Measures, profile: &Profile, context: Context) -> Vec<CheckResult> {
     CheckId::in_context(context)
-        .map(|id| id.check(m, profile))
+        .map(|id| {
+            let mut r = id.check(m, profile);
+            r.required = profile.severity(id.as_str()) == Severity::Required;
+            r
+        })
         .collect()
+}
+
+/// No failing check blocks the photo (advisory failures may remain).
+pub fn acceptable(results: &[CheckResult]) -> bool {
+    !results.iter().any(CheckResult::blocks)
 }
 
 const NO_FACE: Localized = Localized::fixed("请站到镜头前", "Please stand in front of the camera");
@@ -371,6 +407,7 @@ fn result(
         value,
         limit,
         message,
+        required: true,
     }
 }
 
@@ -431,32 +468,79 @@ fn liveness(m: &Measures, p: &Profile) -> CheckResult {
 
 fn head_size(m: &Measures, p: &Profile) -> CheckResult {
     let g = &p.geometry;
-    let size = m.face.as_ref().map(|f| f.head_height);
+    let f = m.face.as_ref();
+    let size = f.map(|f| f.head_height);
     let size_range = [g.head_height_min, g.head_height_max];
+    // A profile may also bound the face's width in the photo's pixels (chsi-graduation:
+    // cheek to cheek 180–300 px of 480).
+    let width_px = f.map(|f| f.face_width * p.output.width as f32);
+    let width_range = [
+        g.face_width_min_px.map_or(0.0, |v| v as f32),
+        g.face_width_max_px.map_or(f32::MAX, |v| v as f32),
+    ];
+    let width_ok = width_px.is_some_and(|w| within(w, width_range));
+    let limit = match (g.face_width_min_px, g.face_width_max_px) {
+        (None, None) => range(size_range),
+        _ => format!(
+            "{}; face width {}–{} px",
+            range(size_range),
+            g.face_width_min_px.unwrap_or(0),
+            g.face_width_max_px.map_or("∞".to_string(), |v| v.to_string())
+        ),
+    };
     result(
         CheckId::HeadSize,
         size,
-        size.is_some_and(|v| within(v, size_range)),
-        range(size_range),
-        match size {
-            None => NO_FACE,
-            Some(v) if v < size_range[0] => msg("请靠近一点", "Please come a little closer"),
-            Some(v) if v > size_range[1] => msg("请后退一点", "Please step back a little"),
-            Some(_) => msg("头部大小合适", "Head size is right"),
+        size.is_some_and(|v| within(v, size_range)) && width_ok,
+        limit,
+        match (size, width_px) {
+            (Some(v), Some(w)) if v < size_range[0] || w < width_range[0] => {
+                msg("请靠近一点", "Please come a little closer")
+            }
+            (Some(v), Some(w)) if v > size_range[1] || w > width_range[1] => {
+                msg("请后退一点", "Please step back a little")
+            }
+            (Some(_), Some(_)) => msg("头部大小合适", "Head size is right"),
+            _ => NO_FACE,
         },
     )
 }
 
 fn head_position(m: &Measures, p: &Profile) -> CheckResult {
     let l = &p.limits;
+    let g = &p.geometry;
     let f = m.face.as_ref();
     let pos = f.map(|f| f.centre_offset);
     let eye_ok = f.is_some_and(|f| within(f.eye_line, l.eye_line));
+    // A profile may bound the top of the head in the photo's pixels (chsi-graduation:
+    // 50–110 px from the top of 640).
+    let crown_px = f.map(|f| f.crown_y * p.output.height as f32);
+    let crown_range = [
+        g.hairline_min_px.map_or(f32::MIN, |v| v as f32),
+        g.hairline_max_px.map_or(f32::MAX, |v| v as f32),
+    ];
+    let crown_ok = crown_px.is_some_and(|c| within(c, crown_range));
+    let mut limit = format!("|x| ≤ {}; eye line {}", l.centre_offset, range(l.eye_line));
+    if g.hairline_min_px.is_some() || g.hairline_max_px.is_some() {
+        limit += &format!(
+            "; top of head {}–{} px",
+            g.hairline_min_px.unwrap_or(0),
+            g.hairline_max_px.map_or("∞".to_string(), |v| v.to_string())
+        );
+    }
+    let too_high = msg(
+        "头部位置偏高：请稍微放低",
+        "Your head is too high in the picture: lower it a little",
+    );
+    let too_low = msg(
+        "头部位置偏低：请坐直、稍微抬高",
+        "Your head is too low in the picture: sit up straight",
+    );
     result(
         CheckId::HeadPosition,
         pos,
-        pos.is_some_and(|v| v.abs() <= l.centre_offset) && eye_ok,
-        format!("|x| ≤ {}; eye line {}", l.centre_offset, range(l.eye_line)),
+        pos.is_some_and(|v| v.abs() <= l.centre_offset) && eye_ok && crown_ok,
+        limit,
         match f {
             None => NO_FACE,
             // The camera sees the candidate un-mirrored: right in the image is their left.
@@ -466,14 +550,10 @@ fn head_position(m: &Measures, p: &Profile) -> CheckResult {
             Some(f) if f.centre_offset < -l.centre_offset => {
                 msg("请向左移一点", "Move a little to your left")
             }
-            Some(f) if f.eye_line < l.eye_line[0] => msg(
-                "头部位置偏高：请稍微放低",
-                "Your head is too high in the picture: lower it a little",
-            ),
-            Some(f) if f.eye_line > l.eye_line[1] => msg(
-                "头部位置偏低：请坐直、稍微抬高",
-                "Your head is too low in the picture: sit up straight",
-            ),
+            Some(f) if f.eye_line < l.eye_line[0] => too_high,
+            Some(f) if f.eye_line > l.eye_line[1] => too_low,
+            Some(_) if crown_px.is_some_and(|c| c < crown_range[0]) => too_high,
+            Some(_) if crown_px.is_some_and(|c| c > crown_range[1]) => too_low,
             Some(_) => msg("位置居中", "Well centred"),
         },
     )
@@ -567,16 +647,20 @@ fn shoulders_level(m: &Measures, p: &Profile) -> CheckResult {
 fn eyes_open(m: &Measures, p: &Profile) -> CheckResult {
     let l = &p.limits;
     let f = m.face.as_ref();
-    let eyes = f.map(|f| f.eyes_open);
+    // The iris model's outline where there is one (it follows the lids); else the mesh's.
+    let (eyes, limit, from) = match f.and_then(|f| f.eye_opening) {
+        Some(v) => (Some(v), l.eye_opening, "lids / eye width"),
+        None => (f.map(|f| f.eyes_open), l.eyes_open, "lids / eye-to-chin"),
+    };
     let visible = f.is_some_and(|f| f.eye_contrast >= l.eye_contrast);
     result(
         CheckId::EyesOpen,
         eyes,
-        eyes.is_some_and(|v| v >= l.eyes_open) && visible,
-        format!("≥ {}; eye contrast ≥ {}", l.eyes_open, l.eye_contrast),
+        eyes.is_some_and(|v| v >= limit) && visible,
+        format!("≥ {limit} ({from}); eye contrast ≥ {}", l.eye_contrast),
         match eyes {
             None => NO_FACE,
-            Some(v) if v < l.eyes_open || !visible => msg(
+            Some(v) if v < limit || !visible => msg(
                 "请睁开双眼，不要遮挡眼睛",
                 "Please open your eyes and keep them uncovered",
             ),
@@ -639,23 +723,54 @@ fn glasses_glare(m: &Measures, p: &Profile) -> CheckResult {
     )
 }
 
+fn glasses_tint(m: &Measures, p: &Profile) -> CheckResult {
+    let limit = p.limits.lens_ratio;
+    let lens = m.face.as_ref().map(|f| f.lens_ratio);
+    result(
+        CheckId::GlassesTint,
+        lens,
+        lens.is_some_and(|v| v >= limit),
+        format!("≥ {limit} (eye area / skin brightness)"),
+        match lens {
+            None => NO_FACE,
+            Some(v) if v < limit => msg(
+                "请摘下有色眼镜或墨镜",
+                "Please take off tinted glasses or sunglasses",
+            ),
+            Some(_) => msg("没有有色镜片", "No tinted lenses"),
+        },
+    )
+}
+
 fn exposure(m: &Measures, p: &Profile) -> CheckResult {
     let l = &p.limits;
     let f = m.face.as_ref();
-    let lum = f.map(|f| f.face_luminance);
+    let highlight = f.map(|f| f.face_highlight);
+    let dark = f.is_some_and(|f| {
+        f.face_luminance < l.face_luminance[0] || f.face_highlight < l.face_highlight[0]
+    });
+    let bright = f.is_some_and(|f| {
+        f.face_luminance > l.face_luminance[1]
+            || f.face_highlight > l.face_highlight[1]
+            || f.clipped > l.clipped
+    });
     result(
         CheckId::Exposure,
-        lum,
-        lum.is_some_and(|v| within(v, l.face_luminance))
-            && f.is_some_and(|f| f.clipped <= l.clipped),
-        format!("{}; clipped ≤ {}", range(l.face_luminance), l.clipped),
+        highlight,
+        !dark && !bright,
+        format!(
+            "highlights {}; mean {}; clipped ≤ {}",
+            range(l.face_highlight),
+            range(l.face_luminance),
+            l.clipped
+        ),
         match f {
             None => NO_FACE,
-            Some(f) if f.face_luminance < l.face_luminance[0] => msg(
+            Some(_) if dark => msg(
                 "脸部太暗：请联系工作人员调整灯光",
                 "Your face is too dark: please ask the staff about the light",
             ),
-            Some(f) if f.face_luminance > l.face_luminance[1] || f.clipped > l.clipped => msg(
+            Some(_) if bright => msg(
                 "脸部太亮：请联系工作人员调整灯光",
                 "Your face is too bright: please ask the staff about the light",
             ),
@@ -816,20 +931,24 @@ mod tests {
                 chin_y: 0.64,
                 centre_offset: 0.0,
                 eye_line: 0.40,
+                face_width: 0.48,
                 roll: 0.5,
                 yaw: -1.0,
                 pitch: 1.0,
                 eyes_open: 0.05,
+                eye_opening: Some(0.3),
                 eye_contrast: 40.0,
                 gaze: Some(0.05),
                 mouth_gap: 0.0,
                 face_luminance: 0.55,
+                face_highlight: 0.8,
                 clipped: 0.0,
                 lighting_ratio: 0.95,
                 sharpness: 200.0,
                 skin_a: 12.0,
                 skin_b: 18.0,
                 glare: 0.0,
+                lens_ratio: 0.85,
                 texture_peak: 8.0,
                 border_edges: 0.1,
             }),
@@ -922,6 +1041,44 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_profile_names_each_check_once_as_required_or_advisory() {
+        for id in crate::profile::BUILTIN_IDS {
+            let p = Profile::builtin(id).unwrap();
+            let unknown: Vec<&String> =
+                p.checks.keys().filter(|k| CheckId::parse(k).is_none()).collect();
+            assert!(unknown.is_empty(), "{id} names unknown checks {unknown:?}");
+            let missing: Vec<&str> = CheckId::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .filter(|c| !p.checks.contains_key(*c))
+                .collect();
+            assert!(missing.is_empty(), "{id} does not place {missing:?}");
+        }
+    }
+
+    #[test]
+    fn an_advisory_failure_is_shown_and_does_not_block() {
+        let mut p = profile();
+        let mut m = good();
+        m.face.as_mut().unwrap().mouth_gap = 0.2;
+        let results = evaluate(&m, &p, Context::File);
+        let mouth = check(&results, CheckId::MouthClosed);
+        assert!(!mouth.pass && mouth.required && mouth.blocks());
+        assert!(!acceptable(&results));
+        p.checks.insert("mouth.closed".into(), Severity::Advisory);
+        let results = evaluate(&m, &p, Context::File);
+        let mouth = check(&results, CheckId::MouthClosed);
+        assert!(!mouth.pass && !mouth.required && mouth.warns() && !mouth.blocks());
+        assert!(acceptable(&results), "only an advisory check fails");
+        assert!(mouth.record().advisory);
+        let json = serde_json::to_value(mouth).unwrap();
+        assert_eq!((json["pass"].clone(), json["required"].clone()), (false.into(), false.into()));
+        // A check the profile does not name is required.
+        p.checks.remove("mouth.closed");
+        assert!(check(&evaluate(&m, &p, Context::File), CheckId::MouthClosed).blocks());
+    }
+
+    #[test]
     fn without_a_face_nothing_can_pass_and_values_are_null() {
         let results = evaluate(&Measures::default(), &profile(), Context::File);
         for r in &results {
@@ -931,6 +1088,64 @@ mod tests {
             }
             assert!(!r.message.zh.is_empty() && !r.message.en.is_empty());
         }
+    }
+
+    #[test]
+    fn chsi_graduation_bounds_the_top_of_the_head_and_the_face_width_in_pixels() {
+        let p = Profile::builtin("chsi-graduation").unwrap();
+        assert_eq!(
+            (p.geometry.hairline_min_px, p.geometry.face_width_max_px),
+            (Some(50), Some(300))
+        );
+        let verdict = |f: &dyn Fn(&mut FaceMeasures)| {
+            let mut m = good();
+            let face = m.face.as_mut().unwrap();
+            face.crown_y = 0.125; // 80 px of 640
+            face.face_width = 0.5; // 240 px of 480
+            f(face);
+            let r = evaluate(&m, &p, Context::File);
+            (
+                check(&r, CheckId::HeadSize).clone(),
+                check(&r, CheckId::HeadPosition).clone(),
+            )
+        };
+        let (size, position) = verdict(&|_| {});
+        assert!(size.pass && position.pass, "{size:?} {position:?}");
+        assert!(size.limit.contains("180–300 px") && position.limit.contains("50–110 px"));
+        // 40 px from the top: too high, although the eye line and head height are fine.
+        let (_, position) = verdict(&|f| f.crown_y = 40.0 / 640.0);
+        assert!(!position.pass && position.message.en.contains("too high"));
+        let (_, position) = verdict(&|f| f.crown_y = 120.0 / 640.0);
+        assert!(!position.pass && position.message.en.contains("too low"));
+        // A face 170 px wide: come closer; 310 px: step back.
+        let (size, _) = verdict(&|f| f.face_width = 170.0 / 480.0);
+        assert!(!size.pass && size.message.en.contains("closer"), "{size:?}");
+        let (size, _) = verdict(&|f| f.face_width = 310.0 / 480.0);
+        assert!(!size.pass && size.message.en.contains("step back"));
+        // bj-degree sets no pixel bounds: the same faces pass there.
+        let bj = profile();
+        let mut m = good();
+        m.face.as_mut().unwrap().face_width = 0.3;
+        m.face.as_mut().unwrap().crown_y = 0.05;
+        let r = evaluate(&m, &bj, Context::File);
+        assert!(check(&r, CheckId::HeadSize).pass && !check(&r, CheckId::HeadSize).limit.contains("px"));
+    }
+
+    #[test]
+    fn exposure_follows_the_highlights_so_every_skin_tone_passes_in_good_light() {
+        let p = profile();
+        let exposure = |mean: f32, highlight: f32| {
+            let mut m = good();
+            let f = m.face.as_mut().unwrap();
+            f.face_luminance = mean;
+            f.face_highlight = highlight;
+            check(&evaluate(&m, &p, Context::File), CheckId::Exposure).pass
+        };
+        assert!(exposure(0.74, 0.92), "a fair face, well lit");
+        assert!(exposure(0.32, 0.68), "a dark face, well lit");
+        assert!(!exposure(0.33, 0.42), "a fair face two stops under");
+        assert!(!exposure(0.88, 0.99), "washed out");
+        assert!(!exposure(0.10, 0.60), "nearly black whatever the highlights");
     }
 
     #[test]
@@ -985,7 +1200,17 @@ mod tests {
             ),
             (
                 CheckId::EyesOpen,
-                Box::new(|m| m.face.as_mut().unwrap().eyes_open = 0.01),
+                Box::new(|m| m.face.as_mut().unwrap().eye_opening = Some(0.05)),
+                "open your eyes",
+            ),
+            (
+                CheckId::EyesOpen,
+                // Without iris landmarks, the mesh's lids.
+                Box::new(|m| {
+                    let f = m.face.as_mut().unwrap();
+                    f.eye_opening = None;
+                    f.eyes_open = 0.01;
+                }),
                 "open your eyes",
             ),
             (
@@ -1017,6 +1242,22 @@ mod tests {
                 CheckId::Exposure,
                 Box::new(|m| m.face.as_mut().unwrap().clipped = 0.2),
                 "too bright",
+            ),
+            // A fair face in dim light: a mean a dark face has in good light, but no
+            // highlights.
+            (
+                CheckId::Exposure,
+                Box::new(|m| {
+                    let f = m.face.as_mut().unwrap();
+                    f.face_luminance = 0.33;
+                    f.face_highlight = 0.42;
+                }),
+                "too dark",
+            ),
+            (
+                CheckId::GlassesTint,
+                Box::new(|m| m.face.as_mut().unwrap().lens_ratio = 0.3),
+                "sunglasses",
             ),
             (
                 CheckId::LightingEven,

@@ -5,13 +5,15 @@
 //! (tests/fixtures/portraits, the demo frames) by `photo::produce`, and from each a set of
 //! controlled defects — background colours, a shadowed backdrop, roll angles, head too
 //! small / too large, off-centre, under- and over-exposure, colour casts, blur, eyes
-//! covered, two faces, no face, a re-photographed screen, a halftone print, glare on
+//! covered, sunglasses, two faces, no face, a re-photographed screen, a halftone print, glare on
 //! glasses, uneven light, clothes the colour of the backdrop, a file too small. Files are
 //! named CLASS__SOURCE__VARIANT.jpg; the class names the check that must catch it.
 //!
 //! `eval table DIR`: runs every check on every file and prints, per class, how many images
 //! each check failed, then whether every compliant reference passed and every defect was
 //! caught by its check.
+
+pub mod labelled;
 
 use capture_core::compliance::CheckId;
 use capture_core::face::landmark;
@@ -134,7 +136,7 @@ pub fn generate(dir: &Path) {
             &encode(&shadowed, &profile),
         );
 
-        for deg in [-12.0f32, -8.0, 8.0, 12.0] {
+        for deg in [-15.0f32, -11.0, 11.0, 15.0] {
             save(
                 dir,
                 "pose.roll",
@@ -252,6 +254,34 @@ pub fn generate(dir: &Path) {
             name,
             "reflections",
             &encode(&glare, &profile),
+        );
+        // Sunglasses: each eye and the skin around it under a dark brown lens, on a frame.
+        let mut tinted = r.clone();
+        for eye in landmark::EYES {
+            let pts: Vec<(f32, f32)> = eye.iter().map(|&i| mesh.point(i)).collect();
+            let (x0, x1) = pts.iter().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+            let cy = pts.iter().map(|p| p.1).sum::<f32>() / pts.len() as f32;
+            let (cx, w) = ((x0 + x1) / 2.0, x1 - x0);
+            let (rx, ry) = (0.8 * w, 0.6 * w);
+            for y in (cy - ry).max(0.0) as u32..=((cy + ry) as u32).min(r.height() - 1) {
+                for x in (cx - rx).max(0.0) as u32..=((cx + rx) as u32).min(r.width() - 1) {
+                    if ((x as f32 - cx) / rx).powi(2) + ((y as f32 - cy) / ry).powi(2) <= 1.0 {
+                        let c = tinted.get_pixel(x, y).0;
+                        tinted.put_pixel(x, y, Rgb([
+                            (c[0] as f32 * 0.28 + 12.0) as u8,
+                            (c[1] as f32 * 0.24 + 8.0) as u8,
+                            (c[2] as f32 * 0.2 + 5.0) as u8,
+                        ]));
+                    }
+                }
+            }
+        }
+        save(
+            dir,
+            "glasses.tint",
+            name,
+            "sunglasses",
+            &encode(&tinted, &profile),
         );
         let mid = mesh.point(landmark::NOSE_TIP).0;
         let uneven = map_pixels(
