@@ -75,7 +75,7 @@ impl IrisModel {
         // hardly closes its lids; this outline follows them.
         let dist = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
         let width = dist(at(contour, 0), at(contour, 8)).max(1.0);
-        let opening = [(11, 5), (12, 4), (13, 3)]
+        let opening = [(11, 3), (12, 4), (13, 5)]
             .iter()
             .map(|&(upper, lower)| dist(at(contour, upper), at(contour, lower)))
             .sum::<f32>()
