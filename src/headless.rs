@@ -203,7 +203,9 @@ fn play_candidate(
             } => return Err(HeadlessError::NotStored(format!("{p:?}"))),
             // Only staff at the screen can accept a photo that fails a required check.
             State::OverridePin { .. } => {
-                return Err(HeadlessError::PhotoFailed("the photo was not checked".into()));
+                return Err(HeadlessError::PhotoFailed(
+                    "the photo was not checked".into(),
+                ));
             }
             _ => {}
         }

@@ -623,7 +623,10 @@ fn check_reads_a_phone_photo_upright_and_webp_and_names_what_it_cannot_read() {
     let roll = check(by_file("phone.jpg"), "pose.roll");
     assert_eq!(roll["pass"], true, "read upright: {roll}");
     assert_eq!(by_file("saved-from-web.jpg")["faces"], 1, "{stdout}");
-    assert_eq!(check(by_file("saved-from-web.jpg"), "pose.roll")["pass"], true);
+    assert_eq!(
+        check(by_file("saved-from-web.jpg"), "pose.roll")["pass"],
+        true
+    );
     // Without the tag the face lies on its side: not a photo anyone would accept.
     assert_eq!(by_file("no-tag.jpg")["compliant"], false, "{stdout}");
 }
@@ -703,13 +706,25 @@ fn chsi_graduation_holds_the_top_of_the_head_and_the_face_width_to_its_pixels() 
     let position = check(&chsi[1], "head.position");
     assert_eq!(position["pass"], false, "{position}");
     assert!(
-        position["limit"].as_str().unwrap().contains("top of head 50–110 px"),
+        position["limit"]
+            .as_str()
+            .unwrap()
+            .contains("top of head 50–110 px"),
         "{position}"
     );
-    assert!(position["message_en"].as_str().unwrap().contains("too low"), "{position}");
+    assert!(
+        position["message_en"].as_str().unwrap().contains("too low"),
+        "{position}"
+    );
     let size = check(&chsi[2], "head.size");
     assert_eq!(size["pass"], false, "{size}");
-    assert!(size["limit"].as_str().unwrap().contains("face width 180–300 px"), "{size}");
+    assert!(
+        size["limit"]
+            .as_str()
+            .unwrap()
+            .contains("face width 180–300 px"),
+        "{size}"
+    );
     // bj-degree sets no pixel bounds: its head.size limit names none.
     let bj = run("bj-degree");
     let size = check(&bj[2], "head.size");

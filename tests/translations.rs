@@ -132,7 +132,7 @@ fn no_visible_text_bypasses_translation() {
             // Check states as the automation interface reports them (the label is the text).
             || is_machine_state(lit)
             || (lit.len() == 1 && lit.chars().all(|c| c.is_ascii_lowercase()))
-            || lit.chars().all(|c| " MAZ0123456789.".contains(c)) // SVG path commands
+            || lit.chars().all(|c| " MLCAZ0123456789.-".contains(c)) // SVG path commands
             || !lit.chars().any(|c| c.is_alphabetic())
     };
     let mut offenders = Vec::new();

@@ -20,16 +20,16 @@ use crate::store::{NewCapture, Store, StoreError, StoredCapture};
 use crate::sync::{Background, SyncStatus};
 use analysis::{Analysis, FrameOffer, Report};
 use capture_core::candidate::Candidate;
-use capture_core::compliance::{CheckId, CheckResult, Context};
 use capture_core::compliance::guide::Guidance;
+use capture_core::compliance::{CheckId, CheckResult, Context};
 use capture_core::identity::{AdmissionNumber, name_matches};
 use capture_core::photo::{self, Photo};
 use capture_core::profile::{Profile, Severity};
-use capture_protocol::StaffOverride;
 use capture_core::session::{
     Effect, Event, IdentifyOutcome, IdentifyProblem, LookupOutcome, PinProblem, SaveProblem,
     Session, StaffAcceptance, State,
 };
+use capture_protocol::StaffOverride;
 use capture_vision::inspect::Captured;
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
@@ -491,7 +491,11 @@ impl Flow {
 
     /// What happens when a photo is accepted: stored durably (with the staff's acceptance
     /// and the required checks it overrides, when there is one), then sync is told.
-    fn save(&mut self, capture_id: Uuid, staff: Option<StaffAcceptance>) -> Result<(), SaveProblem> {
+    fn save(
+        &mut self,
+        capture_id: Uuid,
+        staff: Option<StaffAcceptance>,
+    ) -> Result<(), SaveProblem> {
         let State::Review { sitting, .. } = self.session.state() else {
             return Err(SaveProblem::Failed);
         };

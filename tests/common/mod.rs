@@ -292,7 +292,10 @@ impl Kiosk {
         self.wait_screen("OverrideReason");
         self.click("override-reason-2");
         self.click("override-accept");
-        (self.expect("the stored capture", |l| l.starts_with("stored ")), true)
+        (
+            self.expect("the stored capture", |l| l.starts_with("stored ")),
+            true,
+        )
     }
 
     /// Waits until the camera is in `state` (Streaming, Disconnected, …).

@@ -120,20 +120,29 @@ fn a_reviewer_logs_in_sees_the_captures_and_decides() {
     };
     let fail = role("fail");
     assert!(
-        fail.as_str().unwrap().contains("background.uniform") && !fail.as_str().unwrap().contains("mouth"),
+        fail.as_str().unwrap().contains("background.uniform")
+            && !fail.as_str().unwrap().contains("mouth"),
         "{fail}"
     );
     let advice = role("advice");
-    assert!(advice.as_str().unwrap().contains("Advisory: mouth.closed"), "{advice}");
+    assert!(
+        advice.as_str().unwrap().contains("Advisory: mouth.closed"),
+        "{advice}"
+    );
     let unchecked = role("unchecked");
     let unchecked = unchecked.as_str().unwrap();
-    for rule in ["双耳外露", "Both ears showing", "No hat or other head covering"] {
+    for rule in [
+        "双耳外露",
+        "Both ears showing",
+        "No hat or other head covering",
+    ] {
         assert!(unchecked.contains(rule), "{rule:?} in {unchecked}");
     }
     let staff = role("override");
     let staff = staff.as_str().unwrap();
     assert!(
-        staff.contains("Accepted by staff") && staff.contains("<img src=x onerror=alert(1)> backdrop folds")
+        staff.contains("Accepted by staff")
+            && staff.contains("<img src=x onerror=alert(1)> backdrop folds")
             && staff.contains("(background.uniform)"),
         "the note is shown as text, not markup: {staff}"
     );

@@ -43,10 +43,9 @@ impl PictureError {
                 "无法读取 HEIC 格式的照片：请另存为 JPEG 格式",
                 "HEIC photos cannot be read: save the photo as JPEG",
             ),
-            PictureError::TooLarge(..) => Localized::fixed(
-                "图片太大，无法检测",
-                "The picture is too large to check",
-            ),
+            PictureError::TooLarge(..) => {
+                Localized::fixed("图片太大，无法检测", "The picture is too large to check")
+            }
             _ => Localized::fixed(
                 "无法读取这张图片：请使用 JPEG、PNG 或 WebP 格式",
                 "This picture cannot be read: use JPEG, PNG or WebP",
@@ -114,7 +113,9 @@ pub fn decode(bytes: &[u8]) -> Result<Picture, PictureError> {
         return Err(PictureError::TooLarge(w, h));
     }
     // A damaged EXIF block is not a damaged picture: it is then read as upright.
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = image::DynamicImage::from_decoder(decoder).map_err(damaged)?;
     image.apply_orientation(orientation);
     Ok(Picture {
@@ -132,7 +133,11 @@ mod tests {
     /// A 40×20 picture: red on the left half, blue on the right.
     fn left_red() -> RgbImage {
         RgbImage::from_fn(40, 20, |x, _| {
-            if x < 20 { Rgb([220, 0, 0]) } else { Rgb([0, 0, 220]) }
+            if x < 20 {
+                Rgb([220, 0, 0])
+            } else {
+                Rgb([0, 0, 220])
+            }
         })
     }
 
@@ -154,8 +159,13 @@ mod tests {
         let mut out = Vec::new();
         let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
         enc.set_exif_metadata(exif_orientation(o)).unwrap();
-        enc.write_image(image, image.width(), image.height(), image::ExtendedColorType::Rgb8)
-            .unwrap();
+        enc.write_image(
+            image,
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
         out
     }
 
@@ -188,7 +198,10 @@ mod tests {
             .write_image(&left_red(), 40, 20, image::ExtendedColorType::Rgb8)
             .unwrap();
         let picture = decode(&webp).unwrap();
-        assert_eq!((picture.format, picture.image.dimensions()), ("WebP", (40, 20)));
+        assert_eq!(
+            (picture.format, picture.image.dimensions()),
+            ("WebP", (40, 20))
+        );
         assert!(is_red(picture.image.get_pixel(5, 10)));
         let mut png = Vec::new();
         image::codecs::png::PngEncoder::new(&mut png)
@@ -204,7 +217,10 @@ mod tests {
         assert!(PictureError::Heic.to_string().contains("JPEG"));
         let gif = b"GIF89a\x01\0\x01\0\0\0\0;";
         assert_eq!(decode(gif).err(), Some(PictureError::Unsupported("GIF")));
-        assert_eq!(decode(b"hello, world").err(), Some(PictureError::NotAPicture));
+        assert_eq!(
+            decode(b"hello, world").err(),
+            Some(PictureError::NotAPicture)
+        );
         let mut cut = jpeg_with_orientation(&left_red(), 1);
         cut.truncate(cut.len() / 2);
         assert!(matches!(
@@ -225,7 +241,10 @@ mod tests {
         // The IHDR chunk's CRC (over type and data, bytes 12..29) made right again.
         let crc = crc32(&png[12..29]);
         png[29..33].copy_from_slice(&crc.to_be_bytes());
-        assert_eq!(decode(&png).err(), Some(PictureError::TooLarge(20000, 20000)));
+        assert_eq!(
+            decode(&png).err(),
+            Some(PictureError::TooLarge(20000, 20000))
+        );
     }
 
     fn crc32(bytes: &[u8]) -> u32 {
@@ -233,7 +252,11 @@ mod tests {
         for &b in bytes {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc

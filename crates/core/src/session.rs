@@ -1199,7 +1199,10 @@ mod tests {
         let id = run.take_photo_blocked(true);
         // The candidate's press asks for the staff PIN; nothing is saved.
         assert!(run.send(Event::Accept).is_empty());
-        assert!(matches!(run.state(), State::OverridePin { problem: None, .. }));
+        assert!(matches!(
+            run.state(),
+            State::OverridePin { problem: None, .. }
+        ));
         // Back: the photo is still there, still blocked.
         run.send(Event::Back);
         assert!(matches!(
@@ -1217,7 +1220,10 @@ mod tests {
             }
         ));
         run.send(Event::PinEntered("2580".into()));
-        assert!(matches!(run.state(), State::OverrideReason { problem: None, .. }));
+        assert!(matches!(
+            run.state(),
+            State::OverrideReason { problem: None, .. }
+        ));
         // "Other" needs the staff's words.
         assert!(
             run.send(Event::OverrideChosen {

@@ -110,7 +110,9 @@ impl StaffOverride {
             || self.checks.iter().any(|c| {
                 c.is_empty()
                     || c.len() > 40
-                    || !c.bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')
+                    || !c
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')
             });
         if bad {
             Err(UploadError::Override)
@@ -474,11 +476,18 @@ mod tests {
             },
         ] {
             u.staff_override = Some(bad.clone());
-            assert_eq!(u.verified_photo(u.id), Err(UploadError::Override), "{bad:?}");
+            assert_eq!(
+                u.verified_photo(u.id),
+                Err(UploadError::Override),
+                "{bad:?}"
+            );
         }
         let mut v = serde_json::to_value(CaptureUpload::sample(b"x")).unwrap();
         v["staff_override"] = serde_json::json!({"reason": "bribe", "checks": ["face.count"]});
-        assert!(serde_json::from_value::<CaptureUpload>(v).is_err(), "an unknown reason");
+        assert!(
+            serde_json::from_value::<CaptureUpload>(v).is_err(),
+            "an unknown reason"
+        );
         for r in OverrideReason::ALL {
             assert_eq!(OverrideReason::parse(r.as_str()), Some(r));
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());

@@ -12,7 +12,10 @@ mod evalset;
 use std::path::PathBuf;
 
 fn portraits() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/portraits"));
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/portraits"
+    ));
     dir.join("labels.json").is_file().then_some(dir)
 }
 

@@ -485,7 +485,8 @@ fn head_size(m: &Measures, p: &Profile) -> CheckResult {
             "{}; face width {}–{} px",
             range(size_range),
             g.face_width_min_px.unwrap_or(0),
-            g.face_width_max_px.map_or("∞".to_string(), |v| v.to_string())
+            g.face_width_max_px
+                .map_or("∞".to_string(), |v| v.to_string())
         ),
     };
     result(
@@ -1044,8 +1045,11 @@ mod tests {
     fn every_builtin_profile_names_each_check_once_as_required_or_advisory() {
         for id in crate::profile::BUILTIN_IDS {
             let p = Profile::builtin(id).unwrap();
-            let unknown: Vec<&String> =
-                p.checks.keys().filter(|k| CheckId::parse(k).is_none()).collect();
+            let unknown: Vec<&String> = p
+                .checks
+                .keys()
+                .filter(|k| CheckId::parse(k).is_none())
+                .collect();
             assert!(unknown.is_empty(), "{id} names unknown checks {unknown:?}");
             let missing: Vec<&str> = CheckId::ALL
                 .iter()
@@ -1059,6 +1063,7 @@ mod tests {
     #[test]
     fn an_advisory_failure_is_shown_and_does_not_block() {
         let mut p = profile();
+        p.checks.insert("mouth.closed".into(), Severity::Required);
         let mut m = good();
         m.face.as_mut().unwrap().mouth_gap = 0.2;
         let results = evaluate(&m, &p, Context::File);
@@ -1072,7 +1077,10 @@ mod tests {
         assert!(acceptable(&results), "only an advisory check fails");
         assert!(mouth.record().advisory);
         let json = serde_json::to_value(mouth).unwrap();
-        assert_eq!((json["pass"].clone(), json["required"].clone()), (false.into(), false.into()));
+        assert_eq!(
+            (json["pass"].clone(), json["required"].clone()),
+            (false.into(), false.into())
+        );
         // A check the profile does not name is required.
         p.checks.remove("mouth.closed");
         assert!(check(&evaluate(&m, &p, Context::File), CheckId::MouthClosed).blocks());
@@ -1128,7 +1136,9 @@ mod tests {
         m.face.as_mut().unwrap().face_width = 0.3;
         m.face.as_mut().unwrap().crown_y = 0.05;
         let r = evaluate(&m, &bj, Context::File);
-        assert!(check(&r, CheckId::HeadSize).pass && !check(&r, CheckId::HeadSize).limit.contains("px"));
+        assert!(
+            check(&r, CheckId::HeadSize).pass && !check(&r, CheckId::HeadSize).limit.contains("px")
+        );
     }
 
     #[test]
@@ -1145,7 +1155,10 @@ mod tests {
         assert!(exposure(0.32, 0.68), "a dark face, well lit");
         assert!(!exposure(0.33, 0.42), "a fair face two stops under");
         assert!(!exposure(0.88, 0.99), "washed out");
-        assert!(!exposure(0.10, 0.60), "nearly black whatever the highlights");
+        assert!(
+            !exposure(0.10, 0.60),
+            "nearly black whatever the highlights"
+        );
     }
 
     #[test]

@@ -18,7 +18,12 @@ pub struct Rule {
     pub checks: &'static [CheckId],
 }
 
-const fn rule(id: &'static str, zh: &'static str, en: &'static str, checks: &'static [CheckId]) -> Rule {
+const fn rule(
+    id: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    checks: &'static [CheckId],
+) -> Rule {
     Rule {
         id,
         title: Localized::fixed(zh, en),
@@ -30,8 +35,18 @@ use CheckId::*;
 
 /// Every rule, in the order the reminder page and the review screen list them.
 pub static RULES: [Rule; 22] = [
-    rule("one_face", "画面中只有本人", "Only you in the picture", &[FaceCount]),
-    rule("live", "本人现场拍摄，不翻拍", "Taken live, not a photo of a photo", &[Liveness]),
+    rule(
+        "one_face",
+        "画面中只有本人",
+        "Only you in the picture",
+        &[FaceCount],
+    ),
+    rule(
+        "live",
+        "本人现场拍摄，不翻拍",
+        "Taken live, not a photo of a photo",
+        &[Liveness],
+    ),
     rule(
         "head_size_position",
         "头部大小、位置合适",
@@ -44,11 +59,26 @@ pub static RULES: [Rule; 22] = [
         "Facing front, head level",
         &[PoseRoll, PoseYaw, PosePitch],
     ),
-    rule("shoulders_level", "坐姿端正，双肩水平", "Sitting upright, shoulders level", &[ShouldersLevel]),
+    rule(
+        "shoulders_level",
+        "坐姿端正，双肩水平",
+        "Sitting upright, shoulders level",
+        &[ShouldersLevel],
+    ),
     rule("eyes_open", "双眼睁开", "Eyes open", &[EyesOpen]),
     rule("gaze", "目视镜头", "Looking at the camera", &[Gaze]),
-    rule("mouth_closed_no_teeth", "嘴唇闭合，不露齿", "Lips closed, no teeth showing", &[MouthClosed]),
-    rule("head_covering_absent", "不戴帽子等头部覆盖物", "No hat or other head covering", &[]),
+    rule(
+        "mouth_closed_no_teeth",
+        "嘴唇闭合，不露齿",
+        "Lips closed, no teeth showing",
+        &[MouthClosed],
+    ),
+    rule(
+        "head_covering_absent",
+        "不戴帽子等头部覆盖物",
+        "No hat or other head covering",
+        &[],
+    ),
     rule("ears_visible", "双耳外露", "Both ears showing", &[]),
     rule(
         "hair_clear_of_brows_and_eyes",
@@ -56,10 +86,30 @@ pub static RULES: [Rule; 22] = [
         "Hair off the eyebrows and eyes",
         &[],
     ),
-    rule("no_tinted_glasses", "不戴有色眼镜", "No tinted glasses", &[GlassesTint]),
-    rule("glasses_frames_clear_of_eyes", "镜框不遮挡眼睛", "Glasses frames clear of the eyes", &[]),
-    rule("no_glare", "镜片无反光", "No reflections on glasses", &[GlassesGlare]),
-    rule("no_jewellery", "不戴耳环、项链等饰品", "No earrings or necklaces", &[]),
+    rule(
+        "no_tinted_glasses",
+        "不戴有色眼镜",
+        "No tinted glasses",
+        &[GlassesTint],
+    ),
+    rule(
+        "glasses_frames_clear_of_eyes",
+        "镜框不遮挡眼睛",
+        "Glasses frames clear of the eyes",
+        &[],
+    ),
+    rule(
+        "no_glare",
+        "镜片无反光",
+        "No reflections on glasses",
+        &[GlassesGlare],
+    ),
+    rule(
+        "no_jewellery",
+        "不戴耳环、项链等饰品",
+        "No earrings or necklaces",
+        &[],
+    ),
     rule("not_sleeveless", "不穿无袖上衣", "No sleeveless tops", &[]),
     rule(
         "clothing_contrast",
@@ -67,7 +117,12 @@ pub static RULES: [Rule; 22] = [
         "Clothes a different colour from the backdrop",
         &[ClothingContrast],
     ),
-    rule("plain_background", "背景单一、干净", "Plain, even backdrop", &[BackgroundUniform]),
+    rule(
+        "plain_background",
+        "背景单一、干净",
+        "Plain, even backdrop",
+        &[BackgroundUniform],
+    ),
     rule(
         "background_colour",
         "背景为规定的颜色",
@@ -81,7 +136,12 @@ pub static RULES: [Rule; 22] = [
         &[Exposure, LightingEven, ColourNatural],
     ),
     rule("sharp", "照片清晰", "Sharp", &[Sharpness]),
-    rule("file", "文件格式和大小", "File format and size", &[FileSize]),
+    rule(
+        "file",
+        "文件格式和大小",
+        "File format and size",
+        &[FileSize],
+    ),
 ];
 
 impl Rule {
@@ -132,7 +192,10 @@ mod tests {
     #[test]
     fn the_rules_without_a_check_are_the_ones_left_to_people() {
         let all: Vec<&str> = CheckId::ALL.iter().map(|c| c.as_str()).collect();
-        let open: Vec<&str> = unchecked(all.iter().copied()).iter().map(|r| r.id).collect();
+        let open: Vec<&str> = unchecked(all.iter().copied())
+            .iter()
+            .map(|r| r.id)
+            .collect();
         let no_check: Vec<&str> = RULES
             .iter()
             .filter(|r| r.checks.is_empty())

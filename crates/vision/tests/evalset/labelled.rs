@@ -65,7 +65,9 @@ impl Report {
             .iter()
             .filter(|(file, check)| {
                 self.checks[check].required
-                    && !allowed.iter().any(|(f, c)| f == file && c == check.as_str())
+                    && !allowed
+                        .iter()
+                        .any(|(f, c)| f == file && c == check.as_str())
             })
             .map(|(file, check)| format!("{file}: labelled good, rejected by {check} (required)"))
             .collect()
@@ -138,7 +140,11 @@ impl Report {
                     if c.required { "required" } else { "advisory" },
                     if i == 0 { caught.as_str() } else { "" },
                     format!("{}/{}", c.rejected, c.good),
-                    if i == 0 { r.unknown.to_string() } else { String::new() },
+                    if i == 0 {
+                        r.unknown.to_string()
+                    } else {
+                        String::new()
+                    },
                 );
             }
         }
@@ -185,14 +191,18 @@ pub fn evaluate(dir: &Path, profile: &Profile) -> Report {
                 continue;
             }
         };
-        let inspection =
-            match inspect_still(&mut analyzer, &picture.image, Some(bytes.len() as u64), profile) {
-                Ok(i) => i,
-                Err(e) => {
-                    report.unreadable.push(format!("{file} ({e})"));
-                    continue;
-                }
-            };
+        let inspection = match inspect_still(
+            &mut analyzer,
+            &picture.image,
+            Some(bytes.len() as u64),
+            profile,
+        ) {
+            Ok(i) => i,
+            Err(e) => {
+                report.unreadable.push(format!("{file} ({e})"));
+                continue;
+            }
+        };
         let Some(labels) = entry["labels"].as_object() else {
             continue;
         };

@@ -259,7 +259,9 @@ pub fn generate(dir: &Path) {
         let mut tinted = r.clone();
         for eye in landmark::EYES {
             let pts: Vec<(f32, f32)> = eye.iter().map(|&i| mesh.point(i)).collect();
-            let (x0, x1) = pts.iter().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+            let (x0, x1) = pts
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
             let cy = pts.iter().map(|p| p.1).sum::<f32>() / pts.len() as f32;
             let (cx, w) = ((x0 + x1) / 2.0, x1 - x0);
             let (rx, ry) = (0.8 * w, 0.6 * w);
@@ -267,11 +269,15 @@ pub fn generate(dir: &Path) {
                 for x in (cx - rx).max(0.0) as u32..=((cx + rx) as u32).min(r.width() - 1) {
                     if ((x as f32 - cx) / rx).powi(2) + ((y as f32 - cy) / ry).powi(2) <= 1.0 {
                         let c = tinted.get_pixel(x, y).0;
-                        tinted.put_pixel(x, y, Rgb([
-                            (c[0] as f32 * 0.28 + 12.0) as u8,
-                            (c[1] as f32 * 0.24 + 8.0) as u8,
-                            (c[2] as f32 * 0.2 + 5.0) as u8,
-                        ]));
+                        tinted.put_pixel(
+                            x,
+                            y,
+                            Rgb([
+                                (c[0] as f32 * 0.28 + 12.0) as u8,
+                                (c[1] as f32 * 0.24 + 8.0) as u8,
+                                (c[2] as f32 * 0.2 + 5.0) as u8,
+                            ]),
+                        );
                     }
                 }
             }
