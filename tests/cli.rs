@@ -295,6 +295,61 @@ const CHECK_IDS: [&str; 21] = [
     "file.size",
 ];
 
+/// The final photo `produce` makes of the public-domain Grace Hopper portrait for
+/// `profile`, written to `dir/name`.
+fn produced(dir: &Path, data: &Path, profile: &str, name: &str) -> std::path::PathBuf {
+    let out = dir.join(name);
+    let (code, _, stderr) = kiosk(
+        &[
+            "produce",
+            "--profile",
+            profile,
+            portrait("grace_hopper.jpg").to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        data,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    out
+}
+
+/// `check --json`'s lines, one report per image.
+fn json_reports(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+/// The report on the file whose name ends with `name`.
+fn report_on<'a>(reports: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    reports
+        .iter()
+        .find(|r| r["file"].as_str().unwrap().ends_with(name))
+        .unwrap_or_else(|| panic!("a report for {name}: {reports:?}"))
+}
+
+/// One check of a report.
+fn check_in(report: &serde_json::Value, id: &str) -> serde_json::Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {report}"))
+        .clone()
+}
+
+/// A JPEG of `image` at quality 95, written to `path`.
+fn write_jpeg(image: &image::RgbImage, path: &Path) {
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+        .encode_image(image)
+        .unwrap();
+    std::fs::write(path, &jpeg).unwrap();
+}
+
 fn portrait(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/portraits")
@@ -395,17 +450,7 @@ fn produce_makes_the_photo_to_the_profile_and_refuses_a_failing_one() {
 fn check_reports_every_rule_per_image_and_goes_on_past_a_bad_file() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let good = dir.path().join("good.jpg");
-    let (code, _, stderr) = kiosk(
-        &[
-            "produce",
-            portrait("grace_hopper.jpg").to_str().unwrap(),
-            "-o",
-            good.to_str().unwrap(),
-        ],
-        &data,
-    );
-    assert_eq!(code, 0, "{stderr}");
+    let good = produced(dir.path(), &data, "bj-degree", "good.jpg");
     let not_image = dir.path().join("notes.txt");
     std::fs::write(&not_image, "not a photo").unwrap();
     let empty_wall = dir.path().join("wall.png");
@@ -429,17 +474,9 @@ fn check_reports_every_rule_per_image_and_goes_on_past_a_bad_file() {
     assert_eq!(code, 2, "a file could not be read: {stdout}{stderr}");
     assert!(stderr.contains("notes.txt"), "{stderr}");
     assert!(stderr.contains("missing.jpg"), "{stderr}");
-    let reports: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect();
+    let reports = json_reports(&stdout);
     assert_eq!(reports.len(), 3, "{stdout}");
-    let by_file = |name: &str| {
-        reports
-            .iter()
-            .find(|r| r["file"].as_str().unwrap().ends_with(name))
-            .unwrap_or_else(|| panic!("a report for {name}"))
-    };
+    let by_file = |name: &str| report_on(&reports, name);
     for r in &reports {
         let ids: Vec<&str> = r["checks"]
             .as_array()
@@ -539,17 +576,7 @@ fn check_reads_a_phone_photo_upright_and_webp_and_names_what_it_cannot_read() {
     use image::ImageEncoder;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let good = dir.path().join("good.jpg");
-    let (code, _, stderr) = kiosk(
-        &[
-            "produce",
-            portrait("grace_hopper.jpg").to_str().unwrap(),
-            "-o",
-            good.to_str().unwrap(),
-        ],
-        &data,
-    );
-    assert_eq!(code, 0, "{stderr}");
+    let good = produced(dir.path(), &data, "bj-degree", "good.jpg");
     let upright = image::open(&good).unwrap().to_rgb8();
     // As a phone stores a portrait: the pixels turned a quarter to the left, with EXIF
     // orientation 6 saying "turn 90° clockwise to show".
@@ -600,25 +627,9 @@ fn check_reads_a_phone_photo_upright_and_webp_and_names_what_it_cannot_read() {
         stderr.contains("IMG_0001.HEIC") && stderr.contains("HEIC") && stderr.contains("JPEG"),
         "{stderr}"
     );
-    let reports: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let by_file = |name: &str| {
-        reports
-            .iter()
-            .find(|r| r["file"].as_str().unwrap().ends_with(name))
-            .unwrap_or_else(|| panic!("a report for {name}: {stdout}"))
-    };
-    let check = |r: &serde_json::Value, id: &str| {
-        r["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let reports = json_reports(&stdout);
+    let by_file = |name: &str| report_on(&reports, name);
+    let check = check_in;
     assert_eq!(by_file("phone.jpg")["faces"], 1, "{stdout}");
     let roll = check(by_file("phone.jpg"), "pose.roll");
     assert_eq!(roll["pass"], true, "read upright: {roll}");
@@ -635,19 +646,7 @@ fn check_reads_a_phone_photo_upright_and_webp_and_names_what_it_cannot_read() {
 fn chsi_graduation_holds_the_top_of_the_head_and_the_face_width_to_its_pixels() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let good = dir.path().join("chsi.jpg");
-    let (code, _, stderr) = kiosk(
-        &[
-            "produce",
-            "--profile",
-            "chsi-graduation",
-            portrait("grace_hopper.jpg").to_str().unwrap(),
-            "-o",
-            good.to_str().unwrap(),
-        ],
-        &data,
-    );
-    assert_eq!(code, 0, "{stderr}");
+    let good = produced(dir.path(), &data, "chsi-graduation", "chsi.jpg");
     let photo = image::open(&good).unwrap().to_rgb8();
     assert_eq!(photo.dimensions(), (480, 640));
     // The same photo 60 px lower: the top of the head falls below 110 px from the top,
@@ -656,21 +655,13 @@ fn chsi_graduation_holds_the_top_of_the_head_and_the_face_width_to_its_pixels() 
     let mut low = image::RgbImage::from_pixel(480, 640, blue);
     image::imageops::overlay(&mut low, &photo, 0, 60);
     let low_file = dir.path().join("low.jpg");
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
-        .encode_image(&low)
-        .unwrap();
-    std::fs::write(&low_file, &jpeg).unwrap();
+    write_jpeg(&low, &low_file);
     // Squeezed to 60 % of its width: the face narrower than 180 px.
     let narrow = image::imageops::resize(&photo, 288, 640, image::imageops::FilterType::CatmullRom);
     let mut thin = image::RgbImage::from_pixel(480, 640, blue);
     image::imageops::overlay(&mut thin, &narrow, 96, 0);
     let thin_file = dir.path().join("thin.jpg");
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
-        .encode_image(&thin)
-        .unwrap();
-    std::fs::write(&thin_file, &jpeg).unwrap();
+    write_jpeg(&thin, &thin_file);
 
     let run = |profile: &str| {
         let (_, stdout, stderr) = kiosk(
@@ -685,22 +676,11 @@ fn chsi_graduation_holds_the_top_of_the_head_and_the_face_width_to_its_pixels() 
             ],
             &data,
         );
-        let reports: Vec<serde_json::Value> = stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let reports = json_reports(&stdout);
         assert_eq!(reports.len(), 3, "{stdout}{stderr}");
         reports
     };
-    let check = |r: &serde_json::Value, id: &str| {
-        r["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let check = check_in;
     let chsi = run("chsi-graduation");
     assert_eq!(chsi[0]["compliant"], true, "{}", chsi[0]);
     let position = check(&chsi[1], "head.position");
