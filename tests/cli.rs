@@ -271,7 +271,7 @@ fn staff_can_reopen_a_candidate_for_a_new_photo() {
 }
 
 /// The ids the issue names, in the order the kiosk lists them.
-const CHECK_IDS: [&str; 21] = [
+const CHECK_IDS: [&str; 26] = [
     "face.count",
     "liveness",
     "head.size",
@@ -285,6 +285,11 @@ const CHECK_IDS: [&str; 21] = [
     "mouth.closed",
     "glasses.glare",
     "glasses.tint",
+    "glasses.frames",
+    "head.covering",
+    "ears.visible",
+    "hair.clear",
+    "clothing.sleeves",
     "exposure",
     "lighting.even",
     "sharpness",

@@ -93,6 +93,17 @@ pub struct Limits {
     /// Largest spectral peak ratio on the face, and border-edge fraction around it.
     pub texture_peak: f32,
     pub border_edges: f32,
+    /// `head.covering`: the largest share of the head above the forehead that is neither
+    /// hair nor skin.
+    pub head_cover: f32,
+    /// `ears.visible`: the largest share of hair just outside the face at ear height.
+    pub ear_hair: f32,
+    /// `hair.clear`: the smallest share of skin just above the eyebrows.
+    pub brow_skin: f32,
+    /// `glasses.frames`: the largest share of a dark line through the eyes beyond their corners.
+    pub rim: f32,
+    /// `clothing.sleeves`: the largest share of skin on a shoulder.
+    pub bare_shoulders: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -146,6 +146,8 @@ pub struct MaskMeasures {
     pub background: Option<Lab>,
     /// Mean colour of the clothes below the chin.
     pub clothing: Option<Lab>,
+    /// The dress rules' measures (head covering, ears, hair, rims, shoulders).
+    pub dress: super::dress::DressMeasures,
 }
 
 impl MaskMeasures {
@@ -605,7 +607,9 @@ pub fn measure_mask(image: &RgbImage, frame: Frame, mesh: &Mesh, mask: &Mask) ->
     // Enough of each to say anything: a few percent of the frame.
     let frame_samples = ((frame.width / step as f32) * (frame.height / step as f32)) as usize;
     let enough = |s: &LabStats| s.count() * 50 >= frame_samples;
+    let skin = skin_colour(image, mesh, face_w);
     MaskMeasures {
+        dress: super::dress::measure_dress(image, frame, mesh, mask, skin),
         shoulders: shoulder_slope(frame, mask, chin, face_cx, face_w),
         background_spread: enough(&bg).then(|| bg.spread()).flatten(),
         background: enough(&bg).then(|| bg.mean()).flatten(),

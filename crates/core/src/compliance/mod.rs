@@ -17,6 +17,7 @@
 
 pub mod autocapture;
 pub mod color;
+pub mod dress;
 pub mod guide;
 pub mod measure;
 pub mod motion;
@@ -57,6 +58,11 @@ pub enum CheckId {
     MouthClosed,
     GlassesGlare,
     GlassesTint,
+    GlassesFrames,
+    HeadCovering,
+    EarsVisible,
+    HairClear,
+    ClothingSleeves,
     Exposure,
     LightingEven,
     Sharpness,
@@ -80,7 +86,7 @@ struct Spec {
 }
 
 /// The catalogue, in the order of [`CheckId`] (a test keeps the two equal).
-static CATALOGUE: [Spec; 21] = [
+static CATALOGUE: [Spec; 26] = [
     spec(
         "face.count",
         "一人入镜",
@@ -167,6 +173,41 @@ static CATALOGUE: [Spec; 21] = [
         glasses_tint,
     ),
     spec(
+        "glasses.frames",
+        "镜框不挡眼睛",
+        "Frames clear of eyes",
+        LIVE_STILL_FILE,
+        glasses_frames,
+    ),
+    spec(
+        "head.covering",
+        "不戴帽子",
+        "No head covering",
+        LIVE_STILL_FILE,
+        head_covering,
+    ),
+    spec(
+        "ears.visible",
+        "双耳外露",
+        "Ears showing",
+        LIVE_STILL_FILE,
+        ears_visible,
+    ),
+    spec(
+        "hair.clear",
+        "头发不遮眉眼",
+        "Hair off brows",
+        LIVE_STILL_FILE,
+        hair_clear,
+    ),
+    spec(
+        "clothing.sleeves",
+        "不穿无袖上衣",
+        "No sleeveless top",
+        LIVE_STILL_FILE,
+        clothing_sleeves,
+    ),
+    spec(
         "exposure",
         "亮度合适",
         "Exposure",
@@ -229,7 +270,7 @@ const fn spec(
 
 impl CheckId {
     /// Every check, in catalogue (guidance) order.
-    pub const ALL: [CheckId; 21] = [
+    pub const ALL: [CheckId; 26] = [
         CheckId::FaceCount,
         CheckId::Liveness,
         CheckId::HeadSize,
@@ -243,6 +284,11 @@ impl CheckId {
         CheckId::MouthClosed,
         CheckId::GlassesGlare,
         CheckId::GlassesTint,
+        CheckId::GlassesFrames,
+        CheckId::HeadCovering,
+        CheckId::EarsVisible,
+        CheckId::HairClear,
+        CheckId::ClothingSleeves,
         CheckId::Exposure,
         CheckId::LightingEven,
         CheckId::Sharpness,
@@ -743,6 +789,115 @@ fn glasses_tint(m: &Measures, p: &Profile) -> CheckResult {
     )
 }
 
+/// One of the dress rules' measures: fails above (`at_most`) or below its limit; not
+/// measured without the person mask or with its region outside the frame.
+#[allow(clippy::too_many_arguments)]
+fn dress_check(
+    m: &Measures,
+    id: CheckId,
+    value: fn(&dress::DressMeasures) -> Option<f32>,
+    limit: f32,
+    at_most: bool,
+    what: &str,
+    fix: Localized,
+    fine: Localized,
+) -> CheckResult {
+    let v = m.mask.as_ref().and_then(|mask| value(&mask.dress));
+    let ok = |v: f32| if at_most { v <= limit } else { v >= limit };
+    result(
+        id,
+        v,
+        v.is_some_and(ok),
+        format!("{} {limit} ({what})", if at_most { "≤" } else { "≥" }),
+        match (&m.face, v) {
+            (None, _) => NO_FACE,
+            (_, None) => CANNOT_TELL,
+            (_, Some(v)) if !ok(v) => fix,
+            _ => fine,
+        },
+    )
+}
+
+fn glasses_frames(m: &Measures, p: &Profile) -> CheckResult {
+    dress_check(
+        m,
+        CheckId::GlassesFrames,
+        |d| d.rim,
+        p.limits.rim,
+        true,
+        "dark line across the eyes",
+        msg(
+            "镜框挡住了眼睛：请扶正眼镜或摘下眼镜",
+            "Your glasses frame covers your eyes: push them up or take them off",
+        ),
+        msg("镜框没有遮挡眼睛", "Frames clear of the eyes"),
+    )
+}
+
+fn head_covering(m: &Measures, p: &Profile) -> CheckResult {
+    dress_check(
+        m,
+        CheckId::HeadCovering,
+        |d| d.head_cover,
+        p.limits.head_cover,
+        true,
+        "head above the forehead neither hair nor skin",
+        msg(
+            "请摘下帽子或头饰",
+            "Please take off your hat or head covering",
+        ),
+        msg("没有戴帽子", "No head covering"),
+    )
+}
+
+fn ears_visible(m: &Measures, p: &Profile) -> CheckResult {
+    dress_check(
+        m,
+        CheckId::EarsVisible,
+        |d| d.ear_hair,
+        p.limits.ear_hair,
+        true,
+        "hair just outside the face at ear height",
+        msg(
+            "请把头发拨到耳后，露出双耳",
+            "Please tuck your hair behind your ears so both ears show",
+        ),
+        msg("双耳外露", "Both ears showing"),
+    )
+}
+
+fn hair_clear(m: &Measures, p: &Profile) -> CheckResult {
+    dress_check(
+        m,
+        CheckId::HairClear,
+        |d| d.brows,
+        p.limits.brow_skin,
+        false,
+        "skin just above the eyebrows",
+        msg(
+            "请把刘海拨开，露出眉毛和眼睛",
+            "Please move your fringe off your eyebrows and eyes",
+        ),
+        msg("头发没有遮挡眉眼", "Hair clear of brows and eyes"),
+    )
+}
+
+fn clothing_sleeves(m: &Measures, p: &Profile) -> CheckResult {
+    dress_check(
+        m,
+        CheckId::ClothingSleeves,
+        |d| d.bare_shoulders,
+        p.limits.bare_shoulders,
+        true,
+        "skin on the shoulders",
+        msg(
+            "请穿有袖子的上衣，不要露肩",
+            "Please wear a top with sleeves: no bare shoulders",
+        ),
+        msg("着装合适", "Shoulders covered"),
+    )
+}
+
 fn exposure(m: &Measures, p: &Profile) -> CheckResult {
     let l = &p.limits;
     let f = m.face.as_ref();
@@ -958,6 +1113,13 @@ mod tests {
                 background_spread: Some(3.0),
                 background: Some(color::lab([67, 142, 219])),
                 clothing: Some(color::lab([20, 20, 30])),
+                dress: dress::DressMeasures {
+                    head_cover: Some(0.05),
+                    ear_hair: Some(0.1),
+                    brows: Some(0.9),
+                    rim: Some(0.0),
+                    bare_shoulders: Some(0.0),
+                },
             }),
             file_bytes: Some(300_000),
             moved_picture: Some(false),
@@ -1271,6 +1433,31 @@ mod tests {
                 CheckId::GlassesTint,
                 Box::new(|m| m.face.as_mut().unwrap().lens_ratio = 0.3),
                 "sunglasses",
+            ),
+            (
+                CheckId::GlassesFrames,
+                Box::new(|m| m.mask.as_mut().unwrap().dress.rim = Some(0.9)),
+                "frame covers your eyes",
+            ),
+            (
+                CheckId::HeadCovering,
+                Box::new(|m| m.mask.as_mut().unwrap().dress.head_cover = Some(0.6)),
+                "hat",
+            ),
+            (
+                CheckId::EarsVisible,
+                Box::new(|m| m.mask.as_mut().unwrap().dress.ear_hair = Some(0.95)),
+                "ears show",
+            ),
+            (
+                CheckId::HairClear,
+                Box::new(|m| m.mask.as_mut().unwrap().dress.brows = Some(0.05)),
+                "fringe",
+            ),
+            (
+                CheckId::ClothingSleeves,
+                Box::new(|m| m.mask.as_mut().unwrap().dress.bare_shoulders = Some(0.8)),
+                "sleeves",
             ),
             (
                 CheckId::LightingEven,

@@ -77,14 +77,19 @@ pub static RULES: [Rule; 22] = [
         "head_covering_absent",
         "不戴帽子等头部覆盖物",
         "No hat or other head covering",
-        &[],
+        &[HeadCovering],
     ),
-    rule("ears_visible", "双耳外露", "Both ears showing", &[]),
+    rule(
+        "ears_visible",
+        "双耳外露",
+        "Both ears showing",
+        &[EarsVisible],
+    ),
     rule(
         "hair_clear_of_brows_and_eyes",
         "头发不遮挡眉毛和眼睛",
         "Hair off the eyebrows and eyes",
-        &[],
+        &[HairClear],
     ),
     rule(
         "no_tinted_glasses",
@@ -96,7 +101,7 @@ pub static RULES: [Rule; 22] = [
         "glasses_frames_clear_of_eyes",
         "镜框不遮挡眼睛",
         "Glasses frames clear of the eyes",
-        &[],
+        &[GlassesFrames],
     ),
     rule(
         "no_glare",
@@ -110,7 +115,12 @@ pub static RULES: [Rule; 22] = [
         "No earrings or necklaces",
         &[],
     ),
-    rule("not_sleeveless", "不穿无袖上衣", "No sleeveless tops", &[]),
+    rule(
+        "not_sleeveless",
+        "不穿无袖上衣",
+        "No sleeveless tops",
+        &[ClothingSleeves],
+    ),
     rule(
         "clothing_contrast",
         "衣服颜色与背景有明显区别",

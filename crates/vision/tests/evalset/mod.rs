@@ -25,11 +25,52 @@ use image::{Rgb, RgbImage};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const SOURCES: &[(&str, &str)] = &[
-    ("hopper", "tests/fixtures/portraits/grace_hopper.jpg"),
-    ("biden", "tests/fixtures/portraits/biden.jpg"),
-    ("astronaut", "assets/demo/frame-00.jpg"),
+/// The public-domain portraits the set starts from: name, file, the defect the portrait
+/// itself has (its reference photo is of that class: a reviewer would turn it down), any
+/// advisory check that reads it on the edge of its limit, and whether defects are made
+/// from it. A source's variants keep its own defect: where the set expects a variant to
+/// pass, only those checks may fail (they are advisory in the profiles: they block nothing).
+const SOURCES: &[(&str, &str, &str, &[&str], bool)] = &[
+    // Her Navy cap is a head covering.
+    (
+        "hopper",
+        "tests/fixtures/portraits/grace_hopper.jpg",
+        "head.covering",
+        &[],
+        true,
+    ),
+    // Smiling with teeth; a dark-skinned face, so every variant is also made on dark skin.
+    // His chin is a little low: the pitch estimate (the least certain measure) reads his
+    // variants either side of its 5° limit.
+    (
+        "obama",
+        "tests/fixtures/portraits/obama.jpg",
+        "mouth.closed",
+        &["pose.pitch"],
+        true,
+    ),
+    (
+        "biden",
+        "tests/fixtures/portraits/biden.jpg",
+        "pose.yaw",
+        &[],
+        false,
+    ),
+    (
+        "astronaut",
+        "assets/demo/frame-00.jpg",
+        "mouth.closed",
+        &[],
+        false,
+    ),
 ];
+
+/// Whether `check` may fail on a good variant of `source` (see [`SOURCES`]).
+fn own_defect(source: &str, check: &str) -> bool {
+    SOURCES
+        .iter()
+        .any(|s| s.0 == source && (s.2 == check || s.3.contains(&check)))
+}
 
 fn repo(p: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(p)
@@ -88,17 +129,11 @@ pub fn generate(dir: &Path) {
     let profile = Profile::builtin("bj-degree").unwrap();
     let mut analyzer = FaceAnalyzer::load().unwrap();
     let blue = profile.output.background;
-    for (name, path) in SOURCES {
+    for &(name, path, class, _, variants) in SOURCES {
         let source = analyse(&mut analyzer, image::open(repo(path)).unwrap().to_rgb8());
         let reference = produce(&source, &profile);
-        // The natural defects of these portraits label them.
-        let class = match *name {
-            "astronaut" => "mouth.closed",
-            "biden" => "pose.yaw",
-            _ => "compliant",
-        };
         save(dir, class, name, "reference", &reference.jpeg);
-        if class != "compliant" {
+        if !variants {
             continue;
         }
         let r = &reference.image;
@@ -288,6 +323,104 @@ pub fn generate(dir: &Path) {
             name,
             "sunglasses",
             &encode(&tinted, &profile),
+        );
+        // The dress rules, drawn (their accuracy comes from the real portraits; these show
+        // each measure finds its defect where the face puts it).
+        let p = |i: usize| mesh.point(i);
+        let (face_w, face_l) = (p(454).0 - p(234).0, p(landmark::CHIN).1 - p(10).1);
+        let hair = [28u8, 22, 20];
+        // A heavy fringe: hair from the top of the forehead down over the brows.
+        let brow_y = p(105).1.max(p(334).1) + 0.03 * face_l;
+        let mut fringe = r.clone();
+        fill_rect(
+            &mut fringe,
+            p(234).0 + 0.1 * face_w,
+            p(10).1 - 0.1 * face_l,
+            p(454).0 - 0.1 * face_w,
+            brow_y,
+            hair,
+        );
+        save(
+            dir,
+            "hair.clear",
+            name,
+            "fringe",
+            &encode(&fringe, &profile),
+        );
+        // Hair down over both ears: the person beside the face at ear height, dark.
+        let (top, bottom) = (p(234).1 - 0.1 * face_l, p(234).1 + 0.35 * face_l);
+        let (left, right) = (p(234).0 + 0.02 * face_w, p(454).0 - 0.02 * face_w);
+        let ears = map_pixels(
+            r,
+            |x, y, c, a| {
+                let (x, y) = (x as f32, y as f32);
+                let beside = (x < left && x > left - 0.2 * face_w)
+                    || (x > right && x < right + 0.2 * face_w);
+                if a > 0.3 && beside && y > top && y < bottom {
+                    hair
+                } else {
+                    c
+                }
+            },
+            &photo_analysis.1,
+        );
+        save(
+            dir,
+            "ears.visible",
+            name,
+            "hair-over-ears",
+            &encode(&ears, &profile),
+        );
+        // A heavy rim straight across both eyes, beyond their corners.
+        let mut rim = r.clone();
+        for (a, b, upper, lower) in [(33, 133, 159, 145), (362, 263, 386, 374)] {
+            let (x0, x1) = (p(a).0.min(p(b).0), p(a).0.max(p(b).0));
+            let (w, y) = (x1 - x0, (p(upper).1 + p(lower).1) / 2.0);
+            let half = (0.05 * w).max(1.5);
+            fill_rect(
+                &mut rim,
+                x0 - 0.6 * w,
+                y - half,
+                x1 + 0.6 * w,
+                y + half,
+                [25, 25, 25],
+            );
+        }
+        save(
+            dir,
+            "glasses.frames",
+            name,
+            "rim-across-eyes",
+            &encode(&rim, &profile),
+        );
+        // Bare shoulders: the clothes beside the neck turned to the face's own skin.
+        let skin = {
+            let (x, y) = p(50);
+            r.get_pixel(x as u32, y as u32).0
+        };
+        let chin = p(landmark::CHIN);
+        let centre = (p(234).0 + p(454).0) / 2.0;
+        let bare = map_pixels(
+            r,
+            |x, y, c, a| {
+                if a > 0.5
+                    && y as f32 > chin.1 + 0.1 * face_l
+                    && (x as f32 - centre).abs() > 0.4 * face_w
+                {
+                    let shade = 0.85 + 0.3 * (c[0] as f32 + c[1] as f32 + c[2] as f32) / 765.0;
+                    scale(skin, shade)
+                } else {
+                    c
+                }
+            },
+            &photo_analysis.1,
+        );
+        save(
+            dir,
+            "clothing.sleeves",
+            name,
+            "bare-shoulders",
+            &encode(&bare, &profile),
         );
         let mid = mesh.point(landmark::NOSE_TIP).0;
         let uneven = map_pixels(
@@ -523,6 +656,14 @@ fn fill_box(img: &mut RgbImage, pts: &[(f32, f32)], grow: f32, c: [u8; 3]) {
     }
 }
 
+fn fill_rect(img: &mut RgbImage, x0: f32, y0: f32, x1: f32, y1: f32, c: [u8; 3]) {
+    for y in y0.max(0.0) as u32..(y1.max(0.0) as u32).min(img.height()) {
+        for x in x0.max(0.0) as u32..(x1.max(0.0) as u32).min(img.width()) {
+            img.put_pixel(x, y, Rgb(c));
+        }
+    }
+}
+
 fn fill_ellipse(img: &mut RgbImage, cx: f32, cy: f32, rx: f32, ry: f32, c: [u8; 3]) {
     for y in (cy - ry) as u32..=(cy + ry) as u32 {
         for x in (cx - rx) as u32..=(cx + rx) as u32 {
@@ -637,9 +778,16 @@ pub fn table(dir: &Path) -> Vec<String> {
             *row.1.entry(r.id.as_str()).or_default() += 1;
         }
         let failing: Vec<&str> = inspection.failing().map(|r| r.id.as_str()).collect();
-        if class == "compliant" && !failing.is_empty() {
+        // A good variant keeps its source's own (advisory) defect, and nothing else fails.
+        let source = name.split("__").nth(1).unwrap_or("");
+        let unexpected: Vec<&str> = failing
+            .iter()
+            .copied()
+            .filter(|id| !own_defect(source, id))
+            .collect();
+        if class == "compliant" && !unexpected.is_empty() {
             problems.push(format!(
-                "{name}: a compliant reference was rejected by {failing:?}"
+                "{name}: a compliant variant was rejected by {unexpected:?}"
             ));
         }
         // Caught means measured and failed: a check that fails only because nothing could be
