@@ -175,7 +175,7 @@ static CATALOGUE: [Spec; 26] = [
     spec(
         "glasses.frames",
         "镜框不挡眼睛",
-        "Frames clear of eyes",
+        "Frames clear",
         LIVE_STILL_FILE,
         glasses_frames,
     ),
@@ -883,7 +883,7 @@ fn hair_clear(m: &Measures, p: &Profile) -> CheckResult {
 }
 
 fn clothing_sleeves(m: &Measures, p: &Profile) -> CheckResult {
-    dress_check(
+    let mut r = dress_check(
         m,
         CheckId::ClothingSleeves,
         |d| d.bare_shoulders,
@@ -895,7 +895,11 @@ fn clothing_sleeves(m: &Measures, p: &Profile) -> CheckResult {
             "Please wear a top with sleeves: no bare shoulders",
         ),
         msg("着装合适", "Shoulders covered"),
-    )
+    );
+    if m.face.is_some() && r.value.is_none() {
+        r.message = msg("请让双肩都在画面中", "Keep both shoulders in the picture");
+    }
+    r
 }
 
 fn exposure(m: &Measures, p: &Profile) -> CheckResult {

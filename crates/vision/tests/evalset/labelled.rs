@@ -224,7 +224,9 @@ pub fn evaluate(dir: &Path, profile: &Profile) -> Report {
                 .iter()
                 .filter(|r| rule.checks.contains(&r.id))
                 .collect();
-            let failed = results.iter().any(|r| !r.pass);
+            // Caught means measured and failed: "cannot tell" tells the candidate nothing
+            // about the defect. (On a good photo, any failure is a rejection.)
+            let failed = results.iter().any(|r| !r.pass && r.value.is_some());
             if good {
                 count.good += 1;
             } else {
