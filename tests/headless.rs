@@ -122,3 +122,32 @@ fn an_empty_backdrop_times_out_with_the_reason() {
             == 0
     );
 }
+
+/// A printed portrait held perfectly still passes every still-image check, but shows no sign
+/// of life: it is never taken, and the candidate is asked to blink.
+#[test]
+fn a_portrait_held_still_is_never_taken() {
+    let frames = tempfile::tempdir().unwrap();
+    let camera = common::still_print_camera(frames.path());
+    let site = Site::new("[campaign]\ncapture_countdown_secs = 1\nauto_capture_stable_ms = 500\n");
+    site.import_demo_roster();
+    let (code, out, err) = site.cli_both(&[
+        "capture",
+        "--camera",
+        &camera,
+        "--admission",
+        "000011110001",
+        "--name",
+        "wangxiaoming",
+        "--timeout-secs",
+        "15",
+    ]);
+    assert_ne!(code, 0, "a still picture was taken: {out}");
+    assert!(err.contains("no photo stored within 15 s"), "{err}");
+    assert!(
+        err.contains("blink"),
+        "the candidate is asked to blink: {err}"
+    );
+    let store = Store::open(&site.data_dir()).unwrap();
+    assert_eq!(store.outbox_counts().unwrap().pending, 0, "nothing stored");
+}

@@ -483,11 +483,25 @@ pub fn sha256_file(path: &Path) -> String {
     capture_protocol::sha256_hex(&std::fs::read(path).unwrap())
 }
 
-/// A replay folder of camera frames that pass every check: the compliant reference photo
+/// A replay folder of camera frames that pass every required check: the reference photo
 /// made from the public-domain Grace Hopper portrait, scaled into a 1280×720 frame exactly
-/// where the kiosk's photo frame is, on the profile's blue, swaying by a pixel or two.
+/// where the kiosk's photo frame is, on the profile's blue, swaying by a pixel or two, and
+/// blinking (synthetic: her eyes painted over with the skin below
+/// them for four frames every four seconds) — a sign of life, without which a face on video
+/// is not taken.
 pub fn compliant_camera(dir: &Path) -> String {
+    portrait_camera(dir, true)
+}
+
+/// The same portrait held perfectly still in front of the camera, as a printed photo is:
+/// six identical frames, no sway, no blink.
+pub fn still_print_camera(dir: &Path) -> String {
+    portrait_camera(dir, false)
+}
+
+fn portrait_camera(dir: &Path, live: bool) -> String {
     use capture_core::compliance::measure::crown;
+    use capture_core::face::landmark;
     use capture_core::profile::{Framing, Profile};
     std::fs::create_dir_all(dir).unwrap();
     let profile = Profile::builtin("bj-degree").unwrap();
@@ -499,16 +513,51 @@ pub fn compliant_camera(dir: &Path) -> String {
     let mask = analyzer.segment(&source).unwrap();
     let (top, _) = crown(&mesh, Some(&mask));
     let photo = capture_core::photo::produce(&source, &mesh, top, &mask, &profile).unwrap();
+    // The same photo with closed eyes: each eye's box filled with the skin just below it.
+    let closed = {
+        let mut img = photo.image.clone();
+        let mesh = analyzer.still(&photo.image).unwrap().mesh.expect("a face");
+        for eye in landmark::EYES {
+            let pts: Vec<(f32, f32)> = eye.iter().map(|&i| mesh.point(i)).collect();
+            let (x0, x1) = pts
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+            let (y0, y1) = pts
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+            let w = x1 - x0;
+            let skin = *img.get_pixel(((x0 + x1) / 2.0) as u32, (y1 + 0.45 * w) as u32);
+            for y in (y0 - 0.2 * w) as u32..=(y1 + 0.15 * w) as u32 {
+                for x in (x0 - 0.1 * w) as u32..=(x1 + 0.1 * w) as u32 {
+                    img.put_pixel(x, y, skin);
+                }
+            }
+        }
+        img
+    };
     let (w, h) = (1280u32, 720u32);
     let f = Framing::for_camera(&profile, w, h);
     let (fw, fh) = ((f.frame_w * w as f32) as u32, (f.frame_h * h as f32) as u32);
-    let scaled =
-        image::imageops::resize(&photo.image, fw, fh, image::imageops::FilterType::Triangle);
+    let scale = |img: &image::RgbImage| {
+        image::imageops::resize(img, fw, fh, image::imageops::FilterType::Triangle)
+    };
+    let (open, shut) = (scale(&photo.image), scale(&closed));
     let blue = image::Rgb(profile.output.background);
-    for (i, dx) in [0i64, 1, 2, 1, 0, -1, -2, -1].iter().enumerate() {
+    let sway = [0i64, 1, 2, 1, 0, -1, -2, -1];
+    // A blink every four seconds at 30 frames a second, as people blink.
+    let frames = if live { 120 } else { 6 };
+    for i in 0..frames {
+        let (dx, eyes) = if live {
+            (
+                sway[i % sway.len()],
+                if (20..24).contains(&i) { &shut } else { &open },
+            )
+        } else {
+            (0, &open)
+        };
         let mut frame = image::RgbImage::from_pixel(w, h, blue);
         let x0 = (f.frame_x * w as f32) as i64 + dx;
-        image::imageops::overlay(&mut frame, &scaled, x0, (f.frame_y * h as f32) as i64);
+        image::imageops::overlay(&mut frame, eyes, x0, (f.frame_y * h as f32) as i64);
         frame.save(dir.join(format!("frame-{i:02}.jpg"))).unwrap();
     }
     format!("replay:{}", dir.display())

@@ -9,7 +9,7 @@ use capture_core::compliance::guide::{Guidance, Guide};
 use capture_core::compliance::measure::{
     Frame, MaskMeasures, Measures, crown, crown_above, crown_ratio, measure, measure_mask,
 };
-use capture_core::compliance::motion::MotionCue;
+use capture_core::compliance::motion::{MotionCue, require_life};
 use capture_core::compliance::{CheckId, CheckResult, Context, evaluate};
 use capture_core::face::{Analysis, Mask, Mesh, landmark};
 use capture_core::photo::{self, Photo, PhotoError};
@@ -199,7 +199,12 @@ impl LiveInspector {
                 measure(image, Frame::whole(image), &analysis, None)
             }
             // Nothing moved: the measures of the frame the models last ran on still hold.
-            (Some(_), Some(last)) if analysis.reused => last.clone(),
+            // (The face is still there all the same: the motion cues see it as unchanged.)
+            (Some(mesh), Some(last)) if analysis.reused => {
+                self.motion
+                    .push(mesh, last.face.as_ref().map_or(0.0, |f| f.eye_contrast));
+                last.clone()
+            }
             (Some(mesh), _) => {
                 let framing = Framing::for_camera(&self.profile, image.width(), image.height());
                 let frame = Frame::of_framing(&framing, image);
@@ -223,13 +228,18 @@ impl LiveInspector {
                 if let (Some(face), Some(ratio)) = (m.face.as_mut(), self.crown_ratio) {
                     face.set_crown(mesh, frame, crown_above(mesh, ratio), true);
                 }
-                self.motion.push(mesh);
+                self.motion
+                    .push(mesh, m.face.as_ref().map_or(0.0, |f| f.eye_contrast));
                 m.moved_picture = self.motion.moved_picture();
                 self.last = Some(m.clone());
                 m
             }
         };
-        let results = evaluate(&measures, &self.profile, Context::Live);
+        let mut results = evaluate(&measures, &self.profile, Context::Live);
+        // On video a face must also show a sign of life (a blink) before it is taken.
+        if analysis.mesh.is_some() {
+            require_life(&mut results, self.motion.alive());
+        }
         let guidance = self.guide.update(&results);
         let passes = |id: CheckId| results.iter().any(|r| r.id == id && r.pass);
         let burst = BurstFrame {
