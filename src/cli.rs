@@ -177,6 +177,16 @@ enum Command {
         #[arg(long, default_value_t = 120)]
         timeout_secs: u64,
     },
+    /// Staff: measure the site's backdrop with nobody in front of the camera
+    #[command(
+        name = "calibrate-backdrop",
+        after_help = "Step out of the picture first: the camera must see only the backdrop         (the site's own blue cloth, or a white wall where the notice allows one). The kiosk         measures its colour and evenness over the photo frame and keeps them; from then on the         live background checks compare with this backdrop instead of the profile's colour. The         final photo's background is still replaced with the profile's colour. An uneven cloth         (creases, a lamp's hot spot) is refused with what to fix. Calibrate again whenever the         cloth or the light changes. The kiosk must not be running on the same data directory;         restart it afterwards.\n\nExample:\n  capture-kiosk calibrate-backdrop --camera usb:0"
+    )]
+    CalibrateBackdrop {
+        /// Camera source (default: the config's camera.source)
+        #[arg(long)]
+        camera: Option<CameraSpec>,
+    },
     /// Write the captures the central service has not confirmed to a folder (USB stick)
     #[command(
         after_help = "For a site without network for days. Writes a bundle folder \
@@ -370,6 +380,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 .unwrap_or(&loaded.config.campaign.photo_profile),
             json,
         ),
+        Some(Command::CalibrateBackdrop { camera }) => {
+            let camera = camera_or_configured(camera, &loaded.config)?;
+            calibrate_backdrop(&loaded.config, &data_dir, &camera)
+        }
         Some(Command::Capture {
             camera,
             admission,
@@ -449,6 +463,54 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The camera given on the command line, else the config's `camera.source`.
+/// Frames skipped before measuring, so a USB camera's exposure and white balance settle.
+const CALIBRATION_SETTLE_FRAMES: usize = 15;
+
+fn calibrate_backdrop(
+    config: &Config,
+    data_dir: &std::path::Path,
+    camera: &CameraSpec,
+) -> anyhow::Result<ExitCode> {
+    let mut store = crate::store::Store::open_exclusive(data_dir)?;
+    let settings = crate::camera::CameraSettings {
+        min_width: config.camera.min_width,
+        min_height: config.camera.min_height,
+    };
+    let (mut source, _) = crate::camera::open(camera, settings)
+        .map_err(|e| anyhow::anyhow!("the camera cannot be opened: {e}"))?;
+    let mut frame = None;
+    for _ in 0..CALIBRATION_SETTLE_FRAMES {
+        frame = Some(
+            source
+                .next_frame()
+                .map_err(|e| anyhow::anyhow!("no picture from the camera: {e}"))?,
+        );
+    }
+    let frame = frame.expect("at least one frame");
+    let profile = config.profile();
+    let mut analyzer = capture_vision::FaceAnalyzer::load()
+        .map_err(|e| anyhow::anyhow!("face analysis unavailable: {e}"))?;
+    match capture_vision::inspect::calibrate_backdrop(&mut analyzer, &frame, &profile)? {
+        Ok(b) => {
+            store.set_backdrop(&b)?;
+            let [l, a, bb] = b.colour;
+            println!(
+                "背景已校准 Backdrop calibrated: L* {l:.1} a* {a:.1} b* {bb:.1}, evenness ΔE {:.1} (at most {}). Restart the kiosk to use it.",
+                b.spread, profile.limits.background_spread
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problem) => {
+            let m = problem.message();
+            eprintln!(
+                "capture-kiosk calibrate-backdrop: not calibrated: {} / {}",
+                m.zh, m.en
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
 fn camera_or_configured(given: Option<CameraSpec>, config: &Config) -> anyhow::Result<CameraSpec> {
     match given {
         Some(c) => Ok(c),

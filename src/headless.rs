@@ -78,6 +78,12 @@ pub fn capture(opts: HeadlessOptions) -> Result<Uuid, HeadlessError> {
     let (wake_tx, wake) = mpsc::channel::<()>();
     let analysis = Analysis::spawn(
         config.profile(),
+        store.backdrop().unwrap_or_else(|e| {
+            tracing::warn!(
+                "the calibrated backdrop could not be read ({e}): the profile's colour is used"
+            );
+            None
+        }),
         Duration::from_millis(config.campaign.auto_capture_stable_ms),
         move || {
             let _ = wake_tx.send(());

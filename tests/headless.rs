@@ -151,3 +151,88 @@ fn a_portrait_held_still_is_never_taken() {
     let store = Store::open(&site.data_dir()).unwrap();
     assert_eq!(store.outbox_counts().unwrap().pending, 0, "nothing stored");
 }
+
+/// A site that photographs in front of a white wall: the live checks hold the wall against
+/// the blue of the profile until staff calibrate the backdrop; then the candidate is taken,
+/// and the final photo is on the profile's blue all the same.
+#[test]
+fn a_calibrated_white_wall_is_the_backdrop_the_live_checks_expect() {
+    let white = [236, 236, 232];
+    let site = Site::new("[campaign]\ncapture_countdown_secs = 1\nauto_capture_stable_ms = 500\n");
+    site.import_demo_roster();
+    let frames = tempfile::tempdir().unwrap();
+    let candidate = common::compliant_camera_on(&frames.path().join("candidate"), white);
+    let capture = |timeout: &str| {
+        site.cli_both(&[
+            "capture",
+            "--camera",
+            &candidate,
+            "--admission",
+            "000011110001",
+            "--name",
+            "wangxiaoming",
+            "--timeout-secs",
+            timeout,
+        ])
+    };
+    let (code, out, err) = capture("12");
+    assert_ne!(
+        code, 0,
+        "taken in front of a white wall nobody calibrated: {out}"
+    );
+    assert!(err.contains("background.colour"), "{err}");
+
+    // Calibrating with someone in the picture is refused.
+    let (code, _, err) = site.cli_both(&["calibrate-backdrop", "--camera", &candidate]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("Nobody may be in front of the camera"),
+        "{err}"
+    );
+    assert!(
+        Store::open(&site.data_dir())
+            .unwrap()
+            .backdrop()
+            .unwrap()
+            .is_none()
+    );
+
+    let wall = common::empty_backdrop_camera(&frames.path().join("wall"), white);
+    let (code, out, err) = site.cli_both(&["calibrate-backdrop", "--camera", &wall]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Backdrop calibrated"), "{out}");
+    let b = Store::open(&site.data_dir())
+        .unwrap()
+        .backdrop()
+        .unwrap()
+        .expect("the calibration is kept");
+    assert!(b.colour[0] > 90.0 && b.spread < 3.0, "{b:?}");
+
+    let (code, out, err) = capture("60");
+    assert_eq!(code, 0, "{out}{err}");
+    let id = uuid::Uuid::parse_str(out.trim()).unwrap();
+    let store = Store::open(&site.data_dir()).unwrap();
+    let stored = store.stored_capture(id).unwrap().unwrap();
+    // The final photo's backdrop is the profile's blue, checked against it.
+    let (code, out) = site.cli(&[
+        "check",
+        "--json",
+        site.data_dir().join(&stored.photo_file).to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let report: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let colour = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "background.colour")
+        .unwrap();
+    assert_eq!(colour["pass"], true, "{colour}");
+    assert!(
+        colour["limit"]
+            .as_str()
+            .unwrap()
+            .contains("RGB[67, 142, 219]"),
+        "{colour}"
+    );
+}

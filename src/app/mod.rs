@@ -81,6 +81,12 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         let weak = window.as_weak();
         Analysis::spawn(
             config.profile(),
+            store.backdrop().unwrap_or_else(|e| {
+                tracing::warn!(
+                    "the calibrated backdrop could not be read ({e}): the profile's colour is used"
+                );
+                None
+            }),
             Duration::from_millis(config.campaign.auto_capture_stable_ms),
             move || {
                 let _ = weak

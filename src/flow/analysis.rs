@@ -6,6 +6,7 @@
 
 use crate::camera::Frame;
 use capture_core::compliance::autocapture::{AutoCapture, BurstFrame, best_of_burst};
+use capture_core::compliance::backdrop::Backdrop;
 use capture_core::compliance::guide::Guidance;
 use capture_core::profile::Profile;
 use capture_vision::FaceAnalyzer;
@@ -95,6 +96,7 @@ impl Analysis {
     /// UI thread has not been told about yet.
     pub fn spawn(
         profile: Profile,
+        backdrop: Option<Backdrop>,
         stable_for: Duration,
         notify: impl Fn() + Send + 'static,
     ) -> Self {
@@ -110,7 +112,7 @@ impl Analysis {
         };
         let thread = std::thread::Builder::new()
             .name("analysis".into())
-            .spawn(move || worker.run(profile, stable_for))
+            .spawn(move || worker.run(profile, backdrop, stable_for))
             .expect("spawn analysis thread");
         Self {
             shared,
@@ -207,7 +209,7 @@ impl Worker {
         }
     }
 
-    fn run(self, profile: Profile, stable_for: Duration) {
+    fn run(self, profile: Profile, backdrop: Option<Backdrop>, stable_for: Duration) {
         lower_priority();
         let started = Instant::now();
         let analyzer = match FaceAnalyzer::load() {
@@ -222,7 +224,8 @@ impl Worker {
             "face analysis ready ({} ms to load the models)",
             started.elapsed().as_millis()
         );
-        let mut inspector = LiveInspector::new(analyzer, profile, HOLD_FRAMES);
+        let mut inspector =
+            LiveInspector::new(analyzer, profile, HOLD_FRAMES).with_backdrop(backdrop);
         let mut auto = AutoCapture::new(stable_for);
         let mut generation = None;
         let mut burst: Option<Burst> = None;

@@ -42,6 +42,10 @@ const MIGRATIONS: &[capture_durable::sqlite::Migration] = &[
         "0006_staff_override",
         include_str!("migrations/0006_staff_override.sql"),
     ),
+    (
+        "0007_backdrop",
+        include_str!("migrations/0007_backdrop.sql"),
+    ),
 ];
 
 pub const DB_FILE: &str = "kiosk.db";
@@ -706,6 +710,57 @@ impl Store {
                 },
             )
             .optional()?)
+    }
+
+    /// The site's backdrop as staff last calibrated it, if they did.
+    pub fn backdrop(
+        &self,
+    ) -> Result<Option<capture_core::compliance::backdrop::Backdrop>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT l, a, b, spread FROM backdrop WHERE id = 1",
+                [],
+                |r| {
+                    Ok(capture_core::compliance::backdrop::Backdrop {
+                        colour: [
+                            r.get::<_, f64>(0)? as f32,
+                            r.get::<_, f64>(1)? as f32,
+                            r.get::<_, f64>(2)? as f32,
+                        ],
+                        spread: r.get::<_, f64>(3)? as f32,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Keeps a new backdrop calibration (replacing the last) and audits it.
+    pub fn set_backdrop(
+        &mut self,
+        b: &capture_core::compliance::backdrop::Backdrop,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO backdrop (id, l, a, b, spread, calibrated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET l = ?1, a = ?2, b = ?3, spread = ?4, calibrated_at = ?5",
+            params![
+                f64::from(b.colour[0]),
+                f64::from(b.colour[1]),
+                f64::from(b.colour[2]),
+                f64::from(b.spread),
+                now_text()
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (at, actor, action, capture_id, detail) VALUES (?1, 'staff', 'backdrop.calibrated', NULL, ?2)",
+            params![
+                now_text(),
+                serde_json::json!({"lab": b.colour, "spread": b.spread}).to_string()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn audit(

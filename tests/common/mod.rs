@@ -490,21 +490,43 @@ pub fn sha256_file(path: &Path) -> String {
 /// them for four frames every four seconds) — a sign of life, without which a face on video
 /// is not taken.
 pub fn compliant_camera(dir: &Path) -> String {
-    portrait_camera(dir, true)
+    portrait_camera(dir, true, None)
+}
+
+/// The live candidate of [`compliant_camera`] in front of a backdrop of another colour
+/// (a site's white wall, say).
+pub fn compliant_camera_on(dir: &Path, backdrop: [u8; 3]) -> String {
+    portrait_camera(dir, true, Some(backdrop))
+}
+
+/// The backdrop alone, nobody in front: a wall of one colour with a little sensor noise.
+pub fn empty_backdrop_camera(dir: &Path, backdrop: [u8; 3]) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..4u32 {
+        let frame = image::RgbImage::from_fn(1280, 720, |x, y| {
+            let n = ((x * 7 + y * 13 + i * 5) % 5) as u8;
+            image::Rgb(backdrop.map(|c| c.saturating_sub(2) + n))
+        });
+        frame.save(dir.join(format!("frame-{i:02}.jpg"))).unwrap();
+    }
+    format!("replay:{}", dir.display())
 }
 
 /// The same portrait held perfectly still in front of the camera, as a printed photo is:
 /// six identical frames, no sway, no blink.
 pub fn still_print_camera(dir: &Path) -> String {
-    portrait_camera(dir, false)
+    portrait_camera(dir, false, None)
 }
 
-fn portrait_camera(dir: &Path, live: bool) -> String {
+fn portrait_camera(dir: &Path, live: bool, backdrop: Option<[u8; 3]>) -> String {
     use capture_core::compliance::measure::crown;
     use capture_core::face::landmark;
     use capture_core::profile::{Framing, Profile};
     std::fs::create_dir_all(dir).unwrap();
-    let profile = Profile::builtin("bj-degree").unwrap();
+    let mut profile = Profile::builtin("bj-degree").unwrap();
+    if let Some(colour) = backdrop {
+        profile.output.background = colour;
+    }
     let mut analyzer = capture_vision::FaceAnalyzer::load().unwrap();
     let source = image::open(repo().join("tests/fixtures/portraits/grace_hopper.jpg"))
         .unwrap()

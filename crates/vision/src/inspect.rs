@@ -5,6 +5,7 @@
 
 use crate::{FaceAnalyzer, NetError};
 use capture_core::compliance::autocapture::BurstFrame;
+use capture_core::compliance::backdrop::{Backdrop, BackdropProblem, calibrate};
 use capture_core::compliance::guide::{Guidance, Guide};
 use capture_core::compliance::measure::{
     Frame, MaskMeasures, Measures, crown, crown_above, crown_ratio, measure, measure_mask,
@@ -145,6 +146,8 @@ pub struct LiveInspector {
     /// Where the face was (centre and width) when the mask was made.
     masked_at: Option<((f32, f32), f32)>,
     last: Option<Measures>,
+    /// The site's calibrated backdrop, if staff calibrated one.
+    backdrop: Option<Backdrop>,
 }
 
 impl LiveInspector {
@@ -160,7 +163,15 @@ impl LiveInspector {
             since_mask: 0,
             masked_at: None,
             last: None,
+            backdrop: None,
         }
+    }
+
+    /// The background checks compare live frames with this backdrop (calibrated by staff)
+    /// instead of the profile's colour.
+    pub fn with_backdrop(mut self, backdrop: Option<Backdrop>) -> Self {
+        self.backdrop = backdrop;
+        self
     }
 
     /// A new candidate: forget the face, its motion and the shown states.
@@ -235,6 +246,8 @@ impl LiveInspector {
                 m
             }
         };
+        let mut measures = measures;
+        measures.backdrop = self.backdrop;
         let mut results = evaluate(&measures, &self.profile, Context::Live);
         // On video a face must also show a sign of life (a blink) before it is taken.
         if analysis.mesh.is_some() {
@@ -307,4 +320,35 @@ pub fn capture(
             })
         }
     }
+}
+
+/// Calibrates the site's backdrop from a camera frame with nobody in front of it (the
+/// detector finds no face, the person mask covers almost nothing), over the profile's
+/// photo frame.
+pub fn calibrate_backdrop(
+    analyzer: &mut FaceAnalyzer,
+    image: &RgbImage,
+    profile: &Profile,
+) -> Result<Result<Backdrop, BackdropProblem>, NetError> {
+    let faces = analyzer.still(image)?.faces;
+    let mask = analyzer.segment(image)?;
+    let framing = Framing::for_camera(profile, image.width(), image.height());
+    let frame = Frame::of_framing(&framing, image);
+    let (mut n, mut person) = (0u32, 0u32);
+    for j in 0..32 {
+        for i in 0..32 {
+            let x = frame.x + frame.width * (i as f32 + 0.5) / 32.0;
+            let y = frame.y + frame.height * (j as f32 + 0.5) / 32.0;
+            n += 1;
+            person += u32::from(mask.at(x, y) >= 0.5);
+        }
+    }
+    analyzer.reset();
+    Ok(calibrate(
+        image,
+        frame,
+        faces,
+        person as f32 / n as f32,
+        profile,
+    ))
 }

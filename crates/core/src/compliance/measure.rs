@@ -74,6 +74,9 @@ pub struct Measures {
     /// Live video only: whether the face moved like a picture held up to the camera
     /// (see `motion`); `None` for stills and until enough frames were seen.
     pub moved_picture: Option<bool>,
+    /// Live video only: the site's backdrop as staff calibrated it, if they did; the
+    /// background checks then compare with it instead of the profile's colour.
+    pub backdrop: Option<super::backdrop::Backdrop>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -183,6 +186,7 @@ pub fn measure(
         mask,
         file_bytes: None,
         moved_picture: None,
+        backdrop: None,
     }
 }
 

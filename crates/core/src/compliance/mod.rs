@@ -16,6 +16,7 @@
 //! ```
 
 pub mod autocapture;
+pub mod backdrop;
 pub mod color;
 pub mod dress;
 pub mod guide;
@@ -993,8 +994,17 @@ fn colour_natural(m: &Measures, p: &Profile) -> CheckResult {
     )
 }
 
+/// ΔE a person in front adds to a calibrated backdrop's own spread (shadow, hair edges).
+const CALIBRATED_SPREAD_MARGIN: f32 = 8.0;
+
 fn background_uniform(m: &Measures, p: &Profile) -> CheckResult {
-    let limit = p.limits.background_spread;
+    // Against the site's calibrated backdrop (live): what the cloth itself showed with
+    // nobody in front, plus what a person's shadow and edges add, within the profile's limit.
+    let limit = m.backdrop.map_or(p.limits.background_spread, |b| {
+        p.limits
+            .background_spread
+            .min(b.spread + CALIBRATED_SPREAD_MARGIN)
+    });
     let spread = m.mask.as_ref().and_then(|m| m.background_spread);
     result(
         CheckId::BackgroundUniform,
@@ -1016,15 +1026,31 @@ fn background_uniform(m: &Measures, p: &Profile) -> CheckResult {
 fn background_colour(m: &Measures, p: &Profile) -> CheckResult {
     let limit = p.limits.background_delta_e;
     let expected = p.output.background;
-    let bg = m.mask.as_ref().and_then(|m| m.background_delta_e(expected));
+    // Live, against the site's own calibrated backdrop where staff calibrated one (the
+    // final photo's background is the profile's colour all the same).
+    let (bg, against) = match (m.backdrop, m.mask.as_ref()) {
+        (Some(b), Some(mask)) => (
+            mask.background.map(|c| color::delta_e(c, b.colour)),
+            "the calibrated backdrop".to_string(),
+        ),
+        (None, mask) => (
+            mask.and_then(|m| m.background_delta_e(expected)),
+            format!("RGB{expected:?}"),
+        ),
+        (Some(_), None) => (None, "the calibrated backdrop".to_string()),
+    };
     result(
         CheckId::BackgroundColour,
         bg,
         bg.is_some_and(|v| v <= limit),
-        format!("≤ {limit} ΔE from RGB{expected:?}"),
+        format!("≤ {limit} ΔE from {against}"),
         match (&m.face, bg) {
             (None, _) => NO_FACE,
             (_, None) => CANNOT_TELL,
+            (_, Some(v)) if v > limit && m.backdrop.is_some() => msg(
+                "背景颜色不对：请站在背景布正前方",
+                "The backdrop looks wrong: stand right in front of it",
+            ),
             (_, Some(v)) if v > limit => msg(
                 "背景颜色不对：请站在蓝色背景前",
                 "The backdrop is the wrong colour: stand in front of the blue backdrop",
@@ -1127,6 +1153,7 @@ mod tests {
             }),
             file_bytes: Some(300_000),
             moved_picture: Some(false),
+            backdrop: None,
         }
     }
 
@@ -1136,6 +1163,37 @@ mod tests {
 
     fn check(results: &[CheckResult], id: CheckId) -> &CheckResult {
         results.iter().find(|r| r.id == id).unwrap()
+    }
+
+    #[test]
+    fn a_calibrated_white_wall_passes_live_and_the_profile_colour_is_kept_for_photos() {
+        let white = color::lab([236, 236, 232]);
+        let mut m = good();
+        m.mask.as_mut().unwrap().background = Some(white);
+        let r = evaluate(&m, &profile(), Context::Live);
+        assert!(!check(&r, CheckId::BackgroundColour).pass, "not blue");
+        m.backdrop = Some(backdrop::Backdrop {
+            colour: color::lab([238, 238, 235]),
+            spread: 2.0,
+        });
+        let r = evaluate(&m, &profile(), Context::Live);
+        let c = check(&r, CheckId::BackgroundColour);
+        assert!(c.pass && c.limit.contains("calibrated"), "{c:?}");
+        // A blue cloth where the white wall was calibrated is wrong.
+        m.mask.as_mut().unwrap().background = Some(color::lab([67, 142, 219]));
+        let r = evaluate(&m, &profile(), Context::Live);
+        assert!(!check(&r, CheckId::BackgroundColour).pass);
+        // The cloth's own evenness plus a margin bounds the spread.
+        m.mask.as_mut().unwrap().background = Some(white);
+        m.mask.as_mut().unwrap().background_spread = Some(9.0);
+        let r = evaluate(&m, &profile(), Context::Live);
+        assert!(check(&r, CheckId::BackgroundUniform).pass, "9 ≤ 2 + 8");
+        m.mask.as_mut().unwrap().background_spread = Some(11.0);
+        let r = evaluate(&m, &profile(), Context::Live);
+        assert!(
+            !check(&r, CheckId::BackgroundUniform).pass,
+            "11 > 2 + 8, under the profile's 12"
+        );
     }
 
     #[test]
