@@ -6,22 +6,35 @@ mod common;
 use capture_kiosk::store::Store;
 use common::Site;
 
-#[test]
-fn a_compliant_candidate_is_captured_and_stored_without_a_window() {
-    let frames = tempfile::tempdir().unwrap();
-    let camera = common::compliant_camera(frames.path());
+/// A site with the demo roster whose auto-capture is quick (1 s countdown, 0.5 s stable).
+fn quick_site() -> Site {
     let site = Site::new("[campaign]\ncapture_countdown_secs = 1\nauto_capture_stable_ms = 500\n");
     site.import_demo_roster();
+    site
+}
 
-    let (code, out, err) = site.cli_both(&[
+/// `capture` for 王小明 of the demo roster with `camera`, giving up after `timeout` seconds.
+fn capture_wang(site: &Site, camera: &str, timeout: &str) -> (i32, String, String) {
+    site.cli_both(&[
         "capture",
         "--camera",
-        &camera,
+        camera,
         "--admission",
         "000011110001",
         "--name",
         "wangxiaoming",
-    ]);
+        "--timeout-secs",
+        timeout,
+    ])
+}
+
+#[test]
+fn a_compliant_candidate_is_captured_and_stored_without_a_window() {
+    let frames = tempfile::tempdir().unwrap();
+    let camera = common::compliant_camera(frames.path());
+    let site = quick_site();
+
+    let (code, out, err) = capture_wang(&site, &camera, "120");
     assert_eq!(code, 0, "{out}{err}");
     let id = uuid::Uuid::parse_str(out.trim()).unwrap_or_else(|_| panic!("an id: {out:?}"));
     let store = Store::open(&site.data_dir()).unwrap();
@@ -129,19 +142,8 @@ fn an_empty_backdrop_times_out_with_the_reason() {
 fn a_portrait_held_still_is_never_taken() {
     let frames = tempfile::tempdir().unwrap();
     let camera = common::still_print_camera(frames.path());
-    let site = Site::new("[campaign]\ncapture_countdown_secs = 1\nauto_capture_stable_ms = 500\n");
-    site.import_demo_roster();
-    let (code, out, err) = site.cli_both(&[
-        "capture",
-        "--camera",
-        &camera,
-        "--admission",
-        "000011110001",
-        "--name",
-        "wangxiaoming",
-        "--timeout-secs",
-        "15",
-    ]);
+    let site = quick_site();
+    let (code, out, err) = capture_wang(&site, &camera, "15");
     assert_ne!(code, 0, "a still picture was taken: {out}");
     assert!(err.contains("no photo stored within 15 s"), "{err}");
     assert!(
@@ -158,23 +160,10 @@ fn a_portrait_held_still_is_never_taken() {
 #[test]
 fn a_calibrated_white_wall_is_the_backdrop_the_live_checks_expect() {
     let white = [236, 236, 232];
-    let site = Site::new("[campaign]\ncapture_countdown_secs = 1\nauto_capture_stable_ms = 500\n");
-    site.import_demo_roster();
+    let site = quick_site();
     let frames = tempfile::tempdir().unwrap();
     let candidate = common::compliant_camera_on(&frames.path().join("candidate"), white);
-    let capture = |timeout: &str| {
-        site.cli_both(&[
-            "capture",
-            "--camera",
-            &candidate,
-            "--admission",
-            "000011110001",
-            "--name",
-            "wangxiaoming",
-            "--timeout-secs",
-            timeout,
-        ])
-    };
+    let capture = |timeout: &str| capture_wang(&site, &candidate, timeout);
     let (code, out, err) = capture("12");
     assert_ne!(
         code, 0,
