@@ -113,11 +113,13 @@ enum Command {
         images: Vec<PathBuf>,
     },
     /// Make the final photo from a picture: eyes level, cropped and sized to the profile, the
-    /// backdrop replaced, a JPEG in the size window; refused unless every check passes
+    /// backdrop replaced, a JPEG in the size window; refused unless every required check passes
     #[command(
-        after_help = "The failing checks are listed on stderr with what to fix. Exit status: 0 the \
-        photo was written and every check passes; 1 nothing was written (checks fail, no face, \
-        unreadable picture), or with --force, written although checks fail."
+        after_help = "The failing checks are listed on stderr with what to fix; an advisory \
+        check (the profile's [checks]) that fails is listed as advice and does not stop the photo. \
+        Exit status: 0 the photo was written and every required check passes; 1 nothing was \
+        written (required checks fail, no face, unreadable picture), or with --force, written \
+        although required checks fail."
     )]
     Produce {
         /// Photo profile (default: the config's campaign.photo_profile)
@@ -698,13 +700,20 @@ fn produce(image: &Path, output: &Path, profile: &str, force: bool) -> anyhow::R
     let mut analyzer = capture_vision::FaceAnalyzer::load()?;
     let (photo, check) = capture_vision::inspect::produce_still(&mut analyzer, &picture, &profile)
         .with_context(|| format!("no photo can be made from {}", image.display()))?;
-    let failing: Vec<_> = check.failing().collect();
+    let failing: Vec<_> = check.results.iter().filter(|r| r.blocks()).collect();
     for r in &failing {
         eprintln!("check {} fails: {} / {}", r.id, r.message.en, r.message.zh);
     }
+    let advice: Vec<_> = check.results.iter().filter(|r| r.warns()).collect();
+    for r in &advice {
+        eprintln!(
+            "advice ({}, advisory): {} / {}",
+            r.id, r.message.en, r.message.zh
+        );
+    }
     if !failing.is_empty() && !force {
         anyhow::bail!(
-            "{} check(s) fail, so no photo was written; fix the picture, or use --force to write it anyway",
+            "{} required check(s) fail, so no photo was written; fix the picture, or use --force to write it anyway",
             failing.len()
         );
     }
@@ -717,10 +726,13 @@ fn produce(image: &Path, output: &Path, profile: &str, force: bool) -> anyhow::R
         photo.image.height(),
         photo.jpeg.len(),
         photo.quality,
-        if failing.is_empty() {
-            "every check passes"
-        } else {
-            "written despite failing checks (--force)"
+        match (failing.is_empty(), advice.is_empty()) {
+            (true, true) => "every check passes".to_string(),
+            (true, false) => format!(
+                "every required check passes ({} advisory one(s) fail: a reviewer may still reject it)",
+                advice.len()
+            ),
+            (false, _) => "written despite failing required checks (--force)".to_string(),
         }
     );
     Ok(if failing.is_empty() {

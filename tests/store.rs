@@ -589,6 +589,7 @@ fn every_stored_time_is_utc_and_an_older_kiosks_local_times_are_converted() {
          INSERT INTO reopenings (admission_no, education_level, reopened_at, reason)
              VALUES ('000011110001', '本科', '2026-11-20T21:00:00.000-05:00', 'retake');
          ALTER TABLE captures DROP COLUMN staff_override;
+         DROP TABLE backdrop;
          PRAGMA user_version = 4;",
     )
     .unwrap();
