@@ -225,3 +225,243 @@ fn a_calibrated_white_wall_is_the_backdrop_the_live_checks_expect() {
         "{colour}"
     );
 }
+
+/// A camera the test switches between two scenes (the empty wall, the candidate in front
+/// of it) while the kiosk runs, as staff step out of the picture and a candidate steps in.
+struct TwoScenes {
+    scenes: [Vec<image::RgbImage>; 2],
+    showing: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    step: usize,
+    pace: std::time::Instant,
+}
+
+impl capture_kiosk::camera::FrameSource for TwoScenes {
+    fn info(&self) -> capture_kiosk::camera::SourceInfo {
+        capture_kiosk::camera::SourceInfo {
+            kind: capture_kiosk::camera::SourceKind::Replay,
+            name: "two scenes".into(),
+            mode: None,
+        }
+    }
+
+    fn next_frame(&mut self) -> Result<image::RgbImage, capture_kiosk::camera::CameraError> {
+        // 30 frames a second.
+        let due = self.pace + std::time::Duration::from_millis(33);
+        if let Some(wait) = due.checked_duration_since(std::time::Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        self.pace = std::time::Instant::now();
+        let scene = &self.scenes[self.showing.load(std::sync::atomic::Ordering::Relaxed)];
+        self.step += 1;
+        Ok(scene[self.step % scene.len()].clone())
+    }
+}
+
+fn replay_frames(spec: &str) -> Vec<image::RgbImage> {
+    let dir = spec.strip_prefix("replay:").unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| image::open(p).unwrap().to_rgb8())
+        .collect()
+}
+
+/// Staff calibrate a white wall from the dashboard of the running kiosk (the flow the
+/// screen drives, with the real analysis thread and store): refused while someone is in
+/// the picture, taken from the empty wall after the delay for staff to step aside, stored
+/// and audited, and the very next candidate — no restart — passes the background checks
+/// against the wall and is photographed by the kiosk itself.
+#[test]
+fn staff_calibrate_the_backdrop_from_the_dashboard_and_the_next_candidate_is_taken() {
+    use capture_core::compliance::CheckId;
+    use capture_core::session::{Event, State};
+    use capture_kiosk::flow::{Calibration, Flow, Parts, analysis::Analysis};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+    const WALL: usize = 0;
+    const CANDIDATE: usize = 1;
+
+    let white = [236, 236, 232];
+    let site = Site::new(
+        "[campaign]\ncapture_countdown_secs = 1\nauto_capture_stable_ms = 500\n[staff]\npin = \"4321\"\n",
+    );
+    site.import_demo_roster();
+    let frames = tempfile::tempdir().unwrap();
+    let scenes = [
+        replay_frames(&common::empty_backdrop_camera(
+            &frames.path().join("wall"),
+            white,
+        )),
+        replay_frames(&common::compliant_camera_on(
+            &frames.path().join("candidate"),
+            white,
+        )),
+    ];
+    let showing = Arc::new(AtomicUsize::new(CANDIDATE));
+    let config = capture_kiosk::config::Config::load(&site.config()).unwrap();
+    let store = Store::open_exclusive(&site.data_dir()).unwrap();
+    assert!(store.backdrop().unwrap().is_none());
+    let analysis = Analysis::spawn(
+        config.profile(),
+        None,
+        Duration::from_millis(config.campaign.auto_capture_stable_ms),
+        || {},
+    );
+    let offer = analysis.frame_offer();
+    let camera = TwoScenes {
+        scenes,
+        showing: showing.clone(),
+        step: 0,
+        pace: Instant::now(),
+    };
+    let feed = capture_kiosk::camera::feed::CameraFeed::start(
+        move || {
+            Ok((
+                Box::new(camera) as Box<dyn capture_kiosk::camera::FrameSource>,
+                capture_kiosk::camera::Resolved::AsConfigured,
+            ))
+        },
+        Duration::from_millis(300),
+        move |frame| offer.offer(frame),
+        |_| {},
+    );
+    let mut flow = Flow::new(
+        Parts {
+            config,
+            store,
+            analysis,
+            feed,
+            sync: None,
+        },
+        Instant::now(),
+    );
+    // Runs the flow (reports, clock) until `done` or the time is up.
+    let run_until = |flow: &mut Flow, what: &str, secs: u64, done: &dyn Fn(&Flow) -> bool| {
+        let end = Instant::now() + Duration::from_secs(secs);
+        while !done(flow) {
+            assert!(
+                Instant::now() < end,
+                "not within {secs} s: {what}; now {:?}",
+                flow.state()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+            flow.take_analysis_reports();
+            flow.tick();
+        }
+    };
+    let background_colour = |flow: &Flow| {
+        flow.guidance().and_then(|g| {
+            g.checks
+                .iter()
+                .find(|c| c.0 == CheckId::BackgroundColour)
+                .map(|c| c.1)
+        })
+    };
+    let walk_to_capture = |flow: &mut Flow| {
+        flow.dispatch(Event::Start {
+            wall: chrono::Local::now().naive_local(),
+        });
+        flow.identify("000011110001", "wangxiaoming");
+        flow.dispatch(Event::ContactSubmitted {
+            mobile: None,
+            consent: true,
+        });
+        flow.dispatch(Event::Confirmed);
+        flow.dispatch(Event::Understood);
+        assert!(
+            matches!(flow.state(), State::Capture { .. }),
+            "{:?}",
+            flow.state()
+        );
+    };
+    let staff = |flow: &mut Flow| {
+        flow.dispatch(Event::OpenStaff);
+        flow.enter_pin("4321");
+        assert_eq!(flow.state(), &State::StaffDashboard);
+    };
+    let calibrate = |flow: &mut Flow| -> Calibration {
+        flow.staff_calibrate_backdrop();
+        assert!(matches!(
+            flow.calibration(),
+            Some(Calibration::Waiting { .. })
+        ));
+        run_until(flow, "the calibration's outcome", 40, &|f| {
+            matches!(
+                f.calibration(),
+                Some(Calibration::Done(_) | Calibration::Refused(_))
+            )
+        });
+        flow.calibration().unwrap().clone()
+    };
+
+    // Nobody calibrated: the white wall is not the profile's blue.
+    walk_to_capture(&mut flow);
+    run_until(&mut flow, "the background judged", 30, &|f| {
+        background_colour(f).is_some()
+    });
+    run_until(&mut flow, "the wall held against the blue", 10, &|f| {
+        background_colour(f) == Some(false)
+    });
+    flow.dispatch(Event::Home);
+
+    // With the candidate still in the picture: refused, and nothing stored.
+    staff(&mut flow);
+    match calibrate(&mut flow) {
+        Calibration::Refused(why) => {
+            assert!(why.en.contains("Nobody may be in front"), "{}", why.en)
+        }
+        other => panic!("calibrated with someone in the picture: {other:?}"),
+    }
+    assert!(flow.store().backdrop().unwrap().is_none());
+
+    // Staff step aside: the empty wall is measured after the delay.
+    let asked = Instant::now();
+    showing.store(WALL, Ordering::Relaxed);
+    let Calibration::Done(b) = calibrate(&mut flow) else {
+        panic!("not calibrated: {:?}", flow.calibration());
+    };
+    assert!(
+        asked.elapsed() >= capture_kiosk::flow::CALIBRATION_DELAY,
+        "measured before staff could step aside"
+    );
+    assert!(b.colour[0] > 90.0 && b.spread < 3.0, "{b:?}");
+    assert_eq!(flow.store().backdrop().unwrap(), Some(b));
+    let actions: Vec<String> = {
+        let db = rusqlite::Connection::open(site.data_dir().join("kiosk.db")).unwrap();
+        let mut stmt = db
+            .prepare("SELECT action FROM audit WHERE actor = 'staff' ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    for wanted in [
+        "staff.calibrate_backdrop",
+        "backdrop.refused",
+        "backdrop.calibrated",
+    ] {
+        assert!(actions.iter().any(|a| a == wanted), "{wanted}: {actions:?}");
+    }
+    // Leaving the dashboard forgets the outcome (the stored calibration stays).
+    flow.dispatch(Event::Back);
+    flow.tick();
+    assert!(flow.calibration().is_none());
+
+    // The next candidate, same process: the wall is the backdrop now, and the kiosk takes
+    // the photo by itself.
+    showing.store(CANDIDATE, Ordering::Relaxed);
+    walk_to_capture(&mut flow);
+    run_until(&mut flow, "the wall accepted as the backdrop", 30, &|f| {
+        background_colour(f) == Some(true)
+    });
+    run_until(&mut flow, "the photo taken by the kiosk", 60, &|f| {
+        matches!(f.state(), State::Review { .. })
+    });
+    flow.stop();
+}

@@ -402,6 +402,23 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     k.key("Return");
     k.wait_screen("StaffDashboard");
     shots.take(&mut k, "staff-dashboard");
+    // Calibrating the backdrop: a few seconds to step aside, then measured — and refused,
+    // as the replay camera's astronaut is still in the picture.
+    assert_eq!(
+        k.value("backdrop"),
+        says(lang, "规格背景色", "The profile's colour")
+    );
+    k.click("calibrate-backdrop");
+    common::wait_until("staff told to step aside", || {
+        k.value("backdrop") == says(lang, "请离开镜头", "Step out of the picture")
+    });
+    assert!(!k.enabled("calibrate-backdrop"));
+    shots.take(&mut k, "staff-backdrop-step-aside");
+    common::wait_until("the calibration refused", || {
+        k.value("backdrop") == says(lang, "未校准", "Not calibrated")
+    });
+    assert!(k.enabled("calibrate-backdrop"));
+    shots.take(&mut k, "staff-backdrop-refused");
     k.click("leave-staff");
     k.wait_screen("Welcome");
 

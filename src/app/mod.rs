@@ -17,9 +17,10 @@ use crate::camera::CameraSpec;
 use crate::camera::feed::{CameraState, FeedStatus};
 use crate::config::{Config, Lang};
 use crate::flow::analysis::Analysis;
-use crate::flow::{self, Flow, Note, Parts};
+use crate::flow::{self, Calibration, Flow, Note, Parts};
 use crate::store::Store;
 use anyhow::Context;
+use capture_core::compliance::backdrop::Backdrop;
 use capture_core::compliance::{CheckId, CheckResult, Context as CheckContext};
 use capture_core::profile::{Framing, Severity};
 use capture_core::session::{Event, State};
@@ -43,6 +44,15 @@ pub struct RunOptions {
     pub camera: CameraSpec,
     pub fullscreen: bool,
     pub lang: Lang,
+}
+
+/// What the dashboard's backdrop tile says.
+struct BackdropTile {
+    value: String,
+    note: String,
+    alert: bool,
+    /// A calibration is under way (the button waits).
+    busy: bool,
 }
 
 struct Kiosk {
@@ -262,6 +272,7 @@ fn wire_callbacks(window: &KioskWindow, kiosk: &Rc<RefCell<Kiosk>>) {
     a.on_home(on(|k| k.dispatch(Event::Home)));
     a.on_sync_now(on(|k| k.with_flow(|f| f.staff_send_now(false))));
     a.on_retry_refused(on(|k| k.with_flow(|f| f.staff_send_now(true))));
+    a.on_calibrate_backdrop(on(|k| k.with_flow(Flow::staff_calibrate_backdrop)));
 
     let k = kiosk.clone();
     a.on_set_language(move |code| {
@@ -543,6 +554,98 @@ impl Kiosk {
         });
     }
 
+    /// The dashboard's backdrop tile: the calibration under way or just done, else the one
+    /// stored (or the profile's colour when staff never calibrated).
+    fn backdrop_tile(&self) -> BackdropTile {
+        let lang = self.lang;
+        let t = |zh: &str, en: &str| match lang {
+            Lang::Zh => zh.to_owned(),
+            Lang::En => en.to_owned(),
+        };
+        let measured = |b: &Backdrop| {
+            let [l, a, bb] = b.colour;
+            match lang {
+                Lang::Zh => format!("L* {l:.0} a* {a:.0} b* {bb:.0}，均匀度 ΔE {:.1}", b.spread),
+                Lang::En => format!(
+                    "L* {l:.0} a* {a:.0} b* {bb:.0}, evenness ΔE {:.1}",
+                    b.spread
+                ),
+            }
+        };
+        let tile = |value: String, note: String, alert: bool, busy: bool| BackdropTile {
+            value,
+            note,
+            alert,
+            busy,
+        };
+        match self.flow.calibration() {
+            Some(Calibration::Waiting { at }) => {
+                let secs = at
+                    .saturating_duration_since(Instant::now())
+                    .as_secs_f32()
+                    .ceil();
+                tile(
+                    t("请离开镜头", "Step out of the picture"),
+                    match lang {
+                        Lang::Zh => format!("{secs:.0} 秒后测量背景：镜头前不能有人"),
+                        Lang::En => format!(
+                            "Measuring the backdrop in {secs:.0} s: nobody may be in front of the camera"
+                        ),
+                    },
+                    false,
+                    true,
+                )
+            }
+            Some(Calibration::Measuring { .. }) => tile(
+                t("正在测量背景", "Measuring the backdrop"),
+                String::new(),
+                false,
+                true,
+            ),
+            Some(Calibration::Done(b)) => tile(
+                t("已校准", "Calibrated"),
+                t("刚才校准：", "Just now: ") + &measured(b),
+                false,
+                false,
+            ),
+            Some(Calibration::Refused(why)) => tile(
+                t("未校准", "Not calibrated"),
+                why.get(lang).to_owned(),
+                true,
+                false,
+            ),
+            None => match self.flow.store().backdrop() {
+                Ok(Some(b)) => {
+                    let at = self
+                        .flow
+                        .store()
+                        .backdrop_calibrated_at()
+                        .ok()
+                        .flatten()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                        .map(|t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_default();
+                    tile(
+                        t("已校准", "Calibrated"),
+                        format!("{at} · {}", measured(&b)),
+                        false,
+                        false,
+                    )
+                }
+                Ok(None) => tile(
+                    t("规格背景色", "The profile's colour"),
+                    t(
+                        "使用本站自己的背景布或白墙：镜头前无人时点“校准背景”",
+                        "For this site's own cloth or a white wall: calibrate with nobody in front of the camera",
+                    ),
+                    false,
+                    false,
+                ),
+                Err(e) => tile(t("无法读取", "Cannot be read"), e.to_string(), true, false),
+            },
+        }
+    }
+
     fn refresh_dashboard(&self) {
         let Some(w) = self.window() else { return };
         let store = self.flow.store();
@@ -551,7 +654,12 @@ impl Kiosk {
         let free = capture_durable::free_space(store.data_dir()).ok();
         let outbox = store.outbox_counts().unwrap_or_default();
         let sync = self.flow.sync_status();
+        let backdrop = self.backdrop_tile();
         w.global::<KioskAdapter>().set_dashboard(ui::Dashboard {
+            backdrop_value: backdrop.value.into(),
+            backdrop_note: backdrop.note.into(),
+            backdrop_alert: backdrop.alert,
+            calibrating: backdrop.busy,
             uploaded: outbox.uploaded as i32,
             sync_on: sync.is_some(),
             // The last receipt, from the store: it outlives restarts.

@@ -2,11 +2,12 @@
 //! guidance to the flow (on the UI thread, or the headless loop). It always takes the newest frame and drops the ones that came
 //! while it was busy, and runs at a lower priority than the camera and the screen, so the
 //! preview never waits for it. On request it takes a burst of frames, keeps the best and
-//! makes the final photo from it.
+//! makes the final photo from it; on staff's request it measures an empty backdrop from the
+//! next frame (and measures against the new calibration once the flow has stored it).
 
 use crate::camera::Frame;
 use capture_core::compliance::autocapture::{AutoCapture, BurstFrame, best_of_burst};
-use capture_core::compliance::backdrop::Backdrop;
+use capture_core::compliance::backdrop::{Backdrop, BackdropProblem};
 use capture_core::compliance::guide::Guidance;
 use capture_core::profile::Profile;
 use capture_vision::FaceAnalyzer;
@@ -43,6 +44,12 @@ pub enum Report {
         burst: u64,
         result: Result<Box<Captured>, String>,
     },
+    /// The backdrop measured for [`Analysis::calibrate_backdrop`]: a calibration, the
+    /// reason the picture cannot be one, or an error of the models.
+    Calibrated {
+        request: u64,
+        result: Result<Result<Backdrop, BackdropProblem>, String>,
+    },
 }
 
 #[derive(Default)]
@@ -51,6 +58,10 @@ struct Control {
     active: bool,
     generation: u64,
     burst: Option<u64>,
+    /// A calibration asked for: the next frame is measured as the empty backdrop.
+    calibrate: Option<u64>,
+    /// A calibration the flow has stored, for the live checks from the next frame on.
+    use_backdrop: Option<Backdrop>,
     stop: bool,
 }
 
@@ -83,7 +94,7 @@ pub struct FrameOffer(Arc<Shared>);
 impl FrameOffer {
     pub fn offer(&self, frame: &Arc<Frame>) {
         let mut c = self.0.control.lock().expect("analysis control");
-        if c.active {
+        if c.active || c.calibrate.is_some() {
             c.frame = Some(frame.clone());
             self.0.wake.notify_one();
         }
@@ -158,6 +169,22 @@ impl Analysis {
         let mut c = self.shared.control.lock().expect("analysis control");
         c.active = true;
         c.burst = Some(burst);
+        self.shared.wake.notify_one();
+    }
+
+    /// Measures the backdrop in the next camera frame (nobody may be in front of the
+    /// camera); answered by `Report::Calibrated` with this `request`.
+    pub fn calibrate_backdrop(&self, request: u64) {
+        let mut c = self.shared.control.lock().expect("analysis control");
+        c.calibrate = Some(request);
+        c.frame = None;
+        self.shared.wake.notify_one();
+    }
+
+    /// The live checks compare with this backdrop from the next frame on.
+    pub fn use_backdrop(&self, backdrop: Backdrop) {
+        let mut c = self.shared.control.lock().expect("analysis control");
+        c.use_backdrop = Some(backdrop);
         self.shared.wake.notify_one();
     }
 
@@ -236,6 +263,19 @@ impl Worker {
                     if c.stop {
                         return;
                     }
+                    if let Some(b) = c.use_backdrop.take() {
+                        inspector.set_backdrop(Some(b));
+                        auto.reset();
+                    }
+                    if let Some(request) = c.calibrate
+                        && let Some(frame) = c.frame.take()
+                    {
+                        c.calibrate = None;
+                        drop(c);
+                        self.calibrate(&mut inspector, request, &frame);
+                        c = self.shared.control.lock().expect("analysis control");
+                        continue;
+                    }
                     if c.active
                         && let Some(frame) = c.frame.take()
                     {
@@ -307,6 +347,36 @@ impl Worker {
                 auto.reset();
             }
         }
+    }
+
+    /// Measures the empty backdrop in `frame` and reports it; the tracked face (if any)
+    /// is forgotten, as after a still analysis.
+    fn calibrate(&self, inspector: &mut LiveInspector, request: u64, frame: &Frame) {
+        let profile = inspector.profile().clone();
+        let result = capture_vision::inspect::calibrate_backdrop(
+            inspector.analyzer(),
+            &frame.image,
+            &profile,
+        )
+        .map_err(|e| e.to_string());
+        inspector.reset();
+        match &result {
+            Ok(Ok(b)) => tracing::info!(
+                "backdrop measured in frame {}: L* {:.1} a* {:.1} b* {:.1}, evenness ΔE {:.1}",
+                frame.seq,
+                b.colour[0],
+                b.colour[1],
+                b.colour[2],
+                b.spread
+            ),
+            Ok(Err(problem)) => tracing::warn!(
+                "backdrop not calibrated from frame {}: {}",
+                frame.seq,
+                problem.message().en
+            ),
+            Err(e) => tracing::error!("backdrop not measured: {e}"),
+        }
+        self.report(Report::Calibrated { request, result });
     }
 
     /// Keeps the best frame of the burst and makes the photo from it.

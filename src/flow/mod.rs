@@ -20,9 +20,11 @@ use crate::store::{NewCapture, Store, StoreError, StoredCapture};
 use crate::sync::{Background, SyncStatus};
 use analysis::{Analysis, FrameOffer, Report};
 use capture_core::candidate::Candidate;
+use capture_core::compliance::backdrop::{Backdrop, BackdropProblem};
 use capture_core::compliance::guide::Guidance;
 use capture_core::compliance::{CheckId, CheckResult, Context};
 use capture_core::identity::{AdmissionNumber, name_matches};
+use capture_core::lang::Localized;
 use capture_core::photo::{self, Photo};
 use capture_core::profile::{Profile, Severity};
 use capture_core::session::{
@@ -43,6 +45,24 @@ const MAX_FRAME_AGE: Duration = Duration::from_millis(500);
 const MAX_PHOTO_TIME: Duration = Duration::from_secs(20);
 /// How long stopping waits for the camera and the sync thread.
 const STOP_PATIENCE: Duration = Duration::from_secs(2);
+/// After staff press "calibrate backdrop", the time they have to step out of the camera's
+/// view (the screen sits under the camera) before the backdrop is measured.
+pub const CALIBRATION_DELAY: Duration = Duration::from_secs(5);
+/// A backdrop not measured within this time (no camera frame came) has failed.
+const CALIBRATION_PATIENCE: Duration = Duration::from_secs(20);
+
+/// Staff's calibration of the backdrop from the dashboard, while the kiosk runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Calibration {
+    /// Staff step out of the picture; the backdrop is measured at `at`.
+    Waiting { at: Instant },
+    /// The analysis thread measures the next camera frame.
+    Measuring { request: u64, asked: Instant },
+    /// Calibrated, stored, and used by the live checks from now on.
+    Done(Backdrop),
+    /// Not calibrated, and why (for staff).
+    Refused(Localized),
+}
 
 /// A photo taken and shown for review, not yet accepted.
 pub struct PendingPhoto {
@@ -101,6 +121,9 @@ pub struct Flow {
     burst: Option<(u64, Instant)>,
     bursts: u64,
     guidance: Option<Guidance>,
+    /// Staff's backdrop calibration in progress, or its outcome while the dashboard is up.
+    calibration: Option<Calibration>,
+    calibrations: u64,
     notes: Vec<Note>,
 }
 
@@ -172,6 +195,8 @@ impl Flow {
             burst: None,
             bursts: 0,
             guidance: None,
+            calibration: None,
+            calibrations: 0,
             notes: Vec::new(),
         }
     }
@@ -201,6 +226,11 @@ impl Flow {
     /// and none at all when face analysis is unavailable).
     pub fn guidance(&self) -> Option<&Guidance> {
         self.guidance.as_ref()
+    }
+
+    /// Staff's backdrop calibration, while it runs and (on the dashboard) its outcome.
+    pub fn calibration(&self) -> Option<&Calibration> {
+        self.calibration.as_ref()
     }
 
     pub fn camera(&self) -> &FeedMonitor {
@@ -286,6 +316,111 @@ impl Flow {
         self.notes.push(Note::StaffChanged);
     }
 
+    /// Staff asked to calibrate the backdrop: after [`CALIBRATION_DELAY`] (to step out of
+    /// the picture) the next camera frame is measured; the outcome shows on the dashboard.
+    pub fn staff_calibrate_backdrop(&mut self) {
+        if !matches!(self.state(), State::StaffDashboard)
+            || matches!(
+                self.calibration,
+                Some(Calibration::Waiting { .. } | Calibration::Measuring { .. })
+            )
+        {
+            return;
+        }
+        self.audit_staff("staff.calibrate_backdrop");
+        self.calibration = Some(if self.analysis_available {
+            Calibration::Waiting {
+                at: Instant::now() + CALIBRATION_DELAY,
+            }
+        } else {
+            Calibration::Refused(Localized::fixed(
+                "人脸分析不可用，无法测量背景（见日志）",
+                "Face analysis is unavailable, so the backdrop cannot be measured (see the log)",
+            ))
+        });
+        self.notes.push(Note::StaffChanged);
+    }
+
+    /// Moves staff's calibration on: measures once the delay is over; gives up when no
+    /// answer comes; forgets a waiting one, and the outcome, once staff leave the dashboard.
+    fn follow_calibration(&mut self) {
+        let on_dashboard = matches!(self.state(), State::StaffDashboard);
+        match self.calibration {
+            Some(Calibration::Measuring { asked, .. })
+                if asked.elapsed() >= CALIBRATION_PATIENCE =>
+            {
+                tracing::error!("backdrop not measured in time (no camera frame)");
+                self.calibration = Some(Calibration::Refused(Localized::fixed(
+                    "摄像头没有画面，背景未校准",
+                    "No picture from the camera: the backdrop is not calibrated",
+                )));
+                self.notes.push(Note::StaffChanged);
+            }
+            Some(Calibration::Measuring { .. }) => {}
+            Some(_) if !on_dashboard => self.calibration = None,
+            Some(Calibration::Waiting { at }) if Instant::now() >= at => {
+                self.calibrations += 1;
+                self.analysis.calibrate_backdrop(self.calibrations);
+                self.calibration = Some(Calibration::Measuring {
+                    request: self.calibrations,
+                    asked: Instant::now(),
+                });
+                self.notes.push(Note::StaffChanged);
+            }
+            _ => {}
+        }
+    }
+
+    /// The analysis thread measured the backdrop: a calibration is stored (and audited)
+    /// before the live checks use it.
+    fn calibrated(
+        &mut self,
+        request: u64,
+        result: Result<Result<Backdrop, BackdropProblem>, String>,
+    ) {
+        if !matches!(self.calibration, Some(Calibration::Measuring { request: r, .. }) if r == request)
+        {
+            return;
+        }
+        let outcome = match result {
+            Ok(Ok(b)) => match self.store.set_backdrop(&b) {
+                Ok(()) => {
+                    self.analysis.use_backdrop(b);
+                    tracing::info!("backdrop calibrated by staff; the live checks use it");
+                    Calibration::Done(b)
+                }
+                Err(e) => {
+                    tracing::error!("backdrop calibration not stored: {e}");
+                    Calibration::Refused(Localized::new(
+                        format!("校准结果未能保存：{e}"),
+                        format!("The calibration could not be saved: {e}"),
+                    ))
+                }
+            },
+            Ok(Err(problem)) => {
+                let reason = match problem {
+                    BackdropProblem::NotEmpty => "not_empty",
+                    BackdropProblem::Uneven { .. } => "uneven",
+                };
+                if let Err(e) = self.store.audit(
+                    "staff",
+                    "backdrop.refused",
+                    None,
+                    &serde_json::json!({ "reason": reason }),
+                ) {
+                    tracing::error!("audit log write failed: {e}");
+                }
+                Calibration::Refused(problem.message())
+            }
+            Err(e) => Calibration::Refused(Localized::new(
+                format!("无法测量背景：{e}"),
+                format!("The backdrop could not be measured: {e}"),
+            )),
+        };
+        self.calibration = Some(outcome);
+        self.notes.push(Note::StaffChanged);
+    }
+
     fn audit_staff(&self, action: &str) {
         if let Err(e) = self
             .store
@@ -307,6 +442,7 @@ impl Flow {
         }
         let before = self.state().clone();
         self.dispatch(Event::Tick);
+        self.follow_calibration();
         if before != *self.state() && matches!(self.state(), State::Welcome) {
             tracing::info!("session ended; screens cleared");
         }
@@ -360,6 +496,7 @@ impl Flow {
                     };
                     self.dispatch(event);
                 }
+                Report::Calibrated { request, result } => self.calibrated(request, result),
             }
         }
     }

@@ -735,6 +735,16 @@ impl Store {
             .optional()?)
     }
 
+    /// When the backdrop was last calibrated (RFC 3339, UTC), if it was.
+    pub fn backdrop_calibrated_at(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT calibrated_at FROM backdrop WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
     /// Keeps a new backdrop calibration (replacing the last) and audits it.
     pub fn set_backdrop(
         &mut self,

@@ -174,6 +174,13 @@ impl LiveInspector {
         self
     }
 
+    /// A new calibration (staff calibrated the backdrop while the kiosk runs): the next
+    /// frames are measured against it; the shown states start afresh.
+    pub fn set_backdrop(&mut self, backdrop: Option<Backdrop>) {
+        self.backdrop = backdrop;
+        self.reset();
+    }
+
     /// A new candidate: forget the face, its motion and the shown states.
     pub fn reset(&mut self) {
         self.analyzer.reset();
