@@ -479,19 +479,19 @@ fn calibrate_backdrop(
         min_height: config.camera.min_height,
     };
     let (mut source, _) = crate::camera::open(camera, settings)
-        .map_err(|e| anyhow::anyhow!("the camera cannot be opened: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("摄像头无法打开 / the camera cannot be opened: {e}"))?;
     let mut frame = None;
     for _ in 0..CALIBRATION_SETTLE_FRAMES {
         frame = Some(
             source
                 .next_frame()
-                .map_err(|e| anyhow::anyhow!("no picture from the camera: {e}"))?,
+                .map_err(|e| anyhow::anyhow!("摄像头没有画面 / no picture from the camera: {e}"))?,
         );
     }
     let frame = frame.expect("at least one frame");
     let profile = config.profile();
     let mut analyzer = capture_vision::FaceAnalyzer::load()
-        .map_err(|e| anyhow::anyhow!("face analysis unavailable: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("人脸分析不可用 / face analysis unavailable: {e}"))?;
     match capture_vision::inspect::calibrate_backdrop(&mut analyzer, &frame, &profile)? {
         Ok(b) => {
             store.set_backdrop(&b)?;
