@@ -482,11 +482,10 @@ fn calibrate_backdrop(
         .map_err(|e| anyhow::anyhow!("摄像头无法打开 / the camera cannot be opened: {e}"))?;
     let mut frame = None;
     for _ in 0..CALIBRATION_SETTLE_FRAMES {
-        frame = Some(
-            source
-                .next_frame()
-                .map_err(|e| anyhow::anyhow!("摄像头没有画面 / no picture from the camera: {e}"))?,
-        );
+        frame =
+            Some(source.next_frame().map_err(|e| {
+                anyhow::anyhow!("摄像头没有画面 / no picture from the camera: {e}")
+            })?);
     }
     let frame = frame.expect("at least one frame");
     let profile = config.profile();

@@ -104,6 +104,15 @@ pub struct Limits {
     pub rim: f32,
     /// `clothing.sleeves`: the largest share of skin on a shoulder.
     pub bare_shoulders: f32,
+    /// `liveness` on video, a blink: the eyes' contrast or lid opening dropping below this
+    /// fraction of its median within the last few seconds.
+    pub blink_drop: f32,
+    /// `liveness` on video, a change of expression: lips or brows varying by more than this
+    /// (standard deviation, fraction of the face width).
+    pub expression: f32,
+    /// `background.uniform` against a calibrated backdrop: ΔE a person in front may add to
+    /// the cloth's own spread (shadow, hair edges), within `background_spread`.
+    pub backdrop_margin: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

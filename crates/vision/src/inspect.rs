@@ -258,7 +258,7 @@ impl LiveInspector {
         let mut results = evaluate(&measures, &self.profile, Context::Live);
         // On video a face must also show a sign of life (a blink) before it is taken.
         if analysis.mesh.is_some() {
-            require_life(&mut results, self.motion.alive());
+            require_life(&mut results, self.motion.alive(&self.profile.limits));
         }
         let guidance = self.guide.update(&results);
         let passes = |id: CheckId| results.iter().any(|r| r.id == id && r.pass);

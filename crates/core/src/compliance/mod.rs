@@ -994,16 +994,13 @@ fn colour_natural(m: &Measures, p: &Profile) -> CheckResult {
     )
 }
 
-/// ΔE a person in front adds to a calibrated backdrop's own spread (shadow, hair edges).
-const CALIBRATED_SPREAD_MARGIN: f32 = 8.0;
-
 fn background_uniform(m: &Measures, p: &Profile) -> CheckResult {
     // Against the site's calibrated backdrop (live): what the cloth itself showed with
     // nobody in front, plus what a person's shadow and edges add, within the profile's limit.
     let limit = m.backdrop.map_or(p.limits.background_spread, |b| {
         p.limits
             .background_spread
-            .min(b.spread + CALIBRATED_SPREAD_MARGIN)
+            .min(b.spread + p.limits.backdrop_margin)
     });
     let spread = m.mask.as_ref().and_then(|m| m.background_spread);
     result(

@@ -15,6 +15,7 @@
 use super::{CheckId, CheckResult};
 use crate::face::{Mesh, landmark};
 use crate::lang::Localized;
+use crate::profile::Limits;
 use std::collections::VecDeque;
 
 /// Frames the rigid-motion cue looks at (about two seconds).
@@ -23,11 +24,6 @@ const WINDOW: usize = 60;
 const LIFE_WINDOW: usize = 150;
 /// Frames seen before the absence of a sign of life is held against a face.
 const LIFE_MIN: usize = 30;
-/// A blink: the eyes' contrast or lid opening below this fraction of its median.
-const BLINK_DROP: f32 = 0.6;
-/// A change of expression: lips or brows varying by more than this (standard deviation,
-/// fraction of the face width).
-const EXPRESSION: f32 = 0.012;
 /// The face moved at least this far (fraction of its width) within the window …
 const RIGID_MIN: f32 = 0.06;
 /// … while no proportion of it varied by more than this (standard deviation, fraction of
@@ -84,8 +80,9 @@ impl MotionCue {
     }
 
     /// Whether the face showed a sign of life (a blink, a change of expression) within the
-    /// last few seconds; `None` until enough frames were seen.
-    pub fn alive(&self) -> Option<bool> {
+    /// last few seconds, by the profile's `blink_drop` and `expression`; `None` until
+    /// enough frames were seen.
+    pub fn alive(&self, limits: &Limits) -> Option<bool> {
         if self.window.len() < LIFE_MIN {
             return None;
         }
@@ -96,7 +93,7 @@ impl MotionCue {
         };
         let dips = |f: &dyn Fn(&Sample) -> f32| {
             let m = median(f);
-            m > 0.0 && self.window.iter().any(|s| f(s) < BLINK_DROP * m)
+            m > 0.0 && self.window.iter().any(|s| f(s) < limits.blink_drop * m)
         };
         let blink = dips(&|s| s.eye_contrast) || dips(&|s| s.shape[0].min(s.shape[1]));
         let n = self.window.len() as f32;
@@ -108,7 +105,7 @@ impl MotionCue {
                 .map(|s| (s.shape[k] - mean).powi(2))
                 .sum::<f32>()
                 / n;
-            var.sqrt() > EXPRESSION
+            var.sqrt() > limits.expression
         });
         Some(blink || expression)
     }
@@ -162,6 +159,12 @@ pub fn require_life(results: &mut [CheckResult], alive: Option<bool>) {
 mod tests {
     use super::*;
     use crate::face::Roi;
+
+    fn limits() -> Limits {
+        crate::profile::Profile::builtin("bj-degree")
+            .unwrap()
+            .limits
+    }
 
     /// A synthetic mesh: every point of a face shape shifted by (dx, dy), the eyes' lids
     /// opened by `open`.
@@ -223,7 +226,7 @@ mod tests {
     fn a_picture_held_still_shows_no_life_and_a_blink_does() {
         let mut print = MotionCue::default();
         let mut person = MotionCue::default();
-        assert_eq!(print.alive(), None, "not enough frames yet");
+        assert_eq!(print.alive(&limits()), None, "not enough frames yet");
         for i in 0..LIFE_WINDOW {
             // Sensor noise only: a fraction of a pixel, a grey level or two.
             let noise = ((i * 7919) % 13) as f32 / 13.0 - 0.5;
@@ -235,13 +238,13 @@ mod tests {
                 if blink { 8.0 } else { 40.0 + noise },
             );
         }
-        assert_eq!(print.alive(), Some(false));
-        assert_eq!(person.alive(), Some(true));
+        assert_eq!(print.alive(&limits()), Some(false));
+        assert_eq!(person.alive(&limits()), Some(true));
         // The blink counts for a while, then no longer.
         for _ in 0..LIFE_WINDOW {
             person.push(&mesh(0.0, 0.0, 8.0), 40.0);
         }
-        assert_eq!(person.alive(), Some(false));
+        assert_eq!(person.alive(&limits()), Some(false));
     }
 
     #[test]
