@@ -551,6 +551,45 @@ fn a_compliant_candidate_is_photographed_by_itself() {
     }
 }
 
+/// A printed portrait held still before the camera: every other check passes, and the
+/// screen asks for a blink instead of counting down (a sign of life is required on video).
+#[test]
+fn a_photo_held_still_is_asked_to_blink_and_not_taken() {
+    let frames = tempfile::tempdir().unwrap();
+    let camera = common::still_print_camera(frames.path());
+    let display = Display::start(1280, 800);
+    let mut shots = Shots::new("still-print");
+    for lang in ["zh", "en"] {
+        let site =
+            Site::new("[campaign]\ncapture_countdown_secs = 1\nauto_capture_stable_ms = 500\n");
+        site.import_demo_roster();
+        let mut k = site.start_kiosk(&display, &["--camera", &camera, "--lang", lang]);
+        k.wait_screen("Welcome");
+        k.wait_camera("Streaming");
+        walk_wang_to_capture(&mut k);
+        k.expect("asked for a sign of life", |l| l == "guidance liveness");
+        assert_eq!(
+            k.label("instruction"),
+            says(lang, "请眨一下眼睛", "Please blink once")
+        );
+        assert_eq!(k.value("check-liveness"), "fail");
+        shots.take(&mut k, &format!("{lang}-blink"));
+        // With every check's light, the column still fits the 1280×800 screen.
+        let (_, y, _, h) = k.locate("cancel");
+        assert!(y + h <= 800, "the cancel button reaches {}", y + h);
+        // Several seconds on, still no countdown and no photo.
+        std::thread::sleep(std::time::Duration::from_secs(4));
+        k.ask_screen("Capture");
+        assert_eq!(
+            k.label("instruction"),
+            says(lang, "请眨一下眼睛", "Please blink once")
+        );
+        let log = k.log();
+        assert!(!log.contains("photo made from burst"), "{log}");
+        k.close();
+    }
+}
+
 /// 王小明 from Welcome to an accepted capture (staff's "take photo", the replay camera).
 /// Returns the display (keep it alive), the kiosk, and the "stored <id>" line.
 fn accept_one_capture(site: &Site) -> (Display, Kiosk, String) {
