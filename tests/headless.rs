@@ -431,16 +431,7 @@ fn staff_calibrate_the_backdrop_from_the_dashboard_and_the_next_candidate_is_tak
     );
     assert!(b.colour[0] > 90.0 && b.spread < 3.0, "{b:?}");
     assert_eq!(flow.store().backdrop().unwrap(), Some(b));
-    let actions: Vec<String> = {
-        let db = rusqlite::Connection::open(site.data_dir().join("kiosk.db")).unwrap();
-        let mut stmt = db
-            .prepare("SELECT action FROM audit WHERE actor = 'staff' ORDER BY id")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let actions = site.staff_actions();
     for wanted in [
         "staff.calibrate_backdrop",
         "backdrop.refused",

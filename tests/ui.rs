@@ -974,23 +974,11 @@ fn staff_send_now_and_put_refused_uploads_back_in_line_from_the_screen() {
             &waiting.to_string(),
         )
     });
-    let audit = |dir: &Path| -> Vec<String> {
-        let db = Connection::open(dir.join("kiosk.db")).unwrap();
-        let mut stmt = db
-            .prepare("SELECT action FROM audit WHERE actor = 'staff' ORDER BY id")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
     common::wait_until("staff.sync_now in the audit log", || {
-        audit(&site.data_dir())
-            .iter()
-            .any(|a| a == "staff.sync_now")
+        site.staff_actions().iter().any(|a| a == "staff.sync_now")
     });
     assert!(
-        audit(&site.data_dir())
+        site.staff_actions()
             .iter()
             .any(|a| a == "staff.retry_refused")
     );

@@ -131,6 +131,18 @@ impl Site {
         )
     }
 
+    /// The staff's actions in the audit log, oldest first.
+    pub fn staff_actions(&self) -> Vec<String> {
+        let db = rusqlite::Connection::open(self.data_dir().join("kiosk.db")).unwrap();
+        let mut stmt = db
+            .prepare("SELECT action FROM audit WHERE actor = 'staff' ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
     pub fn import_demo_roster(&self) {
         let (code, out) = self.cli(&[
             "roster",
@@ -541,12 +553,7 @@ fn portrait_camera(dir: &Path, live: bool, backdrop: Option<[u8; 3]>) -> String 
         let mesh = analyzer.still(&photo.image).unwrap().mesh.expect("a face");
         for eye in landmark::EYES {
             let pts: Vec<(f32, f32)> = eye.iter().map(|&i| mesh.point(i)).collect();
-            let (x0, x1) = pts
-                .iter()
-                .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-            let (y0, y1) = pts
-                .iter()
-                .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+            let [(x0, y0), (x1, y1)] = capture_core::compliance::measure::bounds(&pts);
             let w = x1 - x0;
             let skin = *img.get_pixel(((x0 + x1) / 2.0) as u32, (y1 + 0.45 * w) as u32);
             for y in (y0 - 0.2 * w) as u32..=(y1 + 0.15 * w) as u32 {

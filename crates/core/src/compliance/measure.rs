@@ -320,12 +320,7 @@ fn measure_face(
         .iter()
         .map(|idx| {
             let pts: Vec<(f32, f32)> = idx.iter().map(|&i| p(i)).collect();
-            let (x0, x1) = pts.iter().fold((f32::MAX, f32::MIN), |(lo, hi), q| {
-                (lo.min(q.0), hi.max(q.0))
-            });
-            let (y0, y1) = pts.iter().fold((f32::MAX, f32::MIN), |(lo, hi), q| {
-                (lo.min(q.1), hi.max(q.1))
-            });
+            let [(x0, y0), (x1, y1)] = bounds(&pts);
             let w = x1 - x0;
             // A lens reaches well beyond the eye.
             [(x0 - 0.35 * w, y0 - 0.6 * w), (x1 + 0.35 * w, y1 + 0.5 * w)]
@@ -369,7 +364,8 @@ fn measure_face(
     m
 }
 
-fn bounds(points: &[(f32, f32)]) -> [(f32, f32); 2] {
+/// The smallest box holding `points`: its top-left and bottom-right corners.
+pub fn bounds(points: &[(f32, f32)]) -> [(f32, f32); 2] {
     let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
     for q in points {
         x0 = x0.min(q.0);

@@ -294,9 +294,7 @@ pub fn generate(dir: &Path) {
         let mut tinted = r.clone();
         for eye in landmark::EYES {
             let pts: Vec<(f32, f32)> = eye.iter().map(|&i| mesh.point(i)).collect();
-            let (x0, x1) = pts
-                .iter()
-                .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+            let [(x0, _), (x1, _)] = capture_core::compliance::measure::bounds(&pts);
             let cy = pts.iter().map(|p| p.1).sum::<f32>() / pts.len() as f32;
             let (cx, w) = ((x0 + x1) / 2.0, x1 - x0);
             let (rx, ry) = (0.8 * w, 0.6 * w);
@@ -642,12 +640,7 @@ fn shift(r: &RgbImage, dx: i64, fill: [u8; 3]) -> RgbImage {
 }
 
 fn fill_box(img: &mut RgbImage, pts: &[(f32, f32)], grow: f32, c: [u8; 3]) {
-    let (x0, x1) = pts
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    let (y0, y1) = pts
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let [(x0, y0), (x1, y1)] = capture_core::compliance::measure::bounds(pts);
     let (gx, gy) = ((x1 - x0) * grow, (x1 - x0) * grow);
     for y in (y0 - gy).max(0.0) as u32..((y1 + gy) as u32).min(img.height()) {
         for x in (x0 - gx).max(0.0) as u32..((x1 + gx) as u32).min(img.width()) {
