@@ -28,7 +28,7 @@ fn mean_abs_diff(a: &RgbImage, b: &RgbImage) -> f64 {
 }
 
 fn demo_frame(n: u32) -> RgbImage {
-    image::open(repo(&format!("assets/demo/frame-{n:02}.jpg")))
+    image::open(repo(&format!("tests/fixtures/astronaut/frame-{n:02}.jpg")))
         .unwrap()
         .to_rgb8()
 }
@@ -113,7 +113,7 @@ fn a_replay_of_images_plays_them_in_a_loop() {
     let dir = tempfile::tempdir().unwrap();
     for n in [0, 10] {
         std::fs::copy(
-            repo(&format!("assets/demo/frame-{n:02}.jpg")),
+            repo(&format!("tests/fixtures/astronaut/frame-{n:02}.jpg")),
             dir.path().join(format!("f{n:02}.jpg")),
         )
         .unwrap();

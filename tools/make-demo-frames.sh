@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Regenerates assets/demo/ (the demo camera) and tests/fixtures/camera/ (recorded raw
-# MJPEG / YUYV buffers) from the public-domain NASA astronaut portrait shipped in the
-# scikit-image wheel on PyPI. Needs: pip, unzip, ImageMagick (convert), python3.
+# Regenerates tests/fixtures/astronaut/ (the astronaut swaying before a grey wall: the tests'
+# candidate who fails checks, and the benchmarks' video), tests/fixtures/camera/ (recorded
+# raw MJPEG / YUYV buffers) from the public-domain NASA astronaut portrait shipped in the
+# scikit-image wheel on PyPI, and assets/demo/frame-*.jpg (the demo camera: the public-domain
+# Grace Hopper portrait of tests/fixtures/portraits made into a live candidate on the
+# profile's blue, by examples/make_demo_candidate.rs).
+# Needs: pip, unzip, ImageMagick (convert), python3, cargo.
 # The outputs are committed; run this only to change them. Provenance: assets/demo/PROVENANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHEEL_VERSION=0.25.2
 WHEEL_SHA256=24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641
-for tool in pip unzip convert python3 sha256sum; do
+for tool in pip unzip convert python3 sha256sum cargo; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install python3-pip unzip imagemagick)"; exit 1; }
 done
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -28,13 +32,13 @@ scale=1140
 convert -size ${scale}x${scale} xc: -fx "min(1, min(min(i, w-1-i), j)/70)" "$work/mask.png"
 convert "$src" -resize ${scale}x${scale} "$work/mask.png" -alpha off -compose CopyOpacity -composite "$work/portrait.png"
 
-rm -f assets/demo/frame-*.jpg
+rm -f tests/fixtures/astronaut/frame-*.jpg
 n=30   # a 2 s sway, played forwards and backwards at 30 fps
 for i in $(seq 0 $((n - 1))); do
   read -r angle dx dy < <(python3 -c "import math; t=2*math.pi*$i/(2*$n); print(f'{0.8*math.sin(t):.3f} {139+5*math.sin(t):.0f} {52+2*math.cos(t):.0f}')")
   convert -size 1280x720 xc:'#b9b6b3' \( "$work/portrait.png" -background none -rotate "$angle" \) \
     -geometry "+${dx}+${dy}" -compose over -composite -quality 82 -sampling-factor 2x2 -strip \
-    "assets/demo/frame-$(printf %02d "$i").jpg"
+    "tests/fixtures/astronaut/frame-$(printf %02d "$i").jpg"
 done
 
 # Recorded camera buffers: what a UVC camera hands over. MJPEG from UVC cameras is
@@ -44,7 +48,7 @@ fix=tests/fixtures/camera
 mkdir -p "$fix/mjpeg" "$fix/yuyv"
 rm -f "$fix"/mjpeg/* "$fix"/yuyv/*
 for i in 00 10 20; do
-  convert "assets/demo/frame-$i.jpg" -quality 85 -sampling-factor 2x1 -define jpeg:optimize-coding=false -strip "$work/f.jpg"
+  convert "tests/fixtures/astronaut/frame-$i.jpg" -quality 85 -sampling-factor 2x1 -define jpeg:optimize-coding=false -strip "$work/f.jpg"
   python3 - "$work/f.jpg" "$fix/mjpeg/frame-$i.1280x720.mjpeg" <<'PY'
 import sys
 data = open(sys.argv[1], 'rb').read()
@@ -60,7 +64,7 @@ open(sys.argv[2], 'wb').write(out)
 PY
 done
 for i in 05 25; do
-  convert "assets/demo/frame-$i.jpg" -resize 640x360 -depth 8 "rgb:$work/f.rgb"
+  convert "tests/fixtures/astronaut/frame-$i.jpg" -resize 640x360 -depth 8 "rgb:$work/f.rgb"
   # BT.601, limited range (Y 16-235, Cb/Cr 16-240), chroma averaged over each pixel pair.
   python3 - "$work/f.rgb" "$fix/yuyv/frame-$i.640x360.yuyv" <<'PY'
 import sys
@@ -79,4 +83,7 @@ PY
 done
 # A corrupt frame: a real MJPEG buffer cut short, as a camera does when the USB link drops.
 head -c 20000 "$fix/mjpeg/frame-00.1280x720.mjpeg" > "$fix/mjpeg/frame-05-truncated.1280x720.mjpeg"
-ls -la assets/demo "$fix"/*
+
+# The demo candidate (assets/demo/PROVENANCE.md).
+cargo run --example make_demo_candidate
+ls -la tests/fixtures/astronaut assets/demo "$fix"/*

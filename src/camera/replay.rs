@@ -53,42 +53,57 @@ impl Pacer {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Order {
-    Loop,
-    /// Forwards then backwards: the demo's sway is recorded as half a cycle.
-    PingPong,
-}
+/// How a live candidate moves in front of the camera, in the demo camera and in the tests'
+/// compliant cameras (`synthetic::LiveCandidate`): a sway of a pixel or two, and a blink
+/// (four frames with the eyes shut) every four seconds at 30 frames a second, as people
+/// blink. A blink is the sign of life without which a face on video is not taken.
+pub mod live {
+    /// Frames in one cycle (4 s at 30 fps).
+    pub const FRAMES: usize = 120;
+    /// Sideways shift in pixels, frame by frame.
+    const SWAY: [i64; 8] = [0, 1, 2, 1, 0, -1, -2, -1];
+    /// The frames of the cycle with the eyes shut.
+    const BLINK: std::ops::Range<usize> = 20..24;
 
-fn frame_index(step: usize, len: usize, order: Order) -> usize {
-    match order {
-        Order::Loop => step % len,
-        Order::PingPong if len < 2 => 0,
-        Order::PingPong => {
-            let period = 2 * len - 2;
-            let k = step % period;
-            if k < len { k } else { period - k }
-        }
+    /// Frame `i`: the sideways shift and whether the eyes are shut.
+    pub fn step(i: usize) -> (i64, bool) {
+        let i = i % FRAMES;
+        (SWAY[i % SWAY.len()], BLINK.contains(&i))
+    }
+
+    /// The distinct pictures of a cycle, sorted (the demo's files hold them in this order).
+    pub fn poses() -> Vec<(i64, bool)> {
+        let mut poses: Vec<_> = (0..FRAMES).map(step).collect();
+        poses.sort_unstable();
+        poses.dedup();
+        poses
     }
 }
 
 /// Plays encoded images (JPEG, PNG) as a camera.
 pub struct ReplaySource {
     frames: Vec<Arc<[u8]>>,
-    order: Order,
     step: usize,
     pacer: Pacer,
     info: SourceInfo,
 }
 
 impl ReplaySource {
-    /// The built-in demo camera (frames from the public-domain NASA astronaut portrait,
-    /// see assets/demo/PROVENANCE.md).
+    /// The built-in demo camera: the demo candidate (a live candidate made from the
+    /// public-domain NASA astronaut portrait, see assets/demo/PROVENANCE.md), one embedded
+    /// picture per pose of [`live::poses`], played in the order of [`live::step`].
     pub fn demo() -> Self {
-        let frames = demo_frames::FRAMES.iter().map(|f| Arc::from(*f)).collect();
+        let poses = live::poses();
+        let pictures: Vec<Arc<[u8]>> = demo_frames::FRAMES.iter().map(|f| Arc::from(*f)).collect();
+        debug_assert_eq!(pictures.len(), poses.len(), "assets/demo holds one picture per pose");
+        let frames = (0..live::FRAMES)
+            .map(|i| {
+                let k = poses.binary_search(&live::step(i)).unwrap_or(0);
+                pictures[k.min(pictures.len() - 1)].clone()
+            })
+            .collect();
         Self {
             frames,
-            order: Order::PingPong,
             step: 0,
             pacer: Pacer::new(DEFAULT_FPS),
             info: SourceInfo {
@@ -102,7 +117,6 @@ impl ReplaySource {
     fn images(frames: Vec<Arc<[u8]>>, fps: u32, name: String) -> Self {
         Self {
             frames,
-            order: Order::Loop,
             step: 0,
             pacer: Pacer::new(fps),
             info: SourceInfo {
@@ -129,7 +143,7 @@ impl FrameSource for ReplaySource {
 
     fn next_frame(&mut self) -> Result<RgbImage, CameraError> {
         self.pacer.wait();
-        let bytes = &self.frames[frame_index(self.step, self.frames.len(), self.order)];
+        let bytes = &self.frames[self.step % self.frames.len()];
         self.step += 1;
         let image =
             image::load_from_memory(bytes).map_err(|e| CameraError::CorruptFrame(e.to_string()))?;
@@ -364,18 +378,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ping_pong_walks_forwards_then_back() {
-        let order: Vec<usize> = (0..10)
-            .map(|s| frame_index(s, 4, Order::PingPong))
-            .collect();
-        assert_eq!(order, vec![0, 1, 2, 3, 2, 1, 0, 1, 2, 3]);
-        assert_eq!(
-            (0..5)
-                .map(|s| frame_index(s, 3, Order::Loop))
-                .collect::<Vec<_>>(),
-            vec![0, 1, 2, 0, 1]
-        );
-        assert_eq!(frame_index(5, 1, Order::PingPong), 0);
+    fn a_live_cycle_sways_and_blinks_once() {
+        let steps: Vec<_> = (0..live::FRAMES).map(live::step).collect();
+        let shut = steps.iter().filter(|s| s.1).count();
+        assert_eq!(shut, 4, "one blink of four frames");
+        assert!(steps.iter().any(|s| s.0 != 0), "it sways");
+        assert_eq!(live::step(live::FRAMES + 3), live::step(3), "it repeats");
+        let poses = live::poses();
+        assert!(poses.windows(2).all(|w| w[0] < w[1]));
+        assert!(steps.iter().all(|s| poses.contains(s)));
     }
 
     #[test]
@@ -393,10 +404,24 @@ mod tests {
     }
 
     #[test]
-    fn the_demo_camera_has_frames() {
+    fn the_demo_camera_plays_one_picture_per_pose_in_the_cycles_order() {
+        assert_eq!(
+            demo_frames::FRAMES.len(),
+            live::poses().len(),
+            "assets/demo holds one picture per pose (examples/make_demo_candidate.rs)"
+        );
         let mut demo = ReplaySource::demo();
-        assert!(demo.len() >= 10);
+        assert_eq!(demo.len(), live::FRAMES);
         let frame = demo.next_frame().unwrap();
         assert_eq!(frame.dimensions(), (1280, 720));
+        // The same pose is the same picture; the blink is another one.
+        let at = |i: usize| Arc::as_ptr(&demo.frames[i]);
+        let first_shut = (0..live::FRAMES).find(|&i| live::step(i).1).unwrap();
+        let open_same_pose = (0..live::FRAMES)
+            .find(|&i| live::step(i) == (live::step(first_shut).0, false))
+            .unwrap();
+        assert_ne!(at(first_shut), at(open_same_pose));
+        assert_eq!(live::step(0), live::step(8));
+        assert_eq!(at(0), at(8));
     }
 }

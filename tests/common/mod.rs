@@ -531,11 +531,9 @@ pub fn still_print_camera(dir: &Path) -> String {
 }
 
 fn portrait_camera(dir: &Path, live: bool, backdrop: Option<[u8; 3]>) -> String {
-    use capture_core::compliance::measure::crown;
-    use capture_core::face::landmark;
-    use capture_core::profile::{Framing, Profile};
+    use capture_kiosk::camera::replay::live;
     std::fs::create_dir_all(dir).unwrap();
-    let mut profile = Profile::builtin("bj-degree").unwrap();
+    let mut profile = capture_core::profile::Profile::builtin("bj-degree").unwrap();
     if let Some(colour) = backdrop {
         profile.output.background = colour;
     }
@@ -543,51 +541,21 @@ fn portrait_camera(dir: &Path, live: bool, backdrop: Option<[u8; 3]>) -> String 
     let source = image::open(repo().join("tests/fixtures/portraits/grace_hopper.jpg"))
         .unwrap()
         .to_rgb8();
-    let mesh = analyzer.still(&source).unwrap().mesh.expect("a face");
-    let mask = analyzer.segment(&source).unwrap();
-    let (top, _) = crown(&mesh, Some(&mask));
-    let photo = capture_core::photo::produce(&source, &mesh, top, &mask, &profile).unwrap();
-    // The same photo with closed eyes: each eye's box filled with the skin just below it.
-    let closed = {
-        let mut img = photo.image.clone();
-        let mesh = analyzer.still(&photo.image).unwrap().mesh.expect("a face");
-        for eye in landmark::EYES {
-            let pts: Vec<(f32, f32)> = eye.iter().map(|&i| mesh.point(i)).collect();
-            let [(x0, y0), (x1, y1)] = capture_core::compliance::measure::bounds(&pts);
-            let w = x1 - x0;
-            let skin = *img.get_pixel(((x0 + x1) / 2.0) as u32, (y1 + 0.45 * w) as u32);
-            for y in (y0 - 0.2 * w) as u32..=(y1 + 0.15 * w) as u32 {
-                for x in (x0 - 0.1 * w) as u32..=(x1 + 0.1 * w) as u32 {
-                    img.put_pixel(x, y, skin);
-                }
-            }
-        }
-        img
-    };
-    let (w, h) = (1280u32, 720u32);
-    let f = Framing::for_camera(&profile, w, h);
-    let (fw, fh) = ((f.frame_w * w as f32) as u32, (f.frame_h * h as f32) as u32);
-    let scale = |img: &image::RgbImage| {
-        image::imageops::resize(img, fw, fh, image::imageops::FilterType::Triangle)
-    };
-    let (open, shut) = (scale(&photo.image), scale(&closed));
-    let blue = image::Rgb(profile.output.background);
-    let sway = [0i64, 1, 2, 1, 0, -1, -2, -1];
-    // A blink every four seconds at 30 frames a second, as people blink.
-    let frames = if live { 120 } else { 6 };
+    let candidate = capture_kiosk::synthetic::LiveCandidate::from_portrait(
+        &mut analyzer,
+        &source,
+        &profile,
+        (1280, 720),
+    )
+    .unwrap();
+    // Live: a whole cycle of sway and blink; a print: six identical frames.
+    let frames = if live { live::FRAMES } else { 6 };
     for i in 0..frames {
-        let (dx, eyes) = if live {
-            (
-                sway[i % sway.len()],
-                if (20..24).contains(&i) { &shut } else { &open },
-            )
-        } else {
-            (0, &open)
-        };
-        let mut frame = image::RgbImage::from_pixel(w, h, blue);
-        let x0 = (f.frame_x * w as f32) as i64 + dx;
-        image::imageops::overlay(&mut frame, eyes, x0, (f.frame_y * h as f32) as i64);
-        frame.save(dir.join(format!("frame-{i:02}.jpg"))).unwrap();
+        let pose = if live { live::step(i) } else { (0, false) };
+        candidate
+            .frame(pose)
+            .save(dir.join(format!("frame-{i:03}.jpg")))
+            .unwrap();
     }
     format!("replay:{}", dir.display())
 }

@@ -17,7 +17,7 @@ fn load(p: &str) -> RgbImage {
 
 fn demo_frames() -> Vec<RgbImage> {
     (0..30)
-        .map(|n| load(&format!("assets/demo/frame-{n:02}.jpg")))
+        .map(|n| load(&format!("tests/fixtures/astronaut/frame-{n:02}.jpg")))
         .collect()
 }
 

@@ -17,7 +17,7 @@ cargo build --locked --release --quiet -p capture-vision --example per_frame
 still=target/vs-mediapipe-still
 mkdir -p "$still"
 for i in $(seq -w 0 29); do
-  [ -f "$still/still-$i.jpg" ] || convert assets/demo/frame-00.jpg -attenuate 0.4 +noise Gaussian -quality 90 "$still/still-$i.jpg"
+  [ -f "$still/still-$i.jpg" ] || convert tests/fixtures/astronaut/frame-00.jpg -attenuate 0.4 +noise Gaussian -quality 90 "$still/still-$i.jpg"
 done
 core=0
 compare() {
@@ -67,5 +67,5 @@ for name, a, b in rows:
 print("(MediaPipe: FaceDetection model 0; FaceMesh tracking; irises = refine_landmarks=True)")
 PY
 }
-compare "demo camera (swaying)" assets/demo/frame-*.jpg
+compare "demo camera (swaying)" tests/fixtures/astronaut/frame-*.jpg
 compare "candidate holding still" "$still"/still-*.jpg

@@ -236,7 +236,8 @@ impl LiveInspector {
                 if self.mask.is_none() || self.since_mask >= MASK_EVERY || moved {
                     self.masked_at = Some(place);
                     let mask = self.analyzer.segment(image)?;
-                    self.mask = Some(measure_mask(image, frame, mesh, &mask));
+                    let skin = m.face.as_ref().map(|f| f.skin());
+                    self.mask = skin.map(|skin| measure_mask(image, frame, mesh, &mask, skin));
                     let (crown, from_mask) = crown(mesh, Some(&mask));
                     self.crown_ratio = from_mask.then(|| crown_ratio(mesh, crown));
                     self.since_mask = 0;

@@ -86,13 +86,13 @@ fn the_person_mask_covers_the_person_and_not_the_backdrop() {
 fn a_moving_face_is_tracked_without_the_detector() {
     let mut analyzer = analyzer();
     let first = analyzer
-        .track(&load("assets/demo/frame-00.jpg"), false)
+        .track(&load("tests/fixtures/astronaut/frame-00.jpg"), false)
         .unwrap();
     assert!(first.detected && first.mesh.is_some());
     let mut last_nose = first.mesh.unwrap().point(1);
     for n in 1..6 {
         let a = analyzer
-            .track(&load(&format!("assets/demo/frame-{n:02}.jpg")), false)
+            .track(&load(&format!("tests/fixtures/astronaut/frame-{n:02}.jpg")), false)
             .unwrap();
         assert!(!a.detected, "frame {n}: tracked, no detection");
         let nose = a.mesh.expect("still found").point(1);
@@ -121,7 +121,7 @@ fn no_face_and_two_faces_are_counted() {
 #[test]
 fn results_are_reused_only_while_nothing_moves() {
     let mut analyzer = analyzer();
-    let frame = load("assets/demo/frame-00.jpg");
+    let frame = load("tests/fixtures/astronaut/frame-00.jpg");
     assert!(
         !analyzer.track(&frame, true).unwrap().reused,
         "the first frame runs the models"

@@ -125,6 +125,7 @@ pub struct FaceMeasures {
     /// Variance of the Laplacian over the face at a fixed size.
     pub sharpness: f32,
     /// Skin colour (cheeks, forehead) in CIELAB.
+    pub skin_l: f32,
     pub skin_a: f32,
     pub skin_b: f32,
     /// Fraction of the eye regions (where glasses' lenses are) that is specular white.
@@ -178,8 +179,8 @@ pub fn measure(
         .as_ref()
         .map(|mesh| measure_face(image, frame, mesh, analysis, mask));
     let mask = mask
-        .zip(analysis.mesh.as_ref())
-        .map(|(m, mesh)| measure_mask(image, frame, mesh, m));
+        .zip(analysis.mesh.as_ref().zip(face.as_ref()))
+        .map(|(m, (mesh, f))| measure_mask(image, frame, mesh, m, f.skin()));
     Measures {
         faces: analysis.faces,
         face,
@@ -230,6 +231,11 @@ pub fn crown_ratio(mesh: &Mesh, crown: (f32, f32)) -> f32 {
 }
 
 impl FaceMeasures {
+    /// The skin colour on the cheeks and forehead.
+    pub fn skin(&self) -> Lab {
+        [self.skin_l, self.skin_a, self.skin_b]
+    }
+
     /// Head size and crown line for this crown.
     pub fn set_crown(&mut self, mesh: &Mesh, frame: Frame, crown: (f32, f32), from_mask: bool) {
         let (_, up) = face_axes(mesh);
@@ -352,6 +358,7 @@ fn measure_face(
         clipped: tone.clipped,
         lighting_ratio: tone.ratio,
         sharpness: sharpness(image, face_box),
+        skin_l: skin[0],
         skin_a: skin[1],
         skin_b: skin[2],
         glare: glare(image, &eyes_box),
@@ -573,7 +580,15 @@ fn glare(image: &RgbImage, regions: &[[(f32, f32); 2]]) -> f32 {
     if n == 0.0 { 0.0 } else { (hot / n) as f32 }
 }
 
-pub fn measure_mask(image: &RgbImage, frame: Frame, mesh: &Mesh, mask: &Mask) -> MaskMeasures {
+/// The measures that need the person mask. `skin`: the face's skin colour
+/// ([`FaceMeasures::skin`]), which the dress measures class their samples against.
+pub fn measure_mask(
+    image: &RgbImage,
+    frame: Frame,
+    mesh: &Mesh,
+    mask: &Mask,
+    skin: Lab,
+) -> MaskMeasures {
     let chin = mesh.point(landmark::CHIN);
     let (left, right) = (mesh.point(234), mesh.point(454));
     let face_w = dist(left, right);
@@ -607,7 +622,6 @@ pub fn measure_mask(image: &RgbImage, frame: Frame, mesh: &Mesh, mask: &Mask) ->
     // Enough of each to say anything: a few percent of the frame.
     let frame_samples = ((frame.width / step as f32) * (frame.height / step as f32)) as usize;
     let enough = |s: &LabStats| s.count() * 50 >= frame_samples;
-    let skin = skin_colour(image, mesh, face_w);
     MaskMeasures {
         dress: super::dress::measure_dress(image, frame, mesh, mask, skin),
         shoulders: shoulder_slope(frame, mask, chin, face_cx, face_w),

@@ -1128,6 +1128,7 @@ mod tests {
                 clipped: 0.0,
                 lighting_ratio: 0.95,
                 sharpness: 200.0,
+                skin_l: 60.0,
                 skin_a: 12.0,
                 skin_b: 18.0,
                 glare: 0.0,

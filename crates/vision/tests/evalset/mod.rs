@@ -58,7 +58,7 @@ const SOURCES: &[(&str, &str, &str, &[&str], bool)] = &[
     ),
     (
         "astronaut",
-        "assets/demo/frame-00.jpg",
+        "tests/fixtures/astronaut/frame-00.jpg",
         "mouth.closed",
         &[],
         false,
