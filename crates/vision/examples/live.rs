@@ -1,5 +1,6 @@
 //! Runs the live checks over camera frames as the kiosk's analysis thread does, and prints
-//! each frame's instruction and failing checks with their values — for calibrating limits
+//! each frame's sign of life so far (`-` until enough frames), instruction and failing checks
+//! with their values — for calibrating limits
 //! on recorded frames. `cargo run --release --example live -- FRAME.jpg...`
 use capture_core::profile::Profile;
 use capture_vision::FaceAnalyzer;
@@ -17,8 +18,13 @@ fn main() {
             .filter(|r| !r.pass)
             .map(|r| format!("{}={:?} ({})", r.id, r.value, r.limit))
             .collect();
+        let life = match live.alive() {
+            None => "-",
+            Some(true) => "yes",
+            Some(false) => "no",
+        };
         println!(
-            "{path}: {} | failing: {}",
+            "{path}: life {life} | {} | failing: {}",
             f.guidance
                 .instruction
                 .as_ref()

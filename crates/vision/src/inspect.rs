@@ -196,6 +196,12 @@ impl LiveInspector {
         self.last = None;
     }
 
+    /// Whether the face on video showed a sign of life lately (a blink, a change of
+    /// expression); `None` until enough frames were seen.
+    pub fn alive(&self) -> Option<bool> {
+        self.motion.alive(&self.profile.limits)
+    }
+
     pub fn profile(&self) -> &Profile {
         &self.profile
     }
