@@ -437,7 +437,8 @@ fn produce_makes_the_photo_to_the_profile_and_refuses_a_failing_one() {
     // The demo astronaut smiles with teeth showing: refused, the failing check named,
     // nothing written...
     let refused = dir.path().join("astronaut.jpg");
-    let astronaut = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut/frame-00.jpg");
+    let astronaut =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/astronaut/frame-00.jpg");
     let args = [
         "produce",
         astronaut.to_str().unwrap(),

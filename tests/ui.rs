@@ -514,11 +514,7 @@ fn a_compliant_candidate_is_photographed_by_itself() {
 /// public-domain portrait meeting every rule was not found in any registry).
 #[test]
 fn the_demo_camera_completes_the_flow() {
-    photographed_by_itself(
-        "demo",
-        "demo-camera",
-        &[CheckId::HeadCovering],
-    );
+    photographed_by_itself("demo", "demo-camera", &[CheckId::HeadCovering]);
 }
 
 /// Walks 王小明 to the capture screen before `camera` and waits for the photo to be taken by

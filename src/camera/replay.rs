@@ -95,7 +95,11 @@ impl ReplaySource {
     pub fn demo() -> Self {
         let poses = live::poses();
         let pictures: Vec<Arc<[u8]>> = demo_frames::FRAMES.iter().map(|f| Arc::from(*f)).collect();
-        debug_assert_eq!(pictures.len(), poses.len(), "assets/demo holds one picture per pose");
+        debug_assert_eq!(
+            pictures.len(),
+            poses.len(),
+            "assets/demo holds one picture per pose"
+        );
         let frames = (0..live::FRAMES)
             .map(|i| {
                 let k = poses.binary_search(&live::step(i)).unwrap_or(0);

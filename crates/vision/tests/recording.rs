@@ -10,7 +10,10 @@ use capture_vision::inspect::LiveInspector;
 use std::path::PathBuf;
 
 fn frames() -> Option<Vec<PathBuf>> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/recording/frames"));
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/recording/frames"
+    ));
     let mut frames: Vec<PathBuf> = std::fs::read_dir(&dir)
         .ok()?
         .flatten()
@@ -40,7 +43,11 @@ fn a_real_live_face_shows_life_within_a_second_or_two_and_no_picture_cues() {
     for (i, path) in frames.iter().enumerate() {
         let image = image::open(path).unwrap().to_rgb8();
         let f = live.frame(&image, true).unwrap();
-        let liveness = f.results.iter().find(|r| r.id == CheckId::Liveness).unwrap();
+        let liveness = f
+            .results
+            .iter()
+            .find(|r| r.id == CheckId::Liveness)
+            .unwrap();
         // No screen, print or held-up-picture cue on a live face (the door frame behind
         // him is a straight edge on one side only).
         assert!(
@@ -66,5 +73,33 @@ fn a_real_live_face_shows_life_within_a_second_or_two_and_no_picture_cues() {
     for _ in 0..frames.len() {
         live.frame(&still, true).unwrap();
     }
-    assert_eq!(live.alive(), Some(false), "a still picture of him shows no life");
+    assert_eq!(
+        live.alive(),
+        Some(false),
+        "a still picture of him shows no life"
+    );
+
+    // The same picture moved about as a print held in the hand is: rigid motion, no life,
+    // and it is seen as a picture being moved.
+    let (w, h) = still.dimensions();
+    let mut live = inspector();
+    let mut moved_seen = false;
+    for i in 0..frames.len() as u32 {
+        let dx = (i % 20) * 3;
+        let shifted =
+            image::RgbImage::from_fn(w, h, |x, y| *still.get_pixel(x.saturating_sub(dx), y));
+        let f = live.frame(&shifted, true).unwrap();
+        let liveness = f
+            .results
+            .iter()
+            .find(|r| r.id == CheckId::Liveness)
+            .unwrap();
+        moved_seen |= !liveness.pass;
+    }
+    assert_eq!(
+        live.alive(),
+        Some(false),
+        "a moved picture of him shows no life"
+    );
+    assert!(moved_seen, "the moved picture fails liveness");
 }

@@ -92,7 +92,10 @@ fn a_moving_face_is_tracked_without_the_detector() {
     let mut last_nose = first.mesh.unwrap().point(1);
     for n in 1..6 {
         let a = analyzer
-            .track(&load(&format!("tests/fixtures/astronaut/frame-{n:02}.jpg")), false)
+            .track(
+                &load(&format!("tests/fixtures/astronaut/frame-{n:02}.jpg")),
+                false,
+            )
             .unwrap();
         assert!(!a.detected, "frame {n}: tracked, no detection");
         let nose = a.mesh.expect("still found").point(1);

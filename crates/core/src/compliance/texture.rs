@@ -189,13 +189,21 @@ mod tests {
                 img.put_pixel(x, y, image::Rgb([90, 70, 50]));
             }
         }
-        assert!(border_edges(&img, face) < 0.05, "{}", border_edges(&img, face));
+        assert!(
+            border_edges(&img, face) < 0.05,
+            "{}",
+            border_edges(&img, face)
+        );
         // The same edge left of the face as well: framed.
         for y in 0..600 {
             for x in 160..180 {
                 img.put_pixel(x, y, image::Rgb([90, 70, 50]));
             }
         }
-        assert!(border_edges(&img, face) > 0.8, "{}", border_edges(&img, face));
+        assert!(
+            border_edges(&img, face) > 0.8,
+            "{}",
+            border_edges(&img, face)
+        );
     }
 }
