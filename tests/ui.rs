@@ -507,11 +507,11 @@ fn a_compliant_candidate_is_photographed_by_itself() {
 }
 
 /// The built-in demo camera completes the flow as a newcomer walks it: its candidate (the
-/// public-domain astronaut portrait made into a live candidate on the profile's blue, with a
+/// public-domain Hopper portrait made into a live candidate on the profile's blue, with a
 /// synthetic blink; assets/demo/PROVENANCE.md) meets every required rule and is taken by
-/// itself. She smiles with her teeth showing and her fringe reaches her brows: the advisory
-/// `mouth.closed` and `hair.clear` say so, and a reviewer would turn the photo down (a
-/// public-domain portrait meeting every rule was not found in any registry).
+/// itself. Her Navy cap fails the advisory `head.covering`, which the screens say, and a
+/// reviewer would turn the photo down (a public-domain portrait meeting every rule was not
+/// found in any registry).
 #[test]
 fn the_demo_camera_completes_the_flow() {
     photographed_by_itself("demo", "demo-camera", &[CheckId::HeadCovering]);

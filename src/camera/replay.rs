@@ -90,7 +90,7 @@ pub struct ReplaySource {
 
 impl ReplaySource {
     /// The built-in demo camera: the demo candidate (a live candidate made from the
-    /// public-domain NASA astronaut portrait, see assets/demo/PROVENANCE.md), one embedded
+    /// public-domain Grace Hopper portrait, see assets/demo/PROVENANCE.md), one embedded
     /// picture per pose of [`live::poses`], played in the order of [`live::step`].
     pub fn demo() -> Self {
         let poses = live::poses();
