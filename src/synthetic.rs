@@ -91,9 +91,21 @@ impl LiveCandidate {
             let pts: Vec<(f32, f32)> = eye.iter().map(|&i| mesh.point(i)).collect();
             let [(x0, y0), (x1, y1)] = bounds(&pts);
             let w = x1 - x0;
-            let skin = *shut.get_pixel(((x0 + x1) / 2.0) as u32, (y1 + 0.45 * w) as u32);
-            for y in (y0 - 0.2 * w) as u32..=(y1 + 0.15 * w) as u32 {
-                for x in (x0 - 0.1 * w) as u32..=(x1 + 0.1 * w) as u32 {
+            let (pw, ph) = shut.dimensions();
+            let at = |x: f32, y: f32| {
+                (
+                    (x.max(0.0) as u32).min(pw - 1),
+                    (y.max(0.0) as u32).min(ph - 1),
+                )
+            };
+            let below = at((x0 + x1) / 2.0, y1 + 0.45 * w);
+            let skin = *shut.get_pixel(below.0, below.1);
+            let ((ax, ay), (bx, by)) = (
+                at(x0 - 0.1 * w, y0 - 0.2 * w),
+                at(x1 + 0.1 * w, y1 + 0.15 * w),
+            );
+            for y in ay..=by {
+                for x in ax..=bx {
                     shut.put_pixel(x, y, skin);
                 }
             }

@@ -3,7 +3,7 @@
 //! `tools/fetch-recording.sh` into target/recording/frames (never committed: it shows a
 //! real person). Where those frames are absent the test says so and checks nothing.
 
-use capture_core::compliance::CheckId;
+use capture_core::compliance::{CheckId, CheckResult};
 use capture_core::profile::Profile;
 use capture_vision::FaceAnalyzer;
 use capture_vision::inspect::LiveInspector;
@@ -29,6 +29,15 @@ fn inspector() -> LiveInspector {
     LiveInspector::new(FaceAnalyzer::load().unwrap(), profile, 1)
 }
 
+/// The `liveness` result of the next frame.
+fn liveness(live: &mut LiveInspector, image: &image::RgbImage) -> CheckResult {
+    let f = live.frame(image, true).unwrap();
+    f.results
+        .into_iter()
+        .find(|r| r.id == CheckId::Liveness)
+        .unwrap()
+}
+
 #[test]
 fn a_real_live_face_shows_life_within_a_second_or_two_and_no_picture_cues() {
     let Some(frames) = frames() else {
@@ -42,12 +51,7 @@ fn a_real_live_face_shows_life_within_a_second_or_two_and_no_picture_cues() {
     let mut first_alive = None;
     for (i, path) in frames.iter().enumerate() {
         let image = image::open(path).unwrap().to_rgb8();
-        let f = live.frame(&image, true).unwrap();
-        let liveness = f
-            .results
-            .iter()
-            .find(|r| r.id == CheckId::Liveness)
-            .unwrap();
+        let liveness = liveness(&mut live, &image);
         // No screen, print or held-up-picture cue on a live face (the door frame behind
         // him is a straight edge on one side only).
         assert!(
@@ -88,13 +92,7 @@ fn a_real_live_face_shows_life_within_a_second_or_two_and_no_picture_cues() {
         let dx = (i % 20) * 3;
         let shifted =
             image::RgbImage::from_fn(w, h, |x, y| *still.get_pixel(x.saturating_sub(dx), y));
-        let f = live.frame(&shifted, true).unwrap();
-        let liveness = f
-            .results
-            .iter()
-            .find(|r| r.id == CheckId::Liveness)
-            .unwrap();
-        moved_seen |= !liveness.pass;
+        moved_seen |= !liveness(&mut live, &shifted).pass;
     }
     assert_eq!(
         live.alive(),
