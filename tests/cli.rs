@@ -271,7 +271,7 @@ fn staff_can_reopen_a_candidate_for_a_new_photo() {
 }
 
 /// The ids the issue names, in the order the kiosk lists them.
-const CHECK_IDS: [&str; 26] = [
+const CHECK_IDS: [&str; 27] = [
     "face.count",
     "liveness",
     "head.size",
@@ -289,6 +289,7 @@ const CHECK_IDS: [&str; 26] = [
     "head.covering",
     "ears.visible",
     "hair.clear",
+    "jewellery",
     "clothing.sleeves",
     "exposure",
     "lighting.even",

@@ -102,6 +102,9 @@ pub struct Limits {
     pub brow_skin: f32,
     /// `glasses.frames`: the largest share of a dark line through the eyes beyond their corners.
     pub rim: f32,
+    /// `jewellery`: the area of bright small spots below an ear (earrings), thousandths of
+    /// the face width², at most.
+    pub earrings: f32,
     /// `clothing.sleeves`: the largest share of skin on a shoulder.
     pub bare_shoulders: f32,
     /// `liveness` on video, a blink: the eyes' contrast or lid opening dropping below this

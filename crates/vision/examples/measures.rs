@@ -4,7 +4,7 @@ fn main() {
     let profile = capture_core::profile::Profile::builtin("bj-degree").unwrap();
     let mut analyzer = capture_vision::FaceAnalyzer::load().unwrap();
     println!(
-        "{:<44} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "{:<44} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
         "file",
         "peak",
         "edges",
@@ -17,7 +17,8 @@ fn main() {
         "head",
         "eyeC",
         "skinA",
-        "skinB"
+        "skinB",
+        "earr"
     );
     for path in std::env::args().skip(1) {
         let image = image::open(&path).unwrap().to_rgb8();
@@ -30,7 +31,7 @@ fn main() {
             .into_owned();
         match &i.measures.face {
             Some(f) => println!(
-                "{:<44} {:>6.1} {:>6.2} {:>6.1} {:>6.1} {:>6.3} {:>6.3} {:>7} {:>6.0} {:>6.3} {:>6.1} {:>6.1} {:>6.1}",
+                "{:<44} {:>6.1} {:>6.2} {:>6.1} {:>6.1} {:>6.3} {:>6.3} {:>7} {:>6.0} {:>6.3} {:>6.1} {:>6.1} {:>6.1} {:>6}",
                 name,
                 f.texture_peak,
                 f.border_edges,
@@ -50,7 +51,12 @@ fn main() {
                 f.head_height,
                 f.eye_contrast,
                 f.skin_a,
-                f.skin_b
+                f.skin_b,
+                i.measures
+                    .mask
+                    .as_ref()
+                    .and_then(|m| m.dress.earrings)
+                    .map_or("-".into(), |v| format!("{v:.3}"))
             ),
             None => println!("{name:<44} no face"),
         }

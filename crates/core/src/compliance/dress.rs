@@ -1,7 +1,7 @@
 //! The dress and appearance rules of the notices, measured on the face mesh, the person
 //! mask and the pixels: a head covering, ears under hair, hair over the brows, a glasses rim
-//! across the eyes, bare shoulders. (Earrings and necklaces are not measured: no pixel cue
-//! tried separated them on the real portraits; see docs/COMPLIANCE.md.)
+//! across the eyes, earrings, bare shoulders. (Necklaces are not measured: a thin chain
+//! leaves no cue at these sizes; see docs/COMPLIANCE.md.)
 //!
 //! Each measure samples a region placed by the face (in the face's own axes, so a tilted
 //! head moves the regions with it) and classes every sample against the candidate's own
@@ -33,6 +33,22 @@ const HAIR_DARKEST: f32 = 0.55;
 const RIM_DARK: f32 = 0.6;
 /// A region with fewer of its samples inside the frame is not measured.
 const ENOUGH: f32 = 0.4;
+/// An earring: a small spot on the person, below an ear lobe, brighter than the skin by
+/// this share of the way from the skin's L* to white (so a fair face still has room)…
+const SPOT_BRIGHT: f32 = 0.45;
+/// …and this much (L*) brighter than the ring around it, this many face widths out…
+const SPOT_CONTRAST: f32 = 20.0;
+const SPOT_RING: f32 = 0.05;
+/// …no larger than this (face widths² of area, face widths across), no longer than
+/// three times its width.
+const SPOT_AREA: f32 = 0.001;
+const SPOT_SIDE: f32 = 0.04;
+/// More spots than this below one ear are a pattern (a checked collar), not earrings: that
+/// side is not measured.
+const PATTERN_SPOTS: usize = 6;
+/// Samples across the width of an earring region at most (more on a small face: one per
+/// pixel).
+const SPOT_GRID: f32 = 54.0;
 
 /// What the dress measures found (each `None` when its region is not in the frame).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,6 +63,9 @@ pub struct DressMeasures {
     /// A dark line through the eye opening that carries on beyond both eye corners (a
     /// glasses rim across the eyes), 0..1, the worse eye.
     pub rim: Option<f32>,
+    /// Bright small spots below the ear lobes (earrings): their area per face width², in
+    /// thousandths, the worse side.
+    pub earrings: Option<f32>,
     /// The share of skin on the shoulders, either side of the neck.
     pub bare_shoulders: Option<f32>,
 }
@@ -249,6 +268,12 @@ pub fn measure_dress(
         .fold(0.0, f32::max),
     );
 
+    let earrings = pair(
+        earring_spots(&s, &skin, p(234), -1.0),
+        earring_spots(&s, &skin, p(454), 1.0),
+        f32::max,
+    );
+
     // The shoulders, both sides of the neck together, from below the chin down.
     let chin = p(landmark::CHIN);
     let (left, right) = (
@@ -266,8 +291,120 @@ pub fn measure_dress(
         ear_hair,
         brows,
         rim,
+        earrings,
         bare_shoulders,
     }
+}
+
+/// Earrings below one ear: `side` is the face's outline at ear height, `outward` the sign
+/// of the face's right axis away from the face. A grid (a sample per pixel, at most
+/// [`SPOT_GRID`] across) from just inside the outline to 0.15 face widths outside it and
+/// from 0.05 to 0.35 face lengths down; a sample is a spot when it is on the person, bright
+/// for the skin and brighter than the ring around it; connected spots small and compact
+/// enough count. The counted area per face width², in thousandths; `None` when the region
+/// is mostly outside the frame or shows a pattern (more than [`PATTERN_SPOTS`] spots).
+fn earring_spots(s: &Sampler, skin: &Skin, side: (f32, f32), outward: f32) -> Option<f32> {
+    let (r, d) = ([-0.03f32, 0.15], [0.05f32, 0.35]);
+    let (w, l) = (s.axes.width, s.axes.length);
+    let step = ((r[1] - r[0]) * w / SPOT_GRID).max(1.0);
+    let (nr, nd) = (
+        (((r[1] - r[0]) * w / step) as usize).max(4),
+        (((d[1] - d[0]) * l / step) as usize).max(4),
+    );
+    let at = |i: usize, j: usize| {
+        s.axes.at(
+            side,
+            outward * (r[0] + i as f32 * step / w),
+            d[0] + j as f32 * step / l,
+        )
+    };
+    // Lightness and whether on the person, per sample (NaN outside the frame).
+    let mut light = vec![f32::NAN; nr * nd];
+    let mut on = vec![false; nr * nd];
+    for i in 0..nr {
+        for j in 0..nd {
+            let (x, y) = at(i, j);
+            if let Some(c) = s.lab(x, y) {
+                light[i * nd + j] = c[0];
+                on[i * nd + j] = s.mask.at(x, y) >= 0.2;
+            }
+        }
+    }
+    if (light.iter().filter(|v| !v.is_nan()).count() as f32) < ENOUGH * (nr * nd) as f32 {
+        return None;
+    }
+    let ring = (SPOT_RING * w / step).max(2.0);
+    let bright = skin.0[0] + SPOT_BRIGHT * (100.0 - skin.0[0]).max(0.0);
+    let mut spot = vec![false; nr * nd];
+    for i in 0..nr {
+        for j in 0..nd {
+            let v = light[i * nd + j];
+            if !on[i * nd + j] || v.is_nan() || v <= bright {
+                continue;
+            }
+            let (mut sum, mut n) = (0.0f32, 0u32);
+            for k in 0..16 {
+                let a = k as f32 * std::f32::consts::TAU / 16.0;
+                let (ri, rj) = (
+                    (i as f32 + ring * a.cos()).round(),
+                    (j as f32 + ring * a.sin()).round(),
+                );
+                if ri < 0.0 || rj < 0.0 || ri as usize >= nr || rj as usize >= nd {
+                    continue;
+                }
+                let u = light[ri as usize * nd + rj as usize];
+                if !u.is_nan() {
+                    sum += u;
+                    n += 1;
+                }
+            }
+            spot[i * nd + j] = n >= 8 && v - sum / n as f32 > SPOT_CONTRAST;
+        }
+    }
+    // Connected spots (8-neighbours): their area and extent.
+    let (mut seen, mut counted, mut spots) = (vec![false; nr * nd], 0usize, 0usize);
+    let max_area = SPOT_AREA * w * w / (step * step);
+    let max_side = SPOT_SIDE * w / step + 2.0;
+    for start in 0..nr * nd {
+        if !spot[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut stack = vec![start];
+        let (mut area, mut lo, mut hi) = (0usize, (nr, nd), (0usize, 0usize));
+        while let Some(q) = stack.pop() {
+            area += 1;
+            let (qi, qj) = (q / nd, q % nd);
+            lo = (lo.0.min(qi), lo.1.min(qj));
+            hi = (hi.0.max(qi), hi.1.max(qj));
+            for (di, dj) in [
+                (-1, -1),
+                (-1, 0),
+                (-1, 1),
+                (0, -1),
+                (0, 1),
+                (1, -1),
+                (1, 0),
+                (1, 1),
+            ] {
+                let (ni, nj) = (qi as i64 + di, qj as i64 + dj);
+                if ni < 0 || nj < 0 || ni >= nr as i64 || nj >= nd as i64 {
+                    continue;
+                }
+                let t = ni as usize * nd + nj as usize;
+                if spot[t] && !seen[t] {
+                    seen[t] = true;
+                    stack.push(t);
+                }
+            }
+        }
+        let (bw, bh) = ((hi.0 - lo.0 + 1) as f32, (hi.1 - lo.1 + 1) as f32);
+        if area as f32 <= max_area && bw.max(bh) <= max_side && bw.max(bh) <= 3.0 * bw.min(bh) {
+            counted += area;
+            spots += 1;
+        }
+    }
+    (spots <= PATTERN_SPOTS).then(|| counted as f32 * step * step / (w * w) * 1000.0)
 }
 
 /// A dark line across the eye opening that also runs beyond both corners: for five rows

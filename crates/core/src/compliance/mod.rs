@@ -63,6 +63,7 @@ pub enum CheckId {
     HeadCovering,
     EarsVisible,
     HairClear,
+    Jewellery,
     ClothingSleeves,
     Exposure,
     LightingEven,
@@ -87,7 +88,7 @@ struct Spec {
 }
 
 /// The catalogue, in the order of [`CheckId`] (a test keeps the two equal).
-static CATALOGUE: [Spec; 26] = [
+static CATALOGUE: [Spec; 27] = [
     spec(
         "face.count",
         "一人入镜",
@@ -202,6 +203,13 @@ static CATALOGUE: [Spec; 26] = [
         hair_clear,
     ),
     spec(
+        "jewellery",
+        "不戴饰品",
+        "No jewellery",
+        LIVE_STILL_FILE,
+        jewellery,
+    ),
+    spec(
         "clothing.sleeves",
         "不穿无袖上衣",
         "No sleeveless top",
@@ -271,7 +279,7 @@ const fn spec(
 
 impl CheckId {
     /// Every check, in catalogue (guidance) order.
-    pub const ALL: [CheckId; 26] = [
+    pub const ALL: [CheckId; 27] = [
         CheckId::FaceCount,
         CheckId::Liveness,
         CheckId::HeadSize,
@@ -289,6 +297,7 @@ impl CheckId {
         CheckId::HeadCovering,
         CheckId::EarsVisible,
         CheckId::HairClear,
+        CheckId::Jewellery,
         CheckId::ClothingSleeves,
         CheckId::Exposure,
         CheckId::LightingEven,
@@ -883,6 +892,22 @@ fn hair_clear(m: &Measures, p: &Profile) -> CheckResult {
     )
 }
 
+fn jewellery(m: &Measures, p: &Profile) -> CheckResult {
+    dress_check(
+        m,
+        CheckId::Jewellery,
+        |d| d.earrings,
+        p.limits.earrings,
+        true,
+        "‰ of the face width², bright small spots below the ears",
+        msg(
+            "请摘下耳环、项链等饰品",
+            "Please take off earrings and necklaces",
+        ),
+        msg("没有看到耳环", "No earrings seen"),
+    )
+}
+
 fn clothing_sleeves(m: &Measures, p: &Profile) -> CheckResult {
     let mut r = dress_check(
         m,
@@ -1146,6 +1171,7 @@ mod tests {
                     ear_hair: Some(0.1),
                     brows: Some(0.9),
                     rim: Some(0.0),
+                    earrings: Some(0.0),
                     bare_shoulders: Some(0.0),
                 },
             }),
@@ -1513,6 +1539,11 @@ mod tests {
                 CheckId::HairClear,
                 Box::new(|m| m.mask.as_mut().unwrap().dress.brows = Some(0.05)),
                 "fringe",
+            ),
+            (
+                CheckId::Jewellery,
+                Box::new(|m| m.mask.as_mut().unwrap().dress.earrings = Some(0.9)),
+                "earrings",
             ),
             (
                 CheckId::ClothingSleeves,

@@ -6,7 +6,7 @@
 //! controlled defects — background colours, a shadowed backdrop, roll angles, head too
 //! small / too large, off-centre, under- and over-exposure, colour casts, blur, eyes
 //! covered, sunglasses, two faces, no face, a re-photographed screen, a halftone print, glare on
-//! glasses, uneven light, clothes the colour of the backdrop, a file too small. Files are
+//! glasses, earrings, uneven light, clothes the colour of the backdrop, a file too small. Files are
 //! named CLASS__SOURCE__VARIANT.jpg; the class names the check that must catch it.
 //!
 //! `eval table DIR`: runs every check on every file and prints, per class, how many images
@@ -390,6 +390,24 @@ pub fn generate(dir: &Path) {
             name,
             "rim-across-eyes",
             &encode(&rim, &profile),
+        );
+        // Earrings: a gold stud with a bright highlight on each ear lobe, just outside the
+        // face's outline below ear height.
+        let mut studs = r.clone();
+        let face_w = (p(234).0 - p(454).0).abs();
+        let face_l = (p(landmark::CHIN).1 - p(landmark::FOREHEAD_TOP).1).abs();
+        for (side, out) in [(234, -1.0f32), (454, 1.0)] {
+            let (cx, cy) = (p(side).0 + out * 0.03 * face_w, p(side).1 + 0.17 * face_l);
+            let rad = (0.022 * face_w).max(2.0);
+            fill_ellipse(&mut studs, cx, cy, rad, rad, [200, 160, 60]);
+            fill_ellipse(&mut studs, cx, cy, rad * 0.5, rad * 0.5, [255, 250, 235]);
+        }
+        save(
+            dir,
+            "jewellery",
+            name,
+            "earrings",
+            &encode(&studs, &profile),
         );
         // Bare shoulders: the clothes beside the neck turned to the face's own skin.
         let skin = {
