@@ -108,7 +108,7 @@ enum Command {
         /// One JSON object per image per line
         #[arg(long)]
         json: bool,
-        /// The photos (JPEG, PNG or WebP; a phone's EXIF orientation is applied)
+        /// The photos (JPEG, PNG, WebP or HEIC; a phone's EXIF orientation is applied)
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
@@ -125,7 +125,7 @@ enum Command {
         /// Photo profile (default: the config's campaign.photo_profile)
         #[arg(long)]
         profile: Option<String>,
-        /// The picture (JPEG, PNG or WebP; a phone's EXIF orientation is applied)
+        /// The picture (JPEG, PNG, WebP or HEIC; a phone's EXIF orientation is applied)
         image: PathBuf,
         /// Where to write the photo (JPEG)
         #[arg(short, long, value_name = "OUT.jpg")]

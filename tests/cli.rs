@@ -597,7 +597,7 @@ fn exif_orientation(o: u16) -> Vec<u8> {
 }
 
 #[test]
-fn check_reads_a_phone_photo_upright_and_webp_and_names_what_it_cannot_read() {
+fn check_reads_a_phone_photo_upright_webp_and_heic_and_names_what_it_cannot_read() {
     use image::ImageEncoder;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -633,8 +633,15 @@ fn check_reads_a_phone_photo_upright_and_webp_and_names_what_it_cannot_read() {
         )
         .unwrap();
     std::fs::write(&webp, &bytes).unwrap();
+    // An iPhone's HEIC, and one cut off after its header.
     let heic = dir.path().join("IMG_0001.HEIC");
-    std::fs::write(&heic, b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0").unwrap();
+    std::fs::write(
+        &heic,
+        capture_core::picture::encode_heic(&upright, 90).unwrap(),
+    )
+    .unwrap();
+    let broken = dir.path().join("IMG_0002.HEIC");
+    std::fs::write(&broken, b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0").unwrap();
 
     let (code, stdout, stderr) = kiosk(
         &[
@@ -644,13 +651,21 @@ fn check_reads_a_phone_photo_upright_and_webp_and_names_what_it_cannot_read() {
             no_tag.to_str().unwrap(),
             webp.to_str().unwrap(),
             heic.to_str().unwrap(),
+            broken.to_str().unwrap(),
         ],
         &data,
     );
-    assert_eq!(code, 2, "the HEIC file could not be read: {stdout}{stderr}");
+    assert_eq!(
+        code, 2,
+        "the broken HEIC file could not be read: {stdout}{stderr}"
+    );
     assert!(
-        stderr.contains("IMG_0001.HEIC") && stderr.contains("HEIC") && stderr.contains("JPEG"),
+        stderr.contains("IMG_0002.HEIC") && stderr.contains("HEIC") && stderr.contains("damaged"),
         "{stderr}"
+    );
+    assert!(
+        !stderr.contains("IMG_0001.HEIC"),
+        "the good HEIC is read: {stderr}"
     );
     let reports = json_reports(&stdout);
     let by_file = |name: &str| report_on(&reports, name);
@@ -663,6 +678,11 @@ fn check_reads_a_phone_photo_upright_and_webp_and_names_what_it_cannot_read() {
         check(by_file("saved-from-web.jpg"), "pose.roll")["pass"],
         true
     );
+    // The HEIC is checked like the JPEG it was made from.
+    let from_heic = by_file("IMG_0001.HEIC");
+    assert_eq!(from_heic["faces"], 1, "{stdout}");
+    assert_eq!(check(from_heic, "pose.roll")["pass"], true, "{from_heic}");
+    assert_eq!(check(from_heic, "head.size")["pass"], true, "{from_heic}");
     // Without the tag the face lies on its side: not a photo anyone would accept.
     assert_eq!(by_file("no-tag.jpg")["compliant"], false, "{stdout}");
 }

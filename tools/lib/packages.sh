@@ -2,8 +2,9 @@
 # Installs what is missing with apt-get (as root, or through sudo); otherwise prints the
 # exact command to run and stops.
 
-# Building: a C compiler, pkg-config, libclang (bindgen for the V4L2 bindings), fontconfig.
-BUILD_PACKAGES="build-essential pkg-config libclang-dev libfontconfig1-dev"
+# Building: a C compiler, pkg-config, libclang (bindgen for the V4L2 bindings), fontconfig,
+# libheif (HEIC photos in `check` and `produce`; it brings the libde265 decoder).
+BUILD_PACKAGES="build-essential pkg-config libclang-dev libfontconfig1-dev libheif-dev"
 # Running the window on X11 (winit loads these at run time).
 RUN_PACKAGES="libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1"
 # Tests: a virtual display, real input events, screenshots; headless Chromium (and a CJK

@@ -1,5 +1,5 @@
-//! Pictures as people bring them: a phone's JPEG turned sideways by its EXIF orientation, a
-//! scanner's PNG, a WebP saved from a web page. [`decode`] finds the format from the bytes
+//! Pictures as people bring them: a phone's JPEG turned sideways by its EXIF orientation, an
+//! iPhone's HEIC, a scanner's PNG, a WebP saved from a web page. [`decode`] finds the format from the bytes
 //! (never from the file name: phones and web sites name files wrongly), decodes it, and
 //! turns it upright as its EXIF orientation says, so the checks see the face the way a
 //! person looking at the photo sees it. Formats it cannot read get an error that names the
@@ -10,6 +10,9 @@ use image::{ImageDecoder, ImageFormat, ImageReader, RgbImage};
 use std::io::Cursor;
 
 /// The formats [`decode`] reads, for messages.
+#[cfg(feature = "heic")]
+pub const READABLE: &str = "JPEG, PNG, WebP, HEIC";
+#[cfg(not(feature = "heic"))]
 pub const READABLE: &str = "JPEG, PNG, WebP";
 
 /// Larger pictures are refused before decoding (a 12 MP phone photo is 4000×3000; a
@@ -18,6 +21,7 @@ const MAX_PIXELS: u64 = 60_000_000;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PictureError {
+    /// Only where this build has no HEIC decoder (the `heic` feature is off).
     #[error(
         "HEIC/HEIF photos cannot be read here: save or export the photo as JPEG (on an iPhone: Settings → Camera → Formats → Most Compatible)"
     )]
@@ -46,6 +50,10 @@ impl PictureError {
             PictureError::TooLarge(..) => {
                 Localized::fixed("图片太大，无法检测", "The picture is too large to check")
             }
+            _ if cfg!(feature = "heic") => Localized::fixed(
+                "无法读取这张图片：请使用 JPEG、PNG、WebP 或 HEIC 格式",
+                "This picture cannot be read: use JPEG, PNG, WebP or HEIC",
+            ),
             _ => Localized::fixed(
                 "无法读取这张图片：请使用 JPEG、PNG 或 WebP 格式",
                 "This picture cannot be read: use JPEG, PNG or WebP",
@@ -57,9 +65,11 @@ impl PictureError {
 /// A decoded picture, upright.
 pub struct Picture {
     pub image: RgbImage,
-    /// `JPEG`, `PNG` or `WebP`.
+    /// `JPEG`, `PNG`, `WebP` or `HEIC`.
     pub format: &'static str,
     /// The EXIF orientation found (1–8; 1 when there is none), already applied to `image`.
+    /// A HEIC file's rotation and mirroring are its own boxes (`irot`, `imir`), which the
+    /// decoder applies (its EXIF orientation is ignored, as HEIF says): 1 there.
     pub orientation: u8,
 }
 
@@ -87,11 +97,11 @@ fn is_heif(bytes: &[u8]) -> bool {
         )
 }
 
-/// Decodes `bytes` (JPEG, PNG or WebP, whatever the file is called) and turns the picture
-/// upright by its EXIF orientation.
+/// Decodes `bytes` (JPEG, PNG, WebP or HEIC, whatever the file is called) and turns the
+/// picture upright by its EXIF orientation.
 pub fn decode(bytes: &[u8]) -> Result<Picture, PictureError> {
     if is_heif(bytes) {
-        return Err(PictureError::Heic);
+        return decode_heif(bytes);
     }
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
@@ -123,6 +133,95 @@ pub fn decode(bytes: &[u8]) -> Result<Picture, PictureError> {
         format: name(format),
         orientation: orientation.to_exif(),
     })
+}
+
+#[cfg(not(feature = "heic"))]
+fn decode_heif(_: &[u8]) -> Result<Picture, PictureError> {
+    Err(PictureError::Heic)
+}
+
+/// HEIC/HEIF through libheif: the primary image, with the file's own rotation, mirroring
+/// and crop applied, as 8-bit RGB. The size is checked before anything is decoded.
+#[cfg(feature = "heic")]
+fn decode_heif(bytes: &[u8]) -> Result<Picture, PictureError> {
+    use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
+    let damaged = |e: libheif_rs::HeifError| PictureError::Damaged {
+        format: "HEIC",
+        detail: e.message,
+    };
+    let context = HeifContext::read_from_bytes(bytes).map_err(damaged)?;
+    let handle = context.primary_image_handle().map_err(damaged)?;
+    let (w, h) = (handle.width(), handle.height());
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(PictureError::TooLarge(w, h));
+    }
+    let decoded = LibHeif::new()
+        .decode(&handle, ColorSpace::Rgb(RgbChroma::Rgb), None)
+        .map_err(damaged)?;
+    let planes = decoded.planes();
+    let short = |detail: &str| PictureError::Damaged {
+        format: "HEIC",
+        detail: detail.into(),
+    };
+    let plane = planes
+        .interleaved
+        .ok_or_else(|| short("no RGB picture in it"))?;
+    let (pw, ph) = (plane.width as usize, plane.height as usize);
+    if plane.storage_bits_per_pixel != 24 {
+        return Err(short("not 8 bits per colour"));
+    }
+    if pw == 0
+        || ph == 0
+        || plane.stride < pw * 3
+        || plane.data.len() < plane.stride * (ph - 1) + pw * 3
+    {
+        return Err(short("its picture is smaller than it says"));
+    }
+    let mut rgb = Vec::with_capacity(pw * ph * 3);
+    for row in plane.data.chunks(plane.stride).take(ph) {
+        rgb.extend_from_slice(&row[..pw * 3]);
+    }
+    let image = RgbImage::from_raw(plane.width, plane.height, rgb)
+        .ok_or_else(|| short("its picture is smaller than it says"))?;
+    Ok(Picture {
+        image,
+        format: "HEIC",
+        orientation: 1,
+    })
+}
+
+/// `image` as a HEIC file (HEVC through libheif's x265 encoder, `quality` 0–100), as a phone
+/// writes one: for tests and tools that need HEIC input. The kiosk itself never writes HEIC.
+#[cfg(feature = "heic")]
+pub fn encode_heic(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
+    use libheif_rs::{
+        Channel, ColorSpace, CompressionFormat, EncoderQuality, HeifContext, Image, LibHeif,
+        RgbChroma,
+    };
+    let err = |e: libheif_rs::HeifError| e.message;
+    let (w, h) = image.dimensions();
+    let mut out = Image::new(w, h, ColorSpace::Rgb(RgbChroma::Rgb)).map_err(err)?;
+    out.create_plane(Channel::Interleaved, w, h, 8)
+        .map_err(err)?;
+    let plane = out
+        .planes_mut()
+        .interleaved
+        .ok_or("libheif made no RGB plane")?;
+    for (y, row) in image.as_raw().chunks(w as usize * 3).enumerate() {
+        plane.data[y * plane.stride..][..row.len()].copy_from_slice(row);
+    }
+    let lib = LibHeif::new();
+    let mut encoder = lib
+        .encoder_for_format(CompressionFormat::Hevc)
+        .map_err(err)?;
+    encoder
+        .set_quality(EncoderQuality::Lossy(quality.min(100)))
+        .map_err(err)?;
+    let mut context = HeifContext::new().map_err(err)?;
+    context
+        .encode_image(&out, &mut encoder, None)
+        .map_err(err)?;
+    context.write_to_bytes().map_err(err)
 }
 
 #[cfg(test)]
@@ -213,7 +312,15 @@ mod tests {
     #[test]
     fn what_cannot_be_read_is_named() {
         let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
-        assert_eq!(decode(heic).err(), Some(PictureError::Heic));
+        if cfg!(feature = "heic") {
+            // A HEIC header with nothing after it: damaged, not refused.
+            assert!(matches!(
+                decode(heic).err(),
+                Some(PictureError::Damaged { format: "HEIC", .. })
+            ));
+        } else {
+            assert_eq!(decode(heic).err(), Some(PictureError::Heic));
+        }
         assert!(PictureError::Heic.to_string().contains("JPEG"));
         let gif = b"GIF89a\x01\0\x01\0\0\0\0;";
         assert_eq!(decode(gif).err(), Some(PictureError::Unsupported("GIF")));
@@ -260,5 +367,32 @@ mod tests {
             }
         }
         !crc
+    }
+
+    #[cfg(feature = "heic")]
+    #[test]
+    fn an_iphone_heic_photo_is_read() {
+        // 64×48: red on the left, blue on the right (HEVC codes in 8×8 blocks and more).
+        let source = RgbImage::from_fn(64, 48, |x, _| {
+            if x < 32 {
+                Rgb([220, 0, 0])
+            } else {
+                Rgb([0, 0, 220])
+            }
+        });
+        let bytes = encode_heic(&source, 90).unwrap();
+        assert!(is_heif(&bytes), "libheif writes a HEIF brand");
+        let picture = decode(&bytes).unwrap();
+        assert_eq!(picture.format, "HEIC");
+        assert_eq!(picture.image.dimensions(), (64, 48));
+        assert!(is_red(picture.image.get_pixel(8, 24)));
+        assert!(!is_red(picture.image.get_pixel(56, 24)));
+        assert!(picture.image.get_pixel(56, 24)[2] > 150, "blue stays blue");
+        // Cut short: a clear error, not a crash.
+        let cut = &bytes[..bytes.len() / 2];
+        assert!(matches!(
+            decode(cut).err(),
+            Some(PictureError::Damaged { format: "HEIC", .. })
+        ));
     }
 }
