@@ -1,8 +1,9 @@
 //! Made-up things for benchmarks, examples and tests. Captures for a filled outbox: a noise
-//! photo (its JPEG is about as large as a detailed portrait (480 wide: ~330 KB) of the same size) accepted
-//! through the real store for a made-up candidate. A live candidate made from a portrait
-//! ([`LiveCandidate`]): the pictures of the demo camera (examples/make_demo_candidate.rs)
-//! and of the tests' compliant cameras. Not used by the kiosk itself.
+//! photo (its JPEG is about as large as a detailed portrait of the same size: 480 wide,
+//! ~330 KB) accepted through the real store for a made-up candidate. A live candidate made
+//! from a portrait ([`LiveCandidate`]): the pictures of the demo camera
+//! (examples/make_demo_candidate.rs) and of the tests' compliant cameras. Not used by the
+//! kiosk itself.
 
 use crate::store::{NewCapture, Store, StoreError, StoredCapture};
 use capture_core::compliance::measure::{bounds, crown};
@@ -54,10 +55,10 @@ pub fn accept(
 
 /// A live candidate made from a portrait, as the demo camera and the tests' compliant
 /// camera show one: the portrait's final photo (`photo::produce`: cropped to the profile,
-/// the person on the profile's background colour, which is also the backdrop around it) scaled into a camera frame exactly where the
-/// kiosk's photo frame is, and the same photo with the eyes shut (synthetic: each eye's
-/// box painted with the skin just below it) for a blink. [`crate::camera::replay::live`] says how
-/// it moves.
+/// the person on the profile's background colour, which is also the backdrop around it)
+/// scaled into a camera frame exactly where the kiosk's photo frame is, and the same photo
+/// with the eyes shut (synthetic: each eye's box painted with the skin just below it) for a
+/// blink. [`crate::camera::replay::live`] says how it moves.
 pub struct LiveCandidate {
     open: RgbImage,
     shut: RgbImage,

@@ -1,9 +1,9 @@
 //! Pictures as people bring them: a phone's JPEG turned sideways by its EXIF orientation, an
-//! iPhone's HEIC, a scanner's PNG, a WebP saved from a web page. [`decode`] finds the format from the bytes
-//! (never from the file name: phones and web sites name files wrongly), decodes it, and
-//! turns it upright as its EXIF orientation says, so the checks see the face the way a
-//! person looking at the photo sees it. Formats it cannot read get an error that names the
-//! format and says what to do, in Chinese and English.
+//! iPhone's HEIC, a scanner's PNG, a WebP saved from a web page. [`decode`] finds the format
+//! from the bytes (never from the file name: phones and web sites name files wrongly),
+//! decodes it, and turns it upright as its EXIF orientation says, so the checks see the face
+//! the way a person looking at the photo sees it. Formats it cannot read get an error that
+//! names the format and says what to do, in Chinese and English.
 
 use crate::lang::Localized;
 use image::{ImageDecoder, ImageFormat, ImageReader, RgbImage};
