@@ -204,8 +204,8 @@ static CATALOGUE: [Spec; 27] = [
     ),
     spec(
         "jewellery",
-        "不戴饰品",
-        "No jewellery",
+        "不戴耳环",
+        "No earrings",
         LIVE_STILL_FILE,
         jewellery,
     ),
@@ -900,10 +900,7 @@ fn jewellery(m: &Measures, p: &Profile) -> CheckResult {
         p.limits.earrings,
         true,
         "‰ of the face width², bright small spots below the ears",
-        msg(
-            "请摘下耳环、项链等饰品",
-            "Please take off earrings and necklaces",
-        ),
+        msg("请摘下耳环等饰品", "Please take off your earrings"),
         msg("没有看到耳环", "No earrings seen"),
     )
 }
