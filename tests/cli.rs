@@ -448,16 +448,12 @@ fn produce_makes_the_photo_to_the_profile_and_refuses_a_failing_one() {
     ];
     let (code, _, stderr) = kiosk(&args, &data);
     assert_eq!(code, 1, "{stderr}");
-    // Required checks fail (her backdrop, her shoulders); her smile is advice only.
+    // Required checks fail: her backdrop, her shoulders, and her teeth.
     assert!(
         stderr.contains("check background.uniform fails"),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("advice (mouth.closed, advisory)"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("check mouth.closed fails"), "{stderr}");
+    assert!(stderr.contains("check mouth.closed fails"), "{stderr}");
     assert!(stderr.contains("--force"), "{stderr}");
     assert!(!refused.exists());
     // ... unless forced, and then still exit 1 because it does not comply.

@@ -172,16 +172,21 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
     k.click("understood");
 
     k.wait_screen("Capture");
-    // The replayed candidate sits askew before an uneven backdrop and smiles: the one
-    // instruction is a failing required check (the shoulders or the backdrop, as the frames
-    // sway), the checks before them pass, the smile shows as an advisory light, and no photo
-    // is taken by itself.
+    // The replayed candidate sits askew before an uneven backdrop and smiles with teeth: the
+    // one instruction is a failing required check (the shoulders, the smile or the backdrop,
+    // as the frames sway), the checks before them pass, and no photo is taken by itself.
     let first = k.expect("the first instruction", |l| {
         l.starts_with("guidance ") && l != "guidance ready"
     });
     let first = first.strip_prefix("guidance ").unwrap().to_string();
     assert!(
-        ["shoulders.level", "background.uniform", "background.colour"].contains(&first.as_str()),
+        [
+            "shoulders.level",
+            "mouth.closed",
+            "background.uniform",
+            "background.colour"
+        ]
+        .contains(&first.as_str()),
         "{first}"
     );
     let profile = capture_core::profile::Profile::builtin("bj-degree").unwrap();
@@ -218,9 +223,10 @@ fn tour(lang: &'static str) -> Vec<PathBuf> {
         .partition(|id| profile.severity(id) == capture_core::profile::Severity::Required);
     required.sort();
     assert!(!required.is_empty(), "{photo}");
-    assert!(advisory.contains(&"mouth.closed".to_string()), "{photo}");
+    // Her teeth fail a required check.
+    assert!(required.contains(&"mouth.closed".to_string()), "{photo}");
     assert_eq!(k.value("photo-checks"), "fail");
-    // The smile is advisory: listed apart, as what a reviewer may also reject.
+    // Advisory failures (if any) are listed apart, as what a reviewer may also reject.
     assert_eq!(k.label("photo-advice"), advisory.len().to_string());
     // The rules no check judges are left to the candidate, named.
     let unchecked = k.label("photo-unchecked");

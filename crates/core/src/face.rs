@@ -87,6 +87,24 @@ pub mod landmark {
     pub const LIDS: [(usize, usize); 2] = [(159, 145), (386, 374)];
     /// Inner edges of the upper and lower lip.
     pub const LIPS_INNER: (usize, usize) = (13, 14);
+    /// The inner edge of the lips all round, from the left mouth corner over the upper lip:
+    /// what shows between them (teeth, the dark mouth) lies inside.
+    pub const MOUTH_OPENING: [usize; 20] = [
+        78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95,
+    ];
+    /// Inner and outer edge points of the lips whose midpoints lie on the lips themselves.
+    pub const LIP_BODY: [(usize, usize); 8] = [
+        (14, 17),
+        (87, 84),
+        (317, 314),
+        (178, 181),
+        (402, 405),
+        (13, 0),
+        (82, 37),
+        (312, 267),
+    ];
+    /// The mouth's corners.
+    pub const MOUTH_CORNERS: (usize, usize) = (61, 291);
     /// Cheeks and mid-forehead: where skin colour is sampled.
     pub const SKIN: [usize; 3] = [50, 280, 151];
     /// Left–right pairs: face sides, outer and inner eye corners, mouth corners.

@@ -66,8 +66,10 @@ pub struct Limits {
     pub eye_contrast: f32,
     /// Largest iris offset from the middle of the eye, as a fraction of the eye's width.
     pub gaze: f32,
-    /// Largest inner-lip gap / eye-to-chin distance.
+    /// `mouth.closed`: largest inner-lip gap / eye-to-chin distance (a mouth wide open).
     pub mouth_gap: f32,
+    /// `mouth.closed`: largest area of teeth between the lips, over the mouth's width².
+    pub teeth: f32,
     /// Largest spread of the backdrop's colour (ΔE).
     pub background_spread: f32,
     /// Largest distance of the backdrop's colour from the profile's background colour (ΔE).
@@ -98,6 +100,9 @@ pub struct Limits {
     pub head_cover: f32,
     /// `ears.visible`: the largest share of hair just outside the face at ear height.
     pub ear_hair: f32,
+    /// `ears.visible`: the smallest share of skin on the person at ear height (an ear under
+    /// hair of any colour shows none).
+    pub ear_skin: f32,
     /// `hair.clear`: the smallest share of skin just above the eyebrows.
     pub brow_skin: f32,
     /// `glasses.frames`: the largest share of a dark line through the eyes beyond their corners.

@@ -33,6 +33,10 @@ const HAIR_DARKEST: f32 = 0.55;
 const RIM_DARK: f32 = 0.6;
 /// A region with fewer of its samples inside the frame is not measured.
 const ENOUGH: f32 = 0.4;
+/// The share of an ear band that must be on the person for its skin to be measured.
+const EAR_PERSON: f32 = 0.25;
+/// Below this chroma the face's skin has no hue to match (a greyscale picture).
+const EAR_SKIN_CHROMA: f32 = 5.0;
 /// An earring: a small spot on the person, below an ear lobe, brighter than the skin by
 /// this share of the way from the skin's L* to white (so a fair face still has room)…
 const SPOT_BRIGHT: f32 = 0.45;
@@ -58,6 +62,10 @@ pub struct DressMeasures {
     pub head_cover: Option<f32>,
     /// The more covered ear: the share of hair in a band just outside the face at ear height.
     pub ear_hair: Option<f32>,
+    /// The less visible ear: the share of skin among the person's samples in the same band
+    /// (an ear shows skin; hair of any colour, or a scarf, does not). `None` when the band
+    /// holds too little of the person.
+    pub ear_skin: Option<f32>,
     /// The more covered brow: the share of skin just above the eyebrow.
     pub brows: Option<f32>,
     /// A dark line through the eye opening that carries on beyond both eye corners (a
@@ -250,6 +258,16 @@ pub fn measure_dress(
             .share(false, |c| skin.hair(c))
     };
     let ear_hair = pair(ear(234, -1.0), ear(454, 1.0), f32::max);
+    // Skin is told by its hue, which a grey picture does not have.
+    let coloured = skin.0[1].hypot(skin.0[2]) >= EAR_SKIN_CHROMA;
+    let ear_skin = |side: usize, sign: f32| {
+        let band = s.region(p(side), [0.0, sign * 0.1], [0.0, 0.2], 10);
+        let on_person = band.samples.iter().filter(|s| s.1).count();
+        (coloured && on_person as f32 >= EAR_PERSON * band.tried as f32)
+            .then(|| band.share(true, |c| skin.body(c)))
+            .flatten()
+    };
+    let ear_skin = pair(ear_skin(234, -1.0), ear_skin(454, 1.0), f32::min);
 
     // A band above each eyebrow (landmarks 105 and 334 are mid-brow).
     let brow = |mid: usize| {
@@ -289,6 +307,7 @@ pub fn measure_dress(
     DressMeasures {
         head_cover,
         ear_hair,
+        ear_skin,
         brows,
         rim,
         earrings,

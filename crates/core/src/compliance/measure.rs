@@ -24,6 +24,10 @@ const GLARE_LEVEL: u8 = 245;
 /// warm highlight); at or below CRUSHED in every channel, black.
 const BLOWN: u8 = 250;
 const CRUSHED: u8 = 5;
+/// Lips closer than this at their middle (inner-lip gap / eye-to-chin) show no teeth that
+/// count: what lies between them is their own edge, which the teeth measure would read as
+/// a few light samples (real portraits with closed lips: up to 0.0044 below it).
+const TEETH_LIPS_APART: f32 = 0.015;
 /// The face is resampled to this width to measure sharpness the same at any size.
 const SHARPNESS_WIDTH: usize = 128;
 
@@ -112,6 +116,9 @@ pub struct FaceMeasures {
     pub gaze: Option<f32>,
     /// Inner-lip gap / eye-to-chin distance.
     pub mouth_gap: f32,
+    /// Teeth showing between the lips: the area of light, un-red pixels inside the lips'
+    /// inner edge, over the mouth's width².
+    pub teeth: f32,
     /// Mean L*/100 over the face.
     pub face_luminance: f32,
     /// The face's highlights: L*/100 that 97 % of it stays below. Depends on the exposure
@@ -353,6 +360,11 @@ fn measure_face(
         eye_contrast,
         gaze,
         mouth_gap,
+        teeth: if mouth_gap >= TEETH_LIPS_APART {
+            teeth(image, mesh, skin[0])
+        } else {
+            0.0
+        },
         face_luminance: tone.luminance,
         face_highlight: tone.highlight,
         clipped: tone.clipped,
@@ -506,6 +518,62 @@ fn skin_colour(image: &RgbImage, mesh: &Mesh, face_width: f32) -> Lab {
         }
     }
     stats.mean().unwrap_or([0.0; 3])
+}
+
+/// Teeth between the lips. Inside the lips' inner edge, the share of samples that are light
+/// (L* above 0.6 × the skin's) and not red (a* under half the lips' own): teeth are; lips,
+/// tongue and the dark inside of the mouth are not. Returned as an area over the mouth's
+/// width². Measured only with the lips [`TEETH_LIPS_APART`] apart. On the real portraits:
+/// teeth showing read 0.0063–0.066, parted lips without teeth at most 0.0025
+/// (docs/COMPLIANCE.md).
+fn teeth(image: &RgbImage, mesh: &Mesh, skin_l: f32) -> f32 {
+    let mut lip_a: Vec<f32> = landmark::LIP_BODY
+        .iter()
+        .filter_map(|&(inner, outer)| {
+            let (a, b) = (mesh.point(inner), mesh.point(outer));
+            pixel(
+                image,
+                ((a.0 + b.0) / 2.0) as i64,
+                ((a.1 + b.1) / 2.0) as i64,
+            )
+        })
+        .map(|px| lab(px)[1])
+        .collect();
+    if lip_a.is_empty() {
+        return 0.0;
+    }
+    lip_a.sort_by(f32::total_cmp);
+    let lip_a = lip_a[lip_a.len() / 2];
+    let opening: Vec<(f32, f32)> = landmark::MOUTH_OPENING
+        .iter()
+        .map(|&i| mesh.point(i))
+        .collect();
+    let width = dist(
+        mesh.point(landmark::MOUTH_CORNERS.0),
+        mesh.point(landmark::MOUTH_CORNERS.1),
+    )
+    .max(1.0);
+    // About 40 samples across the mouth, whatever its size in the frame.
+    let step = (width / 40.0).max(1.0);
+    let [(x0, y0), (x1, y1)] = bounds(&opening);
+    let mut teeth = 0u32;
+    let mut y = y0.floor();
+    while y <= y1.ceil() {
+        let mut x = x0.floor();
+        while x <= x1.ceil() {
+            if inside(&opening, x, y)
+                && let Some(px) = pixel(image, x as i64, y as i64)
+            {
+                let [l, a, _] = lab(px);
+                if l > 0.6 * skin_l && a < 0.5 * lip_a {
+                    teeth += 1;
+                }
+            }
+            x += step;
+        }
+        y += step;
+    }
+    teeth as f32 * step * step / (width * width)
 }
 
 /// Where a lens sits: each eye's outline widened by 15 % of its width to the sides, 25 %

@@ -744,18 +744,19 @@ fn gaze(m: &Measures, p: &Profile) -> CheckResult {
 }
 
 fn mouth_closed(m: &Measures, p: &Profile) -> CheckResult {
-    let limit = p.limits.mouth_gap;
-    let mouth = m.face.as_ref().map(|f| f.mouth_gap);
+    let l = &p.limits;
+    let f = m.face.as_ref();
+    let gap = f.map(|f| f.mouth_gap);
+    // Lips a little apart are accepted; teeth between them, or a mouth wide open, are not.
+    let closed = f.is_some_and(|f| f.teeth <= l.teeth && f.mouth_gap <= l.mouth_gap);
     result(
         CheckId::MouthClosed,
-        mouth,
-        mouth.is_some_and(|v| v <= limit),
-        format!("≤ {limit}"),
-        match mouth {
+        gap,
+        closed,
+        format!("≤ {}; teeth ≤ {}", l.mouth_gap, l.teeth),
+        match f {
             None => NO_FACE,
-            Some(v) if v > limit => {
-                msg("请闭上嘴巴，不要露齿", "Please close your mouth (no teeth)")
-            }
+            Some(_) if !closed => msg("请闭上嘴巴，不要露齿", "Please close your mouth (no teeth)"),
             Some(_) => msg("嘴巴闭合", "Mouth closed"),
         },
     )
@@ -861,18 +862,29 @@ fn head_covering(m: &Measures, p: &Profile) -> CheckResult {
 }
 
 fn ears_visible(m: &Measures, p: &Profile) -> CheckResult {
-    dress_check(
-        m,
+    let l = &p.limits;
+    let dress = m.mask.as_ref().map(|mask| &mask.dress);
+    let hair = dress.and_then(|d| d.ear_hair);
+    // Dark hair over an ear shows as hair; fair hair, a hood or a scarf as no skin.
+    let skin = dress.and_then(|d| d.ear_skin);
+    let covered = hair.is_some_and(|v| v > l.ear_hair) || skin.is_some_and(|v| v < l.ear_skin);
+    result(
         CheckId::EarsVisible,
-        |d| d.ear_hair,
-        p.limits.ear_hair,
-        true,
-        "hair just outside the face at ear height",
-        msg(
-            "请把头发拨到耳后，露出双耳",
-            "Please tuck your hair behind your ears so both ears show",
+        hair,
+        hair.is_some() && !covered,
+        format!(
+            "≤ {} (hair just outside the face at ear height); skin there ≥ {}",
+            l.ear_hair, l.ear_skin
         ),
-        msg("双耳外露", "Both ears showing"),
+        match (&m.face, hair) {
+            (None, _) => NO_FACE,
+            (_, None) => CANNOT_TELL,
+            _ if covered => msg(
+                "请把头发拨到耳后，露出双耳",
+                "Please tuck your hair behind your ears so both ears show",
+            ),
+            _ => msg("双耳外露", "Both ears showing"),
+        },
     )
 }
 
@@ -1145,6 +1157,7 @@ mod tests {
                 eye_contrast: 40.0,
                 gaze: Some(0.05),
                 mouth_gap: 0.0,
+                teeth: 0.0,
                 face_luminance: 0.55,
                 face_highlight: 0.8,
                 clipped: 0.0,
@@ -1166,6 +1179,7 @@ mod tests {
                 dress: dress::DressMeasures {
                     head_cover: Some(0.05),
                     ear_hair: Some(0.1),
+                    ear_skin: Some(0.7),
                     brows: Some(0.9),
                     rim: Some(0.0),
                     earrings: Some(0.0),
@@ -1303,6 +1317,21 @@ mod tests {
                 .collect();
             assert!(missing.is_empty(), "{id} does not place {missing:?}");
         }
+    }
+
+    #[test]
+    fn lips_a_little_apart_without_teeth_pass_mouth_closed() {
+        let p = profile();
+        let mut m = good();
+        // A gap real portraits labelled "mouth closed, no teeth" show (docs/COMPLIANCE.md).
+        m.face.as_mut().unwrap().mouth_gap = 0.05;
+        let results = evaluate(&m, &p, Context::File);
+        assert!(check(&results, CheckId::MouthClosed).pass);
+        m.face.as_mut().unwrap().teeth = p.limits.teeth * 2.0;
+        let results = evaluate(&m, &p, Context::File);
+        let mouth = check(&results, CheckId::MouthClosed);
+        assert!(!mouth.pass, "{mouth:?}");
+        assert!(mouth.message.en.contains("no teeth"), "{mouth:?}");
     }
 
     #[test]
@@ -1483,8 +1512,18 @@ mod tests {
             ),
             (
                 CheckId::MouthClosed,
-                Box::new(|m| m.face.as_mut().unwrap().mouth_gap = 0.05),
+                Box::new(|m| m.face.as_mut().unwrap().mouth_gap = 0.12),
                 "close your mouth",
+            ),
+            // Teeth between lips barely apart.
+            (
+                CheckId::MouthClosed,
+                Box::new(|m| {
+                    let f = m.face.as_mut().unwrap();
+                    f.mouth_gap = 0.03;
+                    f.teeth = 0.02;
+                }),
+                "no teeth",
             ),
             (
                 CheckId::GlassesGlare,
@@ -1530,6 +1569,12 @@ mod tests {
             (
                 CheckId::EarsVisible,
                 Box::new(|m| m.mask.as_mut().unwrap().dress.ear_hair = Some(0.95)),
+                "tuck your hair",
+            ),
+            // Fair hair over the ears: not dark, but no skin either.
+            (
+                CheckId::EarsVisible,
+                Box::new(|m| m.mask.as_mut().unwrap().dress.ear_skin = Some(0.02)),
                 "ears show",
             ),
             (

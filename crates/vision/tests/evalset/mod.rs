@@ -29,7 +29,9 @@ use std::path::{Path, PathBuf};
 /// itself has (its reference photo is of that class: a reviewer would turn it down), any
 /// advisory check that reads it on the edge of its limit, and whether defects are made
 /// from it. A source's variants keep its own defect: where the set expects a variant to
-/// pass, only those checks may fail (they are advisory in the profiles: they block nothing).
+/// pass, only those checks may fail (a variant "passes" when it meets every rule its source
+/// met; Obama's and the astronaut's smiles with teeth still fail the required
+/// `mouth.closed`, as their references do).
 const SOURCES: &[(&str, &str, &str, &[&str], bool)] = &[
     // Her Navy cap is a head covering.
     (
@@ -789,7 +791,7 @@ pub fn table(dir: &Path) -> Vec<String> {
             *row.1.entry(r.id.as_str()).or_default() += 1;
         }
         let failing: Vec<&str> = inspection.failing().map(|r| r.id.as_str()).collect();
-        // A good variant keeps its source's own (advisory) defect, and nothing else fails.
+        // A good variant keeps its source's own defect, and nothing else fails.
         let source = name.split("__").nth(1).unwrap_or("");
         let unexpected: Vec<&str> = failing
             .iter()
