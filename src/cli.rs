@@ -99,7 +99,8 @@ enum Command {
     #[command(
         after_help = "Exit status: 0 every photo complies, 1 some photo does not, 2 some file could \
         not be read (the others are still checked). With --json, one object per image per line:\n\
-        {\"file\", \"compliant\", \"faces\", \"checks\": [{\"id\", \"pass\", \"value\", \"limit\", \"message_zh\", \"message_en\"}]}"
+        {\"file\", \"compliant\", \"faces\", \"checks\": [{\"id\", \"pass\", \"required\", \"value\", \"also\", \"limit\", \"message_zh\", \"message_en\"}]}\n\
+        \"also\" holds the other measures a check judged by, by name (mouth.closed: {\"teeth\": 0.0063} besides the lips' gap)"
     )]
     Check {
         /// Photo profile: bj-degree or chsi-graduation (default: the config's campaign.photo_profile)
@@ -671,6 +672,12 @@ fn check(images: &[PathBuf], profile: &str, json: bool) -> anyhow::Result<ExitCo
                     .map(|v| format!("{v:.3}"))
                     .unwrap_or_else(|| "-".into());
                 let mark = if r.pass { "ok  " } else { "FAIL" };
+                let also = r.also_text();
+                let value = if also.is_empty() {
+                    value
+                } else {
+                    format!("{value} ({also})")
+                };
                 let advice = if r.pass {
                     String::new()
                 } else {

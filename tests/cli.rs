@@ -508,6 +508,15 @@ fn check_reports_every_rule_per_image_and_goes_on_past_a_bad_file() {
         for c in r["checks"].as_array().unwrap() {
             assert!(c["pass"].is_boolean() && c["limit"].is_string());
             assert!(c["value"].is_number() || c["value"].is_null());
+            // Further measures by name, numbers or null (`{}` for a check of one measure).
+            assert!(
+                c["also"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .all(|v| v.is_number() || v.is_null()),
+                "{c}"
+            );
             assert!(!c["message_zh"].as_str().unwrap().is_empty());
             assert!(!c["message_en"].as_str().unwrap().is_empty());
         }
@@ -518,6 +527,12 @@ fn check_reports_every_rule_per_image_and_goes_on_past_a_bad_file() {
             .iter()
             .all(|c| c["pass"] == true || c["required"] == false);
         assert_eq!(r["compliant"], no_blocking);
+        // mouth.closed judges by the gap and by teeth: both are in the report.
+        let mouth = check_in(r, "mouth.closed");
+        assert!(
+            mouth["also"]["teeth"].is_number() || mouth["value"].is_null(),
+            "{mouth}"
+        );
     }
 
     let good = by_file("good.jpg");
@@ -737,6 +752,11 @@ fn chsi_graduation_holds_the_top_of_the_head_and_the_face_width_to_its_pixels() 
         position["message_en"].as_str().unwrap().contains("too low"),
         "{position}"
     );
+    // The pixel row of the top of the head, which failed, is reported beside the offset.
+    assert!(
+        position["also"]["top_px"].as_f64().unwrap() > 110.0,
+        "{position}"
+    );
     let size = check(&chsi[2], "head.size");
     assert_eq!(size["pass"], false, "{size}");
     assert!(
@@ -746,8 +766,13 @@ fn chsi_graduation_holds_the_top_of_the_head_and_the_face_width_to_its_pixels() 
             .contains("face width 180–300 px"),
         "{size}"
     );
-    // bj-degree sets no pixel bounds: its head.size limit names none.
+    assert!(
+        size["also"]["face_width_px"].as_f64().unwrap() < 180.0,
+        "{size}"
+    );
+    // bj-degree sets no pixel bounds: its head.size limit names none, nor its report.
     let bj = run("bj-degree");
     let size = check(&bj[2], "head.size");
     assert!(!size["limit"].as_str().unwrap().contains("px"), "{size}");
+    assert!(size["also"].as_object().unwrap().is_empty(), "{size}");
 }

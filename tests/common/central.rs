@@ -142,6 +142,7 @@ impl SyncKiosk {
             value: Some(1.0),
             limit: "|roll| ≤ 5°".into(),
             advisory: false,
+            also: Default::default(),
         }];
         (0..n)
             .map(|i| {

@@ -13,6 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// `PUT /v1/captures/{id}`: one accepted capture, its photo and its compliance report.
@@ -136,6 +137,11 @@ pub struct CheckRecord {
     /// was required.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub advisory: bool,
+    /// The other measures the check judged by, besides `value`, by name (`mouth.closed`:
+    /// `{"teeth": 0.0063}` besides the lips' gap); `null`: not measured. Absent from older
+    /// kiosks and for checks of one measure.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub also: BTreeMap<String, Option<f64>>,
 }
 
 /// What the central service answers for a capture it holds: the proof of delivery. A kiosk
@@ -375,6 +381,7 @@ impl CaptureUpload {
                 value: Some(1.5),
                 limit: "|roll| ≤ 5°".into(),
                 advisory: false,
+                also: BTreeMap::new(),
             }],
             staff_override: None,
             photo_base64: CaptureUpload::encode_photo(photo),

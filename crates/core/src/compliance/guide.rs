@@ -102,6 +102,7 @@ mod tests {
             limit: String::new(),
             message: Localized::fixed("中", "en"),
             required: true,
+            also: Vec::new(),
         }
     }
 

@@ -370,6 +370,17 @@ pub struct CheckResult {
     /// The profile makes this check required (a failure blocks the photo) rather than
     /// advisory (shown, never blocks).
     pub required: bool,
+    /// The other measures the check judged by, besides `value` (`mouth.closed`: the teeth
+    /// between the lips besides the gap), each named as its limit names it.
+    pub also: Vec<Reading>,
+}
+
+/// One further measure of a check: a name from the check's limit, and what it read
+/// (`None`: not measured).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    pub name: &'static str,
+    pub value: Option<f32>,
 }
 
 impl CheckResult {
@@ -383,20 +394,65 @@ impl CheckResult {
         !self.required && !self.pass
     }
 
+    /// The result with one more measure it judged by.
+    fn and(mut self, name: &'static str, value: Option<f32>) -> Self {
+        self.also.push(Reading { name, value });
+        self
+    }
+
+    /// The further measures for people: `teeth 0.0063, …` (empty when there are none).
+    pub fn also_text(&self) -> String {
+        self.also
+            .iter()
+            .map(|r| match r.value {
+                Some(v) => format!("{} {}", r.name, short(v)),
+                None => format!("{} —", r.name),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The result as the capture's compliance report carries it to the central service.
     pub fn record(&self) -> capture_protocol::CheckRecord {
         capture_protocol::CheckRecord {
             id: self.id.as_str().to_owned(),
             pass: self.pass,
-            value: self.value.map(f64::from),
+            value: self.value.map(wide),
             limit: self.limit.clone(),
             advisory: !self.required,
+            also: self
+                .also
+                .iter()
+                .map(|r| (r.name.to_owned(), r.value.map(wide)))
+                .collect(),
         }
     }
 }
 
-/// As `capture-kiosk check --json` prints it: `{"id", "pass", "required", "value", "limit",
-/// "message_zh", "message_en"}`.
+/// An f32 as the f64 that prints the same (0.0063, not 0.006300000172853470), for the
+/// report the reviewers read.
+fn wide(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
+}
+
+/// A value as people read it: four significant digits at most.
+fn short(v: f32) -> String {
+    let digits = if v == 0.0 {
+        0
+    } else {
+        (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize
+    };
+    let text = format!("{v:.digits$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+/// As `capture-kiosk check --json` prints it: `{"id", "pass", "required", "value", "also",
+/// "limit", "message_zh", "message_en"}`; `also` maps the check's further measures' names to
+/// their values (`{}` for a check of one measure).
 impl Serialize for CheckResult {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
@@ -405,15 +461,23 @@ impl Serialize for CheckResult {
             pass: bool,
             required: bool,
             value: Option<f32>,
+            also: Also<'a>,
             limit: &'a str,
             message_zh: &'a str,
             message_en: &'a str,
+        }
+        struct Also<'a>(&'a [Reading]);
+        impl Serialize for Also<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().map(|r| (r.name, r.value)))
+            }
         }
         Line {
             id: self.id.as_str(),
             pass: self.pass,
             required: self.required,
             value: self.value,
+            also: Also(&self.also),
             limit: &self.limit,
             message_zh: &self.message.zh,
             message_en: &self.message.en,
@@ -464,6 +528,7 @@ fn result(
         limit,
         message,
         required: true,
+        also: Vec::new(),
     }
 }
 
@@ -520,6 +585,14 @@ fn liveness(m: &Measures, p: &Profile) -> CheckResult {
             ),
         },
     )
+    .and(
+        "texture",
+        m.face.as_ref().map(|f| f.texture_peak / l.texture_peak),
+    )
+    .and(
+        "border",
+        m.face.as_ref().map(|f| f.border_edges / l.border_edges),
+    )
 }
 
 fn head_size(m: &Measures, p: &Profile) -> CheckResult {
@@ -545,7 +618,7 @@ fn head_size(m: &Measures, p: &Profile) -> CheckResult {
                 .map_or("∞".to_string(), |v| v.to_string())
         ),
     };
-    result(
+    let sized = result(
         CheckId::HeadSize,
         size,
         size.is_some_and(|v| within(v, size_range)) && width_ok,
@@ -560,7 +633,12 @@ fn head_size(m: &Measures, p: &Profile) -> CheckResult {
             (Some(_), Some(_)) => msg("头部大小合适", "Head size is right"),
             _ => NO_FACE,
         },
-    )
+    );
+    if g.face_width_min_px.is_some() || g.face_width_max_px.is_some() {
+        sized.and("face_width_px", width_px)
+    } else {
+        sized
+    }
 }
 
 fn head_position(m: &Measures, p: &Profile) -> CheckResult {
@@ -593,7 +671,7 @@ fn head_position(m: &Measures, p: &Profile) -> CheckResult {
         "头部位置偏低：请坐直、稍微抬高",
         "Your head is too low in the picture: sit up straight",
     );
-    result(
+    let placed = result(
         CheckId::HeadPosition,
         pos,
         pos.is_some_and(|v| v.abs() <= l.centre_offset) && eye_ok && crown_ok,
@@ -614,6 +692,12 @@ fn head_position(m: &Measures, p: &Profile) -> CheckResult {
             Some(_) => msg("位置居中", "Well centred"),
         },
     )
+    .and("eye_line", f.map(|f| f.eye_line));
+    if g.hairline_min_px.is_some() || g.hairline_max_px.is_some() {
+        placed.and("top_px", crown_px)
+    } else {
+        placed
+    }
 }
 
 fn pose_roll(m: &Measures, p: &Profile) -> CheckResult {
@@ -724,6 +808,7 @@ fn eyes_open(m: &Measures, p: &Profile) -> CheckResult {
             Some(_) => msg("双眼睁开", "Eyes open"),
         },
     )
+    .and("eye_contrast", f.map(|f| f.eye_contrast))
 }
 
 fn gaze(m: &Measures, p: &Profile) -> CheckResult {
@@ -760,6 +845,7 @@ fn mouth_closed(m: &Measures, p: &Profile) -> CheckResult {
             Some(_) => msg("嘴巴闭合", "Mouth closed"),
         },
     )
+    .and("teeth", f.map(|f| f.teeth))
 }
 
 fn glasses_glare(m: &Measures, p: &Profile) -> CheckResult {
@@ -886,6 +972,7 @@ fn ears_visible(m: &Measures, p: &Profile) -> CheckResult {
             _ => msg("双耳外露", "Both ears showing"),
         },
     )
+    .and("skin", skin)
 }
 
 fn hair_clear(m: &Measures, p: &Profile) -> CheckResult {
@@ -972,6 +1059,8 @@ fn exposure(m: &Measures, p: &Profile) -> CheckResult {
             Some(_) => msg("曝光合适", "Exposure is right"),
         },
     )
+    .and("mean", f.map(|f| f.face_luminance))
+    .and("clipped", f.map(|f| f.clipped))
 }
 
 fn lighting_even(m: &Measures, p: &Profile) -> CheckResult {
@@ -1026,6 +1115,7 @@ fn colour_natural(m: &Measures, p: &Profile) -> CheckResult {
             Some(_) => msg("颜色自然", "Natural colours"),
         },
     )
+    .and("b", skin.map(|s| s.1))
 }
 
 fn background_uniform(m: &Measures, p: &Profile) -> CheckResult {
@@ -1332,6 +1422,42 @@ mod tests {
         let mouth = check(&results, CheckId::MouthClosed);
         assert!(!mouth.pass, "{mouth:?}");
         assert!(mouth.message.en.contains("no teeth"), "{mouth:?}");
+    }
+
+    #[test]
+    fn a_check_of_two_measures_reports_both() {
+        let p = profile();
+        let mut m = good();
+        // The gap under its limit, the teeth over theirs: the gap alone would not say why.
+        m.face.as_mut().unwrap().mouth_gap = 0.03;
+        m.face.as_mut().unwrap().teeth = 0.0063;
+        let results = evaluate(&m, &p, Context::File);
+        let mouth = check(&results, CheckId::MouthClosed);
+        assert!(!mouth.pass && mouth.value == Some(0.03), "{mouth:?}");
+        assert_eq!(mouth.also_text(), "teeth 0.0063");
+        let json = serde_json::to_value(mouth).unwrap();
+        assert_eq!(
+            json["also"],
+            serde_json::json!({"teeth": 0.0063f32}),
+            "{json}"
+        );
+        // The report to central carries the f32 as the decimal it prints as.
+        let record = mouth.record();
+        assert_eq!(record.value, Some(0.03));
+        assert_eq!(record.also["teeth"], Some(0.0063));
+        // Not measured: null, as for `value`.
+        m.mask.as_mut().unwrap().dress.ear_skin = None;
+        let results = evaluate(&m, &p, Context::File);
+        let ears = check(&results, CheckId::EarsVisible);
+        assert_eq!(ears.also_text(), "skin —");
+        assert!(serde_json::to_value(ears).unwrap()["also"]["skin"].is_null());
+        // A check of one measure has none further.
+        let glare = check(&results, CheckId::GlassesGlare);
+        assert!(glare.also.is_empty() && glare.record().also.is_empty());
+        assert_eq!(
+            serde_json::to_value(glare).unwrap()["also"],
+            serde_json::json!({})
+        );
     }
 
     #[test]
