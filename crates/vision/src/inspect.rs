@@ -211,10 +211,12 @@ impl LiveInspector {
         &mut self.analyzer
     }
 
-    /// Checks the next frame. `fresh`: run the models even if nothing moved (burst frames).
+    /// Checks the next frame. `fresh`: run the models even if nothing moved, the iris model
+    /// included (burst frames).
     pub fn frame(&mut self, image: &RgbImage, fresh: bool) -> Result<LiveFrame, NetError> {
         if fresh {
             self.analyzer.refresh();
+            self.analyzer.refresh_eyes();
         }
         let analysis = self.analyzer.track(image, true)?;
         let measures = match (&analysis.mesh, &self.last) {

@@ -45,6 +45,14 @@ const CELL: usize = THUMB / 4;
 const STILL_CHANGE: f32 = 1.5;
 /// Results are reused for at most this many frames in a row.
 const MAX_REUSE: u32 = 10;
+/// While tracking, the iris model runs on one inferred frame in this many, on one eye in
+/// turn, so each eye is measured again every `2 × IRIS_EVERY` frames (7–8 times a second at
+/// 30 fps); the iris model costs nearly as much as the landmarks (docs/COMPLIANCE.md, Speed).
+/// An eye's iris result carries its own corners, so gaze and lid opening stay consistent
+/// while the face moves on; blinks are also seen by the lids of the mesh and the eyes'
+/// contrast on every frame (liveness), and a captured photo is analysed afresh as a still.
+/// [`FaceAnalyzer::refresh_eyes`] (the frames of a capture burst) runs it on the next frame.
+const IRIS_EVERY: u32 = 2;
 
 pub struct FaceAnalyzer {
     detector: FaceDetector,
@@ -56,6 +64,8 @@ pub struct FaceAnalyzer {
     faces: usize,
     last_eyes: Option<[Eye; 2]>,
     next_eye: usize,
+    /// Inferred frames since the iris model last ran while tracking.
+    since_iris: u32,
     /// The last inferred frame's mesh and the grey thumbnail of the region tracked next.
     last_inferred: Option<(Mesh, Vec<f32>)>,
     reused_in_a_row: u32,
@@ -74,6 +84,7 @@ impl FaceAnalyzer {
             faces: 0,
             last_eyes: None,
             next_eye: 0,
+            since_iris: 0,
             last_inferred: None,
             reused_in_a_row: 0,
         })
@@ -162,11 +173,16 @@ impl FaceAnalyzer {
         self.last_inferred = Some((mesh.clone(), thumbnail(image, &next)));
         let eyes = match (with_eyes, was_tracking, self.last_eyes.take()) {
             (false, ..) => None,
-            // Tracking: one eye per frame, in turn; the other is a frame old (its own
-            // corners and iris agree with each other, so gaze stays sound).
+            // Tracking: one eye per IRIS_EVERY frames, in turn; the other results are a few
+            // frames old (each eye's own corners and iris agree with each other, so gaze
+            // stays sound).
             (true, true, Some(mut eyes)) => {
-                self.next_eye = 1 - self.next_eye;
-                eyes[self.next_eye] = self.iris.run_one(image, &mesh, self.next_eye)?;
+                self.since_iris += 1;
+                if self.since_iris >= IRIS_EVERY {
+                    self.since_iris = 0;
+                    self.next_eye = 1 - self.next_eye;
+                    eyes[self.next_eye] = self.iris.run_one(image, &mesh, self.next_eye)?;
+                }
                 Some(eyes)
             }
             (true, ..) => Some(self.iris.run(image, &mesh)?),
@@ -181,9 +197,16 @@ impl FaceAnalyzer {
         })
     }
 
-    /// Forces the models to run on the next frame (e.g. for the frames of a capture burst).
+    /// Forces the models to run on the next frame even if nothing moved (the iris model
+    /// as scheduled: [`IRIS_EVERY`]).
     pub fn refresh(&mut self) {
         self.last_inferred = None;
+    }
+
+    /// Forces the iris model to run on the next tracked frame (one eye, the next in turn),
+    /// as for the frames of a capture burst.
+    pub fn refresh_eyes(&mut self) {
+        self.since_iris = IRIS_EVERY;
     }
 
     /// The person mask of a frame (the model loads on first use).

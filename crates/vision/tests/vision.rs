@@ -158,3 +158,52 @@ fn results_are_reused_only_while_nothing_moves() {
         "refreshed at least every ten frames ({runs} runs in 25)"
     );
 }
+
+#[test]
+fn while_tracking_an_iris_is_measured_every_other_frame_and_on_request() {
+    let mut analyzer = analyzer();
+    let frames: Vec<RgbImage> = (0..9)
+        .map(|n| load(&format!("tests/fixtures/astronaut/frame-{n:02}.jpg")))
+        .collect();
+    let eyes = |analyzer: &mut FaceAnalyzer, f: &RgbImage| {
+        analyzer.refresh(); // the landmarks on every frame, as while the face moves
+        let a = analyzer.track(f, true).unwrap();
+        assert!(!a.reused);
+        a.eyes.expect("eyes on a tracked face")
+    };
+    // Which eyes changed from one frame to the next (the face sways: a new measure moves).
+    let changed = |a: &[capture_core::face::Eye; 2], b: &[capture_core::face::Eye; 2]| {
+        [0, 1].map(|k| a[k] != b[k])
+    };
+    let mut last = eyes(&mut analyzer, &frames[0]);
+    let mut pattern = Vec::new();
+    for f in &frames[1..] {
+        let now = eyes(&mut analyzer, f);
+        pattern.push(changed(&last, &now));
+        last = now;
+    }
+    // One frame in two measures one eye, the two eyes in turn; the others keep theirs.
+    let measured: Vec<usize> = pattern
+        .iter()
+        .map(|c| c.iter().filter(|&&v| v).count())
+        .collect();
+    assert_eq!(measured, [0, 1, 0, 1, 0, 1, 0, 1], "{pattern:?}");
+    let which: Vec<bool> = pattern
+        .iter()
+        .filter(|c| c[0] || c[1])
+        .map(|c| c[0])
+        .collect();
+    assert!(
+        which.windows(2).all(|w| w[0] != w[1]),
+        "eyes in turn: {pattern:?}"
+    );
+    // Just after a frame that measured an eye, the next would not; a capture burst asks for
+    // it, and it is measured on that very frame.
+    assert_eq!(measured.last(), Some(&1));
+    analyzer.refresh_eyes();
+    let after = eyes(&mut analyzer, &frames[0]);
+    assert!(
+        changed(&last, &after).iter().any(|&v| v),
+        "an eye measured afresh on request"
+    );
+}

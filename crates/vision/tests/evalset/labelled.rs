@@ -158,10 +158,16 @@ impl Report {
     }
 }
 
+/// The value, and the check's further measures where it has any (`0.031 (teeth 0.0063)`).
 fn describe(r: &CheckResult) -> String {
-    r.value
+    let value = r
+        .value
         .map(|v| format!("{v:.3}"))
-        .unwrap_or_else(|| "—".into())
+        .unwrap_or_else(|| "—".into());
+    match r.also_text() {
+        also if also.is_empty() => value,
+        also => format!("{value} ({also})"),
+    }
 }
 
 /// Checks every photo `dir/labels.json` lists, for `profile`.
