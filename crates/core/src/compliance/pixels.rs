@@ -23,12 +23,20 @@ pub fn grey_patch(
     let raw = image.as_raw();
     let grey_at =
         |i: usize| 0.299 * raw[i] as f32 + 0.587 * raw[i + 1] as f32 + 0.114 * raw[i + 2] as f32;
-    for v in 0..height {
-        for u in 0..width {
-            let x = x0 + (u as f32 + 0.5) * w / width as f32 - 0.5;
-            let y = y0 + (v as f32 + 0.5) * h / height as f32 - 0.5;
-            let (xi, yi) = (floor_i(x), floor_i(y));
-            let (fx, fy) = (x - xi as f32, y - yi as f32);
+    // The region is upright: a column's taps and weights are the same on every row (and a
+    // row's on every column), so they are worked out once.
+    let taps = |start: f32, extent: f32, n: usize| -> Vec<(i64, f32)> {
+        (0..n)
+            .map(|k| {
+                let t = start + (k as f32 + 0.5) * extent / n as f32 - 0.5;
+                let i = floor_i(t);
+                (i, t - i as f32)
+            })
+            .collect()
+    };
+    let (columns, rows) = (taps(x0, w, width), taps(y0, h, height));
+    for &(yi, fy) in &rows {
+        for &(xi, fx) in &columns {
             if xi >= 0 && yi >= 0 && xi + 1 < iw && yi + 1 < ih {
                 // Inside the image (nearly always): the four taps straight from the buffer.
                 let i = ((yi * iw + xi) * 3) as usize;
@@ -69,5 +77,26 @@ mod tests {
         assert_eq!(pixel(&img, 99, 49), Some([255; 3]));
         assert_eq!(pixel(&img, 100, 0), None);
         assert_eq!(pixel(&img, -1, 0), None);
+    }
+
+    #[test]
+    fn each_sample_is_the_bilinear_grey_at_its_own_place() {
+        // A grey ramp of 3 levels per column and 2 per row: bilinear sampling gives the
+        // ramp's own value wherever a sample falls, fractions included; a region that
+        // reaches past the image's edge reads black for the taps outside.
+        let img = RgbImage::from_fn(60, 40, |x, y| image::Rgb([(3 * x + 2 * y) as u8; 3]));
+        let region = [(5.3f32, 7.9f32), (41.7f32, 30.2f32)];
+        let (g, w, h) = grey_patch(&img, region, 16);
+        for (k, v) in g.iter().enumerate() {
+            let x = 5.3 + ((k % w) as f32 + 0.5) * 36.4 / w as f32 - 0.5;
+            let y = 7.9 + ((k / w) as f32 + 0.5) * 22.3 / h as f32 - 0.5;
+            let ramp = 3.0 * x + 2.0 * y;
+            assert!(
+                (v - ramp).abs() < 0.01 * ramp.max(1.0),
+                "sample {k}: {v} against {ramp}"
+            );
+        }
+        let (g, w, _) = grey_patch(&img, [(50.0, 0.0), (70.0, 10.0)], 20);
+        assert!(g[w - 1] < 1.0 && g[0] > 100.0, "{g:?}");
     }
 }

@@ -88,11 +88,19 @@ pub fn border_edges(image: &RgbImage, [(x0, y0), (x1, y1)]: [(f32, f32); 2]) -> 
     let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
     let (fw, fh) = (x1 - x0, y1 - y0);
     let (w, h) = (image.width() as i64, image.height() as i64);
-    let grey = |x: i64, y: i64| -> Option<f32> {
-        (x >= 0 && y >= 0 && x < w && y < h).then(|| {
-            let p = image.get_pixel(x as u32, y as u32).0;
-            0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32
-        })
+    let raw = image.as_raw();
+    // Only ever asked for pixels inside the image (the loops below are clipped to it).
+    let grey = |x: i64, y: i64| -> f32 {
+        let i = ((y * w + x) * 3) as usize;
+        0.299 * raw[i] as f32 + 0.587 * raw[i + 1] as f32 + 0.114 * raw[i + 2] as f32
+    };
+    // The first of `from`, `from + 3`, … at or past `min` (the samples stay on their grid).
+    let from_at = |from: i64, min: i64| {
+        if from >= min {
+            from
+        } else {
+            from + (min - from + 2) / 3 * 3
+        }
     };
     // Lines from just outside the face to 2.6 face sizes from its centre.
     let (outer_w, outer_h) = (fw * 2.6, fh * 2.6);
@@ -111,22 +119,25 @@ pub fn border_edges(image: &RgbImage, [(x0, y0), (x1, y1)]: [(f32, f32); 2]) -> 
     .into_iter()
     .enumerate()
     {
-        for line in (from..to).step_by(3) {
+        // A line whose pair (line, line + 2) is not inside the image has no edge; along a
+        // line, the samples outside the image (which would end a run) can only be at its
+        // ends, so the loops are clipped to the image: the same runs, no bounds tests.
+        let (lines_end, along_end) = if horizontal { (h - 2, w) } else { (w - 2, h) };
+        for line in (from_at(from, 0)..to.min(lines_end)).step_by(3) {
             let (a, b) = if horizontal { span_x } else { span_y };
             // The longest unbroken run of edge samples along the line.
             let (mut run, mut longest) = (0u32, 0u32);
-            for t in (a..b).step_by(3) {
+            for t in (from_at(a, 0)..b.min(along_end)).step_by(3) {
                 let (p, q) = if horizontal {
                     (grey(t, line), grey(t, line + 2))
                 } else {
                     (grey(line, t), grey(line + 2, t))
                 };
-                match (p, q) {
-                    (Some(p), Some(q)) if (p - q).abs() > EDGE_STEP => {
-                        run += 1;
-                        longest = longest.max(run);
-                    }
-                    _ => run = 0,
+                if (p - q).abs() > EDGE_STEP {
+                    run += 1;
+                    longest = longest.max(run);
+                } else {
+                    run = 0;
                 }
             }
             // A border as long as two faces is as suspicious as it gets.
@@ -177,6 +188,82 @@ mod tests {
             "{}",
             border_edges(&img, face)
         );
+    }
+
+    /// The longest run of edge samples on one line, the plain way: every sample on the line
+    /// tested against the image's bounds (a sample outside ends a run).
+    fn longest_run_checked(
+        image: &RgbImage,
+        horizontal: bool,
+        line: i64,
+        (a, b): (i64, i64),
+    ) -> u32 {
+        let grey = |x: i64, y: i64| {
+            (x >= 0 && y >= 0 && x < image.width() as i64 && y < image.height() as i64).then(|| {
+                let p = image.get_pixel(x as u32, y as u32).0;
+                0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32
+            })
+        };
+        let (mut run, mut longest) = (0, 0);
+        for t in (a..b).step_by(3) {
+            let (p, q) = if horizontal {
+                (grey(t, line), grey(t, line + 2))
+            } else {
+                (grey(line, t), grey(line + 2, t))
+            };
+            match (p, q) {
+                (Some(p), Some(q)) if (p - q).abs() > EDGE_STEP => {
+                    run += 1;
+                    longest = longest.max(run);
+                }
+                _ => run = 0,
+            }
+        }
+        longest
+    }
+
+    #[test]
+    fn clipping_the_lines_to_the_image_finds_the_same_borders() {
+        // A bezel cut by the image's edges, a face near a corner: the lines and the samples
+        // run far outside the image, where the clipped loops skip them.
+        let mut img = RgbImage::from_pixel(400, 300, image::Rgb([200, 190, 180]));
+        for y in 0..300 {
+            for x in 0..400 {
+                if x < 60 || y > 250 || (x + y) % 97 < 3 {
+                    img.put_pixel(x, y, image::Rgb([20, 20, 30]));
+                }
+            }
+        }
+        for face in [
+            [(20.0, 10.0), (110.0, 120.0)],
+            [(150.0, 100.0), (250.0, 210.0)],
+            [(330.0, 230.0), (395.0, 298.0)],
+            [(-40.0, -30.0), (30.0, 50.0)],
+        ] {
+            let [(x0, y0), (x1, y1)] = face;
+            let (cx, cy, fw, fh) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0, x1 - x0, y1 - y0);
+            let span_x = ((cx - fw * 2.6) as i64, (cx + fw * 2.6) as i64);
+            let span_y = ((cy - fh * 2.6) as i64, (cy + fh * 2.6) as i64);
+            let f = fw.max(fh).max(1.0);
+            let side = |horizontal: bool, from: i64, to: i64| {
+                (from..to)
+                    .step_by(3)
+                    .map(|line| {
+                        let along = if horizontal { span_x } else { span_y };
+                        let run = longest_run_checked(&img, horizontal, line, along);
+                        (run as f32 * 3.0 / (2.0 * f)).min(1.0)
+                    })
+                    .fold(0.0, f32::max)
+            };
+            let s = [
+                side(true, span_y.0, (cy - fh * 0.65) as i64),
+                side(true, (cy + fh * 0.65) as i64, span_y.1),
+                side(false, span_x.0, (cx - fw * 0.65) as i64),
+                side(false, (cx + fw * 0.65) as i64, span_x.1),
+            ];
+            let expected = s[0].min(s[1]).max(s[2].min(s[3]));
+            assert_eq!(border_edges(&img, face), expected, "{face:?}");
+        }
     }
 
     #[test]
