@@ -399,6 +399,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_checks_further_measures_travel_and_an_older_kiosks_record_has_none() {
+        let old: CheckRecord = serde_json::from_str(
+            r#"{"id":"mouth.closed","pass":true,"value":0.01,"limit":"≤ 0.08"}"#,
+        )
+        .unwrap();
+        assert!(old.also.is_empty() && !old.advisory);
+        assert!(!serde_json::to_string(&old).unwrap().contains("also"));
+        let new: CheckRecord = serde_json::from_str(
+            r#"{"id":"ears.visible","pass":false,"value":0.0,"limit":"…","also":{"skin":0.07,"other":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(new.also["skin"], Some(0.07));
+        assert_eq!(new.also["other"], None);
+        let again: CheckRecord =
+            serde_json::from_str(&serde_json::to_string(&new).unwrap()).unwrap();
+        assert_eq!(again, new);
+    }
+
+    #[test]
     fn a_good_upload_gives_back_its_photo() {
         let u = CaptureUpload::sample(b"\xff\xd8jpeg");
         assert_eq!(u.verified_photo(u.id).unwrap(), b"\xff\xd8jpeg");
