@@ -395,18 +395,29 @@ pub fn bounds(points: &[(f32, f32)]) -> [(f32, f32); 2] {
     [(x0, y0), (x1, y1)]
 }
 
-/// Even-odd point-in-polygon.
-fn inside(poly: &[(f32, f32)], x: f32, y: f32) -> bool {
-    let mut inside = false;
-    let mut j = poly.len() - 1;
-    for i in 0..poly.len() {
-        let (a, b) = (poly[i], poly[j]);
-        if (a.1 > y) != (b.1 > y) && x < (b.0 - a.0) * (y - a.1) / (b.1 - a.1) + a.0 {
-            inside = !inside;
+/// Even-odd point-in-polygon, a row at a time: where a row `y` crosses the polygon's edges;
+/// a point of the row is inside when an odd number of them lie to its right
+/// ([`Crossings::inside`]). Worked out once per row, it spares testing every edge for every
+/// sample of the row.
+struct Crossings(Vec<f32>);
+
+impl Crossings {
+    fn row(poly: &[(f32, f32)], y: f32) -> Crossings {
+        let mut at = Vec::new();
+        let mut j = poly.len() - 1;
+        for i in 0..poly.len() {
+            let (a, b) = (poly[i], poly[j]);
+            if (a.1 > y) != (b.1 > y) {
+                at.push((b.0 - a.0) * (y - a.1) / (b.1 - a.1) + a.0);
+            }
+            j = i;
         }
-        j = i;
+        Crossings(at)
     }
-    inside
+
+    fn inside(&self, x: f32) -> bool {
+        self.0.iter().filter(|&&c| x < c).count() % 2 == 1
+    }
 }
 
 struct Tone {
@@ -432,9 +443,10 @@ fn face_tone(
     let mut histogram = [0u32; 101];
     let mut y = y0.floor() as i64;
     while y <= y1.ceil() as i64 {
+        let row = Crossings::row(oval, y as f32 + 0.5);
         let mut x = x0.floor() as i64;
         while x <= x1.ceil() as i64 {
-            if inside(oval, x as f32 + 0.5, y as f32 + 0.5)
+            if row.inside(x as f32 + 0.5)
                 && let Some(px) = pixel(image, x, y)
             {
                 let l = lab(px)[0] as f64 / 100.0;
@@ -483,8 +495,9 @@ fn grey_spread(image: &RgbImage, poly: &[(f32, f32)]) -> f32 {
     let [(x0, y0), (x1, y1)] = bounds(poly);
     let (mut n, mut sum, mut sum_sq) = (0f64, 0f64, 0f64);
     for y in y0.floor() as i64..=y1.ceil() as i64 {
+        let row = Crossings::row(poly, y as f32 + 0.5);
         for x in x0.floor() as i64..=x1.ceil() as i64 {
-            if inside(poly, x as f32 + 0.5, y as f32 + 0.5)
+            if row.inside(x as f32 + 0.5)
                 && let Some(px) = pixel(image, x, y)
             {
                 let g = 0.299 * px[0] as f64 + 0.587 * px[1] as f64 + 0.114 * px[2] as f64;
@@ -559,9 +572,10 @@ fn teeth(image: &RgbImage, mesh: &Mesh, skin_l: f32) -> f32 {
     let mut teeth = 0u32;
     let mut y = y0.floor();
     while y <= y1.ceil() {
+        let row = Crossings::row(&opening, y);
         let mut x = x0.floor();
         while x <= x1.ceil() {
-            if inside(&opening, x, y)
+            if row.inside(x)
                 && let Some(px) = pixel(image, x as i64, y as i64)
             {
                 let [l, a, _] = lab(px);
@@ -750,8 +764,43 @@ mod tests {
     #[test]
     fn point_in_polygon() {
         let square = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)];
-        assert!(inside(&square, 5.0, 5.0));
-        assert!(!inside(&square, 15.0, 5.0));
+        assert!(Crossings::row(&square, 5.0).inside(5.0));
+        assert!(!Crossings::row(&square, 5.0).inside(15.0));
+        assert!(!Crossings::row(&square, 12.0).inside(5.0));
+        // A concave outline (a "C"), against the even-odd rule tested edge by edge.
+        let c = [
+            (0.0, 0.0),
+            (30.0, 0.0),
+            (30.0, 8.0),
+            (9.5, 8.0),
+            (9.5, 22.3),
+            (30.0, 22.3),
+            (30.0, 30.0),
+            (0.0, 30.0),
+        ];
+        let inside = |x: f32, y: f32| {
+            let mut inside = false;
+            let mut j = c.len() - 1;
+            for i in 0..c.len() {
+                let (a, b) = (c[i], c[j]);
+                if (a.1 > y) != (b.1 > y) && x < (b.0 - a.0) * (y - a.1) / (b.1 - a.1) + a.0 {
+                    inside = !inside;
+                }
+                j = i;
+            }
+            inside
+        };
+        for y in 0..32 {
+            let row = Crossings::row(&c, y as f32 + 0.5);
+            for x in 0..32 {
+                assert_eq!(
+                    row.inside(x as f32 + 0.5),
+                    inside(x as f32 + 0.5, y as f32 + 0.5),
+                    "({x}, {y})"
+                );
+            }
+        }
+        assert!(Crossings::row(&c, 15.5).inside(5.5) && !Crossings::row(&c, 15.5).inside(20.5));
     }
 
     #[test]
