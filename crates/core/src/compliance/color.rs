@@ -49,6 +49,12 @@ pub fn lab([r, g, b]: [u8; 3]) -> Lab {
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
 }
 
+/// L* alone (the same value as `lab(c)[0]`, for a third of the work: one cube root).
+pub fn lightness([r, g, b]: [u8; 3]) -> f32 {
+    let y = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+    116.0 * f(y) - 16.0
+}
+
 /// CIE76 colour difference: about 2 is just noticeable, 20 clearly different.
 pub fn delta_e(a: Lab, b: Lab) -> f32 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
@@ -99,6 +105,15 @@ mod tests {
             "{white:?}"
         );
         assert!(lab([0, 0, 0])[0].abs() < 0.01);
+        for c in [
+            [0, 0, 0],
+            [255, 255, 255],
+            [200, 150, 120],
+            [3, 90, 250],
+            [128, 128, 128],
+        ] {
+            assert_eq!(lightness(c), lab(c)[0], "{c:?}");
+        }
         let red = lab([255, 0, 0]);
         assert!(
             (red[0] - 53.2).abs() < 0.5

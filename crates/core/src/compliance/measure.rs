@@ -4,7 +4,7 @@
 //! Sizes and positions are fractions of the *photo frame*: the whole image for a still
 //! photo, the profile's frame drawn over the live preview for a camera frame.
 
-use super::color::{Lab, LabStats, delta_e, lab};
+use super::color::{Lab, LabStats, delta_e, lab, lightness};
 use super::pixels::{grey_patch, pixel};
 use crate::face::{Analysis, Mask, Mesh, landmark};
 use image::RgbImage;
@@ -449,7 +449,7 @@ fn face_tone(
             if row.inside(x as f32 + 0.5)
                 && let Some(px) = pixel(image, x, y)
             {
-                let l = lab(px)[0] as f64 / 100.0;
+                let l = lightness(px) as f64 / 100.0;
                 n += 1.0;
                 sum += l;
                 histogram[(l * 100.0).round().clamp(0.0, 100.0) as usize] += 1;
@@ -606,7 +606,7 @@ fn lens_ratio(image: &RgbImage, mesh: &Mesh, skin_l: f32) -> f32 {
             for y in ((y0 - 0.25 * w) as i64..=(y1 + 0.35 * w) as i64).step_by(step) {
                 for x in ((x0 - 0.15 * w) as i64..=(x1 + 0.15 * w) as i64).step_by(step) {
                     if let Some(px) = pixel(image, x, y) {
-                        histogram[lab(px)[0].clamp(0.0, 100.0) as usize] += 1;
+                        histogram[lightness(px).clamp(0.0, 100.0) as usize] += 1;
                         n += 1;
                     }
                 }

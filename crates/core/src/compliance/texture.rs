@@ -54,7 +54,35 @@ pub fn periodic_peak(image: &RgbImage, [(x0, y0), (x1, y1)]: [(f32, f32); 2]) ->
             data[y * n + x] = column[y];
         }
     }
-    let mut ring = Vec::new();
+    // The squared magnitudes (their order is the magnitudes'; one root each for the peak
+    // and the median).
+    let mut ring: Vec<f32> = RINGS.with(|r| {
+        r.borrow_mut()
+            .entry(n)
+            .or_insert_with(|| ring_bins(n))
+            .iter()
+            .map(|&i| data[i].norm_sqr())
+            .collect()
+    });
+    if ring.is_empty() {
+        return 0.0;
+    }
+    let peak = ring.iter().copied().fold(0.0, f32::max).sqrt();
+    let mid = ring.len() / 2;
+    let median = ring.select_nth_unstable_by(mid, f32::total_cmp).1.sqrt();
+    if median > 0.0 { peak / median } else { 0.0 }
+}
+
+thread_local! {
+    /// The ring's bins per window size, worked out once.
+    static RINGS: std::cell::RefCell<std::collections::HashMap<usize, Vec<usize>>> =
+        Default::default();
+}
+
+/// The bins of an n×n spectrum in the high-frequency ring (0.15–0.5 cycles per pixel),
+/// but those on JPEG's 8×8 block grid.
+fn ring_bins(n: usize) -> Vec<usize> {
+    let mut bins = Vec::new();
     for y in 0..n {
         for x in 0..n {
             let fy = if y <= n / 2 { y } else { n - y } as f32 / n as f32;
@@ -64,17 +92,11 @@ pub fn periodic_peak(image: &RgbImage, [(x0, y0), (x1, y1)]: [(f32, f32); 2]) ->
             let on_block_grid =
                 |f: f32| ((f * 8.0) - (f * 8.0).round()).abs() * n as f32 / 8.0 < 1.0;
             if (0.15..=0.5).contains(&r) && !on_block_grid(fx) && !on_block_grid(fy) {
-                ring.push(data[y * n + x].norm());
+                bins.push(y * n + x);
             }
         }
     }
-    if ring.is_empty() {
-        return 0.0;
-    }
-    let peak = ring.iter().copied().fold(0.0, f32::max);
-    let mid = ring.len() / 2;
-    let median = *ring.select_nth_unstable_by(mid, f32::total_cmp).1;
-    if median > 0.0 { peak / median } else { 0.0 }
+    bins
 }
 
 /// Straight borders around the face, on two opposite sides: on the rows and columns between
