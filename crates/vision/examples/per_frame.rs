@@ -44,8 +44,9 @@ fn main() {
             a.track(f, false).unwrap();
         })
     );
-    // What the kiosk's analysis thread does per frame: landmarks, irises, a person mask
-    // every 10th frame, every live check, the guidance.
+    // What the kiosk's analysis thread does per frame, with every model on every frame (as
+    // for a capture burst): landmarks, an iris (one eye in turn), a person mask about once a
+    // second, every live check, the guidance.
     let mut live = LiveInspector::new(FaceAnalyzer::load().unwrap(), profile.clone(), 4);
     println!(
         "raw_full_tracking {:.3}",
