@@ -9,6 +9,7 @@ use capture_core::compliance::backdrop::{Backdrop, BackdropProblem, calibrate};
 use capture_core::compliance::guide::{Guidance, Guide};
 use capture_core::compliance::measure::{
     Frame, MaskMeasures, Measures, crown, crown_above, crown_ratio, measure, measure_mask,
+    measure_with,
 };
 use capture_core::compliance::motion::{MotionCue, require_life};
 use capture_core::compliance::{CheckId, CheckResult, Context, evaluate};
@@ -115,6 +116,11 @@ pub fn produce_still(
 /// or sooner when the face moved by MASK_MOVE of its width since the last one.
 const MASK_EVERY: u32 = 30;
 const MASK_MOVE: f32 = 0.25;
+/// The texture cues (a print's or a screen's grain, a picture's border) are measured on one
+/// live frame in this many and kept in between: they are a property of what stands before
+/// the camera, which does not change from one frame to the next. A capture burst measures
+/// them on every frame.
+const TEXTURE_EVERY: u32 = 2;
 
 /// One live camera frame, checked.
 #[derive(Debug, Clone)]
@@ -143,6 +149,8 @@ pub struct LiveInspector {
     /// The crown's height above the forehead (face lengths) the last mask showed.
     crown_ratio: Option<f32>,
     since_mask: u32,
+    /// Frames since the texture cues were last measured.
+    since_texture: u32,
     /// Where the face was (centre and width) when the mask was made.
     masked_at: Option<((f32, f32), f32)>,
     last: Option<Measures>,
@@ -161,6 +169,7 @@ impl LiveInspector {
             mask: None,
             crown_ratio: None,
             since_mask: 0,
+            since_texture: 0,
             masked_at: None,
             last: None,
             backdrop: None,
@@ -234,7 +243,19 @@ impl LiveInspector {
             (Some(mesh), _) => {
                 let framing = Framing::for_camera(&self.profile, image.width(), image.height());
                 let frame = Frame::of_framing(&framing, image);
-                let mut m = measure(image, frame, &analysis, None);
+                // The texture cues every TEXTURE_EVERY frames (and on every burst frame).
+                let texture = self
+                    .last
+                    .as_ref()
+                    .and_then(|l| l.face.as_ref())
+                    .map(|f| f.texture())
+                    .filter(|_| !fresh && self.since_texture + 1 < TEXTURE_EVERY);
+                self.since_texture = if texture.is_some() {
+                    self.since_texture + 1
+                } else {
+                    0
+                };
+                let mut m = measure_with(image, frame, &analysis, None, texture);
                 self.since_mask += 1;
                 let place = face_place(mesh);
                 let moved = self.masked_at.is_none_or(|(c, w)| {

@@ -160,6 +160,46 @@ fn results_are_reused_only_while_nothing_moves() {
 }
 
 #[test]
+fn live_video_measures_the_texture_cues_every_other_frame_and_on_every_burst_frame() {
+    use capture_core::compliance::CheckId;
+    let profile = capture_core::profile::Profile::builtin("bj-degree").unwrap();
+    let mut live = capture_vision::inspect::LiveInspector::new(analyzer(), profile, 1);
+    let frames: Vec<RgbImage> = (0..9)
+        .map(|n| load(&format!("tests/fixtures/astronaut/frame-{n:02}.jpg")))
+        .collect();
+    // The liveness check's texture reading of a frame whose models ran (the face sways:
+    // a cue measured afresh moves).
+    let texture = |live: &mut capture_vision::inspect::LiveInspector, f: &RgbImage, fresh| {
+        live.analyzer().refresh(); // the landmarks on every frame, as while the face moves
+        let frame = live.frame(f, fresh).unwrap();
+        assert!(!frame.reused);
+        let check = frame
+            .results
+            .iter()
+            .find(|r| r.id == CheckId::Liveness)
+            .unwrap();
+        let reading = check.also.iter().find(|r| r.name == "texture").unwrap();
+        reading.value.expect("a face: its texture is read")
+    };
+    let readings: Vec<f32> = frames
+        .iter()
+        .map(|f| texture(&mut live, f, false))
+        .collect();
+    let kept: Vec<bool> = readings.windows(2).map(|w| w[0] == w[1]).collect();
+    assert_eq!(
+        kept,
+        [true, false, true, false, true, false, true, false],
+        "measured on frames 0, 2, 4…, kept on 1, 3, 5…: {readings:?}"
+    );
+    // A burst frame measures them even where the next frame would have kept them.
+    let bursts: Vec<f32> = frames.iter().map(|f| texture(&mut live, f, true)).collect();
+    assert!(
+        bursts.windows(2).all(|w| w[0] != w[1]),
+        "measured on every burst frame: {bursts:?}"
+    );
+}
+
+#[test]
 fn while_tracking_an_iris_is_measured_every_other_frame_and_on_request() {
     let mut analyzer = analyzer();
     let frames: Vec<RgbImage> = (0..9)

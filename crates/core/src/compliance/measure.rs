@@ -181,10 +181,40 @@ pub fn measure(
     analysis: &Analysis,
     mask: Option<&Mask>,
 ) -> Measures {
+    measure_with(image, frame, analysis, mask, None)
+}
+
+/// The texture cues of a face: a print's or a screen's periodic texture
+/// ([`FaceMeasures::texture_peak`]) and a picture's border ([`FaceMeasures::border_edges`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TextureCues {
+    pub peak: f32,
+    pub border: f32,
+}
+
+impl FaceMeasures {
+    pub fn texture(&self) -> TextureCues {
+        TextureCues {
+            peak: self.texture_peak,
+            border: self.border_edges,
+        }
+    }
+}
+
+/// As [`measure`], with the face's texture cues taken as given where `texture` is set
+/// (video measures them every other frame: a print or a screen does not change its grain
+/// from one frame to the next) and measured otherwise.
+pub fn measure_with(
+    image: &RgbImage,
+    frame: Frame,
+    analysis: &Analysis,
+    mask: Option<&Mask>,
+    texture: Option<TextureCues>,
+) -> Measures {
     let face = analysis
         .mesh
         .as_ref()
-        .map(|mesh| measure_face(image, frame, mesh, analysis, mask));
+        .map(|mesh| measure_face(image, frame, mesh, analysis, mask, texture));
     let mask = mask
         .zip(analysis.mesh.as_ref().zip(face.as_ref()))
         .map(|(m, (mesh, f))| measure_mask(image, frame, mesh, m, f.skin()));
@@ -271,6 +301,7 @@ fn measure_face(
     mesh: &Mesh,
     analysis: &Analysis,
     mask: Option<&Mask>,
+    texture: Option<TextureCues>,
 ) -> FaceMeasures {
     use landmark::*;
     let p = |i: usize| mesh.point(i);
@@ -375,8 +406,14 @@ fn measure_face(
         skin_b: skin[2],
         glare: glare(image, &eyes_box),
         lens_ratio: lens_ratio(image, mesh, skin[0]),
-        texture_peak: super::texture::periodic_peak(image, face_box),
-        border_edges: super::texture::border_edges(image, face_box),
+        texture_peak: texture.map_or_else(
+            || super::texture::periodic_peak(image, face_box),
+            |t| t.peak,
+        ),
+        border_edges: texture.map_or_else(
+            || super::texture::border_edges(image, face_box),
+            |t| t.border,
+        ),
     };
     let (crown, from_mask) = crown(mesh, mask);
     m.set_crown(mesh, frame, crown, from_mask);
