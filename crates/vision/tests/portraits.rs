@@ -21,6 +21,7 @@ fn portraits() -> Option<PathBuf> {
 
 #[derive(serde::Deserialize)]
 struct Expectations {
+    #[serde(default)]
     disagreement: Vec<Disagreement>,
     caught: std::collections::BTreeMap<String, usize>,
 }

@@ -217,7 +217,7 @@ pub fn measure_with(
         .map(|mesh| measure_face(image, frame, mesh, analysis, mask, texture));
     let mask = mask
         .zip(analysis.mesh.as_ref().zip(face.as_ref()))
-        .map(|(m, (mesh, f))| measure_mask(image, frame, mesh, m, f.skin()));
+        .map(|(m, (mesh, f))| measure_mask_of(image, frame, mesh, m, f.skin(), true));
     Measures {
         faces: analysis.faces,
         face,
@@ -699,14 +699,28 @@ fn glare(image: &RgbImage, regions: &[[(f32, f32); 2]]) -> f32 {
     if n == 0.0 { 0.0 } else { (hot / n) as f32 }
 }
 
-/// The measures that need the person mask. `skin`: the face's skin colour
-/// ([`FaceMeasures::skin`]), which the dress measures class their samples against.
+/// The measures that need the person mask, for a camera frame. `skin`: the face's skin
+/// colour ([`FaceMeasures::skin`]), which the dress measures class their samples against.
 pub fn measure_mask(
     image: &RgbImage,
     frame: Frame,
     mesh: &Mesh,
     mask: &Mask,
     skin: Lab,
+) -> MaskMeasures {
+    measure_mask_of(image, frame, mesh, mask, skin, false)
+}
+
+/// As [`measure_mask`]; `file`: the picture is a photo file, whose background measures
+/// leave out the canvas a turned photo shows at its edges ([`super::canvas`]; a camera
+/// frame has none).
+fn measure_mask_of(
+    image: &RgbImage,
+    frame: Frame,
+    mesh: &Mesh,
+    mask: &Mask,
+    skin: Lab,
+    file: bool,
 ) -> MaskMeasures {
     let chin = mesh.point(landmark::CHIN);
     let (left, right) = (mesh.point(234), mesh.point(454));
@@ -719,14 +733,23 @@ pub fn measure_mask(
         (frame.x + frame.width) as i64,
         (frame.y + frame.height) as i64,
     );
+    let canvas = if file {
+        super::canvas::Canvas::find(image, [fx0, fy0, fx1, fy1], step)
+    } else {
+        super::canvas::Canvas::default()
+    };
+    let cols = ((fx1 - fx0).max(0) + step - 1) / step;
     let mut y = fy0;
     while y < fy1 {
         let mut x = fx0;
         while x < fx1 {
             if let Some(px) = pixel(image, x, y) {
                 let m = mask.at(x as f32 + 0.5, y as f32 + 0.5);
+                let (col, row) = ((x - fx0) / step, (y - fy0) / step);
                 if m < 0.1 {
-                    bg.add(lab(px));
+                    if !canvas.covers(row as usize, col as usize, cols as usize) {
+                        bg.add(lab(px));
+                    }
                 } else if m > 0.9
                     && (y as f32) > chin.1 + face_w * 0.25
                     && ((x as f32) - face_cx).abs() < face_w * 1.2

@@ -17,6 +17,7 @@
 
 pub mod autocapture;
 pub mod backdrop;
+pub mod canvas;
 pub mod color;
 pub mod dress;
 pub mod guide;
