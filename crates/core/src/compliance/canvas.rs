@@ -9,8 +9,8 @@
 //! by one angle, so on each side the runs fall along a straight line from the top rows
 //! inwards and another from the bottom rows inwards (a V, or two wedges with nothing
 //! between), every line at that angle or at the right angle to it, with whole-white rows
-//! only above and below the picture. A white wall up to a person's outline, a window, a
-//! lamp or a white door frame is none of that.
+//! only above and below the picture. A white wall up to a person's outline, a
+//! lamp or a white door frame is none of that (the unit tests below).
 
 use super::pixels::pixel;
 use image::RgbImage;
