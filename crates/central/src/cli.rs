@@ -165,7 +165,11 @@ enum CentralCommand {
     #[command(
         after_help = "The folder may hold an earlier export: photos are rewritten, and \
         manifest.csv lists exactly this export. A candidate with approved photos at several \
-        education levels gets <admission_no>-<level>.jpg."
+        education levels gets <admission_no>-<level>.jpg. A capture that cannot be written (an \
+        admission number that is not ASCII letters and digits, a stored photo missing or not \
+        the one received) is left out and listed by its capture id, the rest is written, and \
+        the exit status is 3. Manifest cells that a spreadsheet would run as formulas begin \
+        with '."
     )]
     ExportApproved {
         /// The folder to write to (created if missing)
@@ -384,12 +388,25 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
         }
         Some(CentralCommand::ExportApproved { to }) => {
             let central = Central::open(&args.data)?;
-            let written = crate::handover::export_approved(&central, &to)?;
+            let export = crate::handover::export_approved(&central, &to)?;
             writeln!(
                 out,
-                "{written} approved photo(s) written to {} with manifest.csv",
+                "{} approved photo(s) written to {} with manifest.csv",
+                export.written,
                 to.display()
             )?;
+            if !export.skipped.is_empty() {
+                for (id, why) in &export.skipped {
+                    writeln!(out, "not written: capture {id}: {why}")?;
+                }
+                writeln!(
+                    out,
+                    "{} approved capture(s) NOT in this export (listed above; see them on \
+                     /review by their capture id)",
+                    export.skipped.len()
+                )?;
+                return Ok(3);
+            }
         }
     }
     Ok(0)
@@ -403,6 +420,49 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn an_export_that_left_a_capture_out_says_which_and_exits_3() {
+        use capture_protocol::{CaptureUpload, Verdict};
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Central::open(dir.path()).unwrap();
+        c.add_kiosk("a").unwrap();
+        let mut ids = Vec::new();
+        for (no, photo) in [("000011110001", b"one"), ("../000011110002", b"two")] {
+            let mut u = CaptureUpload::sample(photo);
+            u.admission_no = no.into();
+            c.put_capture("a", &u, photo).unwrap();
+            c.decide(u.id, Verdict::Approved, None, "r").unwrap();
+            ids.push(u.id);
+        }
+        drop(c);
+        let to = dir.path().join("handover");
+        let data = dir.path().to_str().unwrap();
+        let (code, out, _) = run_args(&[
+            "capture-central",
+            "--data",
+            data,
+            "export-approved",
+            "--to",
+            to.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 3, "{out}");
+        assert!(out.contains("1 approved photo(s) written"), "{out}");
+        assert!(
+            out.contains(&format!(
+                "not written: capture {}: the admission number",
+                ids[1]
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains("1 approved capture(s) NOT in this export"),
+            "{out}"
+        );
+        // The capture is named by its id; what the kiosk sent is not echoed.
+        assert!(!out.contains("../"), "{out}");
+        assert!(to.join("000011110001.jpg").is_file());
     }
 
     #[test]
