@@ -174,7 +174,9 @@ fn dist(a: (f32, f32), b: (f32, f32)) -> f32 {
     (a.0 - b.0).hypot(a.1 - b.1)
 }
 
-/// Measures a frame. `mask` adds the mask-based measures and a measured crown.
+/// Measures a frame. `mask` adds the mask-based measures and a measured crown; with it the
+/// picture is taken as a still (a photo file, or the captured frame), whose background
+/// leaves out the canvas a turned photo shows at its edges ([`super::canvas`]).
 pub fn measure(
     image: &RgbImage,
     frame: Frame,
@@ -711,9 +713,9 @@ pub fn measure_mask(
     measure_mask_of(image, frame, mesh, mask, skin, false)
 }
 
-/// As [`measure_mask`]; `file`: the picture is a photo file, whose background measures
-/// leave out the canvas a turned photo shows at its edges ([`super::canvas`]; a camera
-/// frame has none).
+/// As [`measure_mask`]; `file`: the picture is a still (a photo file, or the captured frame),
+/// whose background measures leave out the canvas a turned photo shows at its edges
+/// ([`super::canvas`]; a live camera frame has none, so it is not looked for there).
 fn measure_mask_of(
     image: &RgbImage,
     frame: Frame,
