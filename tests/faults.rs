@@ -50,12 +50,15 @@ fn every_network_fault_ends_with_each_capture_there_exactly_once() {
     let size = captures[0].1.len();
     assert!(size > 200_000, "photos of a real size: {size} bytes");
 
+    // A connection reset the moment it is accepted is seen by the kiosk either as a failed
+    // connect (the reset came before its connect was polled) or as a broken request (after):
+    // the scheduler decides, both are true, and staff are told the same for both.
     for (fault, why) in [
-        (Fault::Down, "network error"),
-        (Fault::Http500, "HTTP 500"),
-        (Fault::CaptivePortal, "captive portal"),
-        (Fault::Silent, "time-out"),
-        (Fault::ResetMidRequest(size / 2), "network error"),
+        (Fault::Down, &["cannot connect", "network error"][..]),
+        (Fault::Http500, &["HTTP 500"]),
+        (Fault::CaptivePortal, &["captive portal"]),
+        (Fault::Silent, &["time-out"]),
+        (Fault::ResetMidRequest(size / 2), &["network error"]),
     ] {
         proxy.set(fault);
         let (code, out) = kiosk.sync(&[]);
@@ -64,7 +67,10 @@ fn every_network_fault_ends_with_each_capture_there_exactly_once() {
             out.contains("sent 0, already there 0, will retry 4, refused 0"),
             "{fault:?}: {out}"
         );
-        assert!(out.contains(why), "{fault:?}: {why:?} in {out}");
+        assert!(
+            why.iter().any(|w| out.contains(w)),
+            "{fault:?}: one of {why:?} in {out}"
+        );
         assert_eq!(
             held(central.path()),
             (0, 0),
