@@ -244,6 +244,19 @@ enum RosterCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Let in a roster version from the central service that the kiosk held back because it
+    /// has no usable row or fewer than half the candidates of the roster in use
+    #[command(
+        after_help = "`capture-kiosk sync --once` (and the staff screen) say when a version is held \
+        back, with its number and sizes. Confirming it replaces the roster at the next sync \
+        (`capture-kiosk sync --once`, or the running kiosk's own within its sync interval); \
+        the confirmation is written to the audit log. Check with the central office first: a \
+        roster that shrank by mistake turns the missing candidates away."
+    )]
+    Confirm {
+        /// The held-back version's number
+        version: i64,
+    },
     /// Print the roster (admission number, name, education level, phone)
     List {
         /// At most this many rows
@@ -350,6 +363,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Run(args)) => run(args, loaded, data_dir),
         Some(Command::Roster(RosterCommand::Import { file, dry_run })) => {
             roster_import(&file, dry_run, &loaded.config, &data_dir)
+        }
+        Some(Command::Roster(RosterCommand::Confirm { version })) => {
+            let mut store = Store::open(&data_dir)?;
+            let rows = store.roster_held_back()?.map_or(0, |(_, rows)| rows);
+            store.confirm_roster_version(version)?;
+            println!(
+                "roster version {version} ({rows} usable rows) confirmed: it replaces the {} \
+                 entries in use at the next sync (capture-kiosk sync --once)",
+                store.roster_len()?
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Roster(RosterCommand::List { limit, offset })) => {
             roster_list(&data_dir, offset, limit)
@@ -833,8 +857,9 @@ fn sync_once(config: &Config, data_dir: &Path, retry_refused: bool) -> anyhow::R
         .unwrap_or_else(|p| p.into_inner())
         .roster_version()?;
     match pulled.roster {
-        Some((version, entries, bad)) => println!(
-            "roster: version {version} applied, {entries} entries ({bad} invalid rows left out)"
+        Some(r) => println!(
+            "roster: version {} applied, {} entries ({} invalid rows left out, {} duplicated rows left out)",
+            r.version, r.entries, r.invalid, r.duplicates
         ),
         None if held > 0 => println!("roster: version {held} is the newest"),
         None => println!("roster: the service has published none"),

@@ -416,11 +416,8 @@ impl Config {
         }
         let server = self.sync.server.trim();
         if !server.is_empty() {
-            if !(server.starts_with("http://") || server.starts_with("https://")) {
-                return Err((
-                    "sync.server",
-                    format!("is {server:?}; it must start with https:// (or http://)"),
-                ));
+            if let Err(why) = check_server_url(server) {
+                return Err(("sync.server", why));
             }
             if self.sync.token.trim().is_empty() {
                 return Err((
@@ -521,6 +518,34 @@ fn locate_key(text: &str, dotted: &str) -> Option<usize> {
     None
 }
 
+/// `sync.server` must be an `https://` URL, or `http://` to this machine only: over plain
+/// HTTP anyone on the network reads the photos and can forge the receipts that make the
+/// kiosk count a capture as delivered.
+fn check_server_url(server: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(server)
+        .map_err(|e| format!("is {server:?}, not a URL ({e}); it must be https://HOST[:PORT]"))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(format!(
+            "is {server:?}: plain http:// lets anyone on the network read the photos and forge \
+             the service's receipts; use https:// (http:// is allowed only for a service on this \
+             machine: 127.0.0.1, [::1] or localhost)"
+        )),
+        _ => Err(format!("is {server:?}; it must start with https://")),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or("");
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,6 +622,43 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("config, line 2: `camera.source`"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_the_service_is_on_this_machine() {
+        let with = |server: &str| {
+            Config::parse(
+                &format!("[sync]\nserver = \"{server}\"\ntoken = \"t\"\n"),
+                None,
+            )
+        };
+        for ok in [
+            "https://photos.example.edu.cn",
+            "https://10.0.0.5:8443/",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:8080",
+            "http://LOCALHOST:8080",
+        ] {
+            assert!(with(ok).is_ok(), "{ok}: {:?}", with(ok).err());
+        }
+        for bad in [
+            "http://photos.example.edu.cn",
+            "http://10.0.0.5:8080",
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+            "http://[::ffff:10.0.0.5]",
+        ] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("`sync.server`") && err.contains("use https://"),
+                "{bad}: {err}"
+            );
+        }
+        let err = with("ftp://x").unwrap_err().to_string();
+        assert!(err.contains("must start with https://"), "{err}");
+        let err = with("photos.example.edu.cn").unwrap_err().to_string();
+        assert!(err.contains("not a URL"), "{err}");
     }
 
     #[test]

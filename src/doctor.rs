@@ -313,6 +313,16 @@ fn check_database(r: &mut Report, store: &Store) {
             "empty: import one with `capture-kiosk roster import FILE.csv`",
         ),
     }
+    if let Ok(Some((version, rows))) = store.roster_held_back() {
+        r.line(
+            "roster",
+            Level::Warn,
+            format!(
+                "the service's version {version} has only {rows} usable rows, under half of the \
+                 roster in use: held back; if it is right, `capture-kiosk roster confirm {version}`"
+            ),
+        );
+    }
 }
 
 fn check_cameras(r: &mut Report, min_width: u32, min_height: u32) {

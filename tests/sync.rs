@@ -221,7 +221,7 @@ fn roster_versions_and_review_decisions_come_back_to_the_kiosk() {
     let (code, out) = kiosk.sync(&[]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("roster: version 1 applied, 2 entries (0 invalid rows left out)"),
+        out.contains("roster: version 1 applied, 2 entries (0 invalid rows left out, 0 duplicated rows left out)"),
         "{out}"
     );
     assert!(out.contains("review decisions: 2 applied"), "{out}");

@@ -57,6 +57,11 @@ const LOCK_FILE: &str = "kiosk.lock";
 const ROSTER_VERSION: &str = "roster_version";
 const DECISIONS_CURSOR: &str = "decisions_cursor";
 const ROSTER_REFUSED: &str = "roster_refused";
+/// A roster version held back because it is far smaller than the one in use, and its rows.
+const ROSTER_HELD_BACK: &str = "roster_held_back";
+const ROSTER_HELD_BACK_ROWS: &str = "roster_held_back_rows";
+/// The held-back version staff confirmed (applied at the next pull however small).
+const ROSTER_CONFIRMED: &str = "roster_confirmed";
 
 fn set_sync_state(conn: &Connection, key: &str, value: i64) -> rusqlite::Result<()> {
     conn.execute(
@@ -107,6 +112,14 @@ pub enum StoreError {
     ReceiptMismatch { id: Uuid, sent: String, got: String },
     #[error("no capture {0} in the outbox")]
     NotInOutbox(Uuid),
+    #[error(
+        "roster version {version} is not held back{}; nothing changed",
+        held_back.map_or(" (none is)".into(), |v| format!(" (version {v} is)"))
+    )]
+    NotHeldBack {
+        version: i64,
+        held_back: Option<i64>,
+    },
     #[error(
         "another capture-kiosk is already running with the data directory {path}; stop it first, or use \
          another --data-dir"
@@ -389,6 +402,9 @@ impl Store {
         let tx = self.conn.transaction()?;
         if let Some(v) = version {
             set_sync_state(&tx, ROSTER_VERSION, v)?;
+            // Whatever was held back is older than what is applied now.
+            set_sync_state(&tx, ROSTER_HELD_BACK, 0)?;
+            set_sync_state(&tx, ROSTER_HELD_BACK_ROWS, 0)?;
         }
         tx.execute("DELETE FROM roster", [])?;
         {
@@ -513,10 +529,83 @@ impl Store {
         self.sync_state(ROSTER_VERSION)
     }
 
-    /// The newest roster version seen: held, or refused because none of its rows was valid
-    /// here (so it is not fetched again and again).
+    /// The newest roster version seen: held, refused because none of its rows was valid
+    /// here, or held back for staff (so it is not fetched again and again).
     pub fn roster_version_seen(&self) -> Result<i64, StoreError> {
-        Ok(self.roster_version()?.max(self.sync_state(ROSTER_REFUSED)?))
+        Ok(self
+            .roster_version()?
+            .max(self.sync_state(ROSTER_REFUSED)?)
+            .max(self.sync_state(ROSTER_HELD_BACK)?))
+    }
+
+    /// How many entries the roster in use has.
+    pub fn roster_len(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM roster", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    /// Keeps the roster in use instead of `version`, which has only `rows` usable rows
+    /// (empty, or less than half of it): a service that lies or an operator's mistake must
+    /// not empty the kiosk's roster. Staff let it in with [`Store::confirm_roster_version`].
+    pub fn hold_back_roster_version(
+        &mut self,
+        version: i64,
+        rows: usize,
+    ) -> Result<(), StoreError> {
+        let held = self.roster_len()?;
+        let tx = self.conn.transaction()?;
+        set_sync_state(&tx, ROSTER_HELD_BACK, version)?;
+        set_sync_state(&tx, ROSTER_HELD_BACK_ROWS, rows as i64)?;
+        tx.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'system', 'roster.held_back', ?2)",
+            params![
+                now_text(),
+                serde_json::json!({ "version": version, "rows": rows, "held": held }).to_string()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The roster version held back for staff, and its usable rows.
+    pub fn roster_held_back(&self) -> Result<Option<(i64, u64)>, StoreError> {
+        let version = self.sync_state(ROSTER_HELD_BACK)?;
+        if version == 0 {
+            return Ok(None);
+        }
+        Ok(Some((
+            version,
+            self.sync_state(ROSTER_HELD_BACK_ROWS)? as u64,
+        )))
+    }
+
+    /// Staff confirm the held-back roster `version`: it is fetched again and applied at the
+    /// next pull, however small. Any other version is an error (nothing is changed).
+    pub fn confirm_roster_version(&mut self, version: i64) -> Result<(), StoreError> {
+        let held_back = self.sync_state(ROSTER_HELD_BACK)?;
+        if held_back == 0 || held_back != version {
+            return Err(StoreError::NotHeldBack {
+                version,
+                held_back: (held_back > 0).then_some(held_back),
+            });
+        }
+        let tx = self.conn.transaction()?;
+        set_sync_state(&tx, ROSTER_CONFIRMED, version)?;
+        set_sync_state(&tx, ROSTER_HELD_BACK, 0)?;
+        set_sync_state(&tx, ROSTER_HELD_BACK_ROWS, 0)?;
+        tx.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'staff', 'roster.confirmed', ?2)",
+            params![now_text(), serde_json::json!({ "version": version }).to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The roster version staff confirmed (0: none).
+    pub fn roster_confirmed(&self) -> Result<i64, StoreError> {
+        self.sync_state(ROSTER_CONFIRMED)
     }
 
     /// Remembers a roster version this kiosk could not use.

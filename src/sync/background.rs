@@ -221,9 +221,13 @@ impl Side {
             .clone();
         let beat = heartbeat(&lock(store), &camera)?;
         let pulled = pull_pass(store, client, self.admission_no_len, Some(beat)).await?;
-        if let Some((version, entries, bad)) = pulled.roster {
+        if let Some(r) = pulled.roster {
             tracing::info!(
-                "sync: roster version {version} applied, {entries} entries, {bad} invalid rows left out"
+                "sync: roster version {} applied, {} entries, {} invalid and {} duplicated rows left out",
+                r.version,
+                r.entries,
+                r.invalid,
+                r.duplicates
             );
         }
         if pulled.decisions > 0 {

@@ -31,6 +31,15 @@ const GET_ROSTER: &str = "GET /v1/roster";
 const GET_DECISIONS: &str = "GET /v1/decisions";
 const POST_HEARTBEAT: &str = "POST /v1/heartbeat";
 
+/// The largest answer read for each call; more is not the service's (a proxy's or a lying
+/// service's), and is cut off there instead of filling the kiosk's memory. A roster of
+/// 200,000 candidates is about 25 MB of JSON.
+const MAX_ROSTER_BYTES: usize = 48 << 20;
+/// A page of decisions: at most a few hundred of some hundred bytes each.
+const MAX_DECISIONS_BYTES: usize = 4 << 20;
+/// A receipt, an error or the heartbeat's answer.
+const MAX_ANSWER_BYTES: usize = 64 << 10;
+
 /// The central service as the kiosk calls it.
 #[derive(Clone)]
 pub struct Client {
@@ -89,7 +98,7 @@ impl Client {
             .http
             .put(self.url(&format!("captures/{}", upload.id)))
             .json(upload);
-        match self.call(request).await {
+        match self.call(PUT_CAPTURE, request, MAX_ANSWER_BYTES).await {
             Ok((status, body)) => classify(status, &body),
             Err(problem) => Outcome::Retry(problem),
         }
@@ -98,7 +107,11 @@ impl Client {
     /// `GET /v1/roster?since=V`: the newer roster, or None when V is the newest.
     pub async fn roster_since(&self, since: i64) -> Result<Option<RosterVersion>, SyncProblem> {
         let (status, body) = self
-            .call(self.http.get(self.url(&format!("roster?since={since}"))))
+            .call(
+                GET_ROSTER,
+                self.http.get(self.url(&format!("roster?since={since}"))),
+                MAX_ROSTER_BYTES,
+            )
             .await?;
         match status {
             204 => Ok(None),
@@ -112,7 +125,11 @@ impl Client {
     /// `GET /v1/decisions?since=C`: one page of decisions after C.
     pub async fn decisions_since(&self, since: i64) -> Result<DecisionPage, SyncProblem> {
         let (status, body) = self
-            .call(self.http.get(self.url(&format!("decisions?since={since}"))))
+            .call(
+                GET_DECISIONS,
+                self.http.get(self.url(&format!("decisions?since={since}"))),
+                MAX_DECISIONS_BYTES,
+            )
             .await?;
         match status {
             200 => serde_json::from_slice(&body)
@@ -124,7 +141,11 @@ impl Client {
     /// `POST /v1/heartbeat`.
     pub async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SyncProblem> {
         let (status, body) = self
-            .call(self.http.post(self.url("heartbeat")).json(beat))
+            .call(
+                POST_HEARTBEAT,
+                self.http.post(self.url("heartbeat")).json(beat),
+                MAX_ANSWER_BYTES,
+            )
             .await?;
         match status {
             200..=299 => Ok(()),
@@ -136,15 +157,36 @@ impl Client {
         format!("{}/v1/{path}", self.base)
     }
 
-    async fn call(&self, request: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), SyncProblem> {
-        let response = request
+    /// Sends `request` and reads its answer, at most `limit` bytes of it: an answer that
+    /// says or turns out to be longer is dropped there as not the service's.
+    async fn call(
+        &self,
+        call: &'static str,
+        request: reqwest::RequestBuilder,
+        limit: usize,
+    ) -> Result<(u16, Vec<u8>), SyncProblem> {
+        let mut response = request
             .bearer_auth(&self.token)
             .send()
             .await
             .map_err(network_problem)?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(network_problem)?;
-        Ok((status, body.to_vec()))
+        let too_large = SyncProblem::AnswerTooLarge {
+            call,
+            status,
+            limit,
+        };
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(network_problem)? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, body))
     }
 }
 
@@ -365,20 +407,57 @@ type Unreachable = (SyncProblem, chrono::DateTime<Utc>);
 /// What a pull from the service brought.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PullSummary {
-    /// A newer roster was applied: (version, entries, rows left out as invalid).
-    pub roster: Option<(i64, usize, usize)>,
+    /// A newer roster was applied.
+    pub roster: Option<RosterApplied>,
     /// Review decisions applied to captures on this kiosk.
     pub decisions: usize,
-    /// What could not be fetched or sent this time (tried again at the next pass).
+    /// What could not be fetched or sent this time (tried again at the next pass), and a
+    /// roster held back for staff (reported at every pass until they decide).
     pub problems: Vec<SyncProblem>,
+}
+
+/// A roster version from the service, now the kiosk's roster.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RosterApplied {
+    pub version: i64,
+    pub entries: usize,
+    /// Rows left out as not valid here (admission number, name, phone).
+    pub invalid: usize,
+    /// Rows left out because an earlier row has the same admission number and level.
+    pub duplicates: usize,
 }
 
 /// Pages of decisions fetched at most in one pass (the rest comes at the next).
 const MAX_DECISION_PAGES: usize = 100;
 
+/// The rows of a roster from the service this kiosk can use, in order; and how many were
+/// invalid here and how many repeated an earlier row's admission number and level (the
+/// first is kept: one bad row must not stop every later sync).
+fn usable_rows(
+    rows: &[capture_protocol::RosterRow],
+    admission_no_len: usize,
+) -> (Vec<RosterEntry>, usize, usize) {
+    let mut seen = std::collections::HashSet::new();
+    let (mut entries, mut invalid, mut duplicates) = (Vec::with_capacity(rows.len()), 0, 0);
+    for row in rows {
+        match RosterEntry::from_row(row, admission_no_len) {
+            Ok(e) if seen.insert((e.admission_no.clone(), e.education_level.clone())) => {
+                entries.push(e)
+            }
+            Ok(_) => duplicates += 1,
+            Err(_) => invalid += 1,
+        }
+    }
+    (entries, invalid, duplicates)
+}
+
 /// Fetches a newer roster and the review decisions since the last ones applied, and
 /// sends `heartbeat` when given. The network failing is a problem reported in the
 /// summary; only the store's own failures are errors.
+///
+/// A roster with no usable row, or fewer than half the rows of the roster in use, is held
+/// back (the roster in use is kept) until staff confirm it: an empty or cut feed, from a
+/// lying service or an operator's slip, would otherwise turn every candidate away.
 pub async fn pull_pass(
     store: &Arc<Mutex<Store>>,
     client: &Client,
@@ -388,29 +467,46 @@ pub async fn pull_pass(
     let mut summary = PullSummary::default();
     let seen = lock(store).roster_version_seen()?;
     match client.roster_since(seen).await {
+        Ok(Some(roster)) if roster.version <= seen => {
+            summary.problems.push(SyncProblem::RosterNotNewer {
+                version: roster.version,
+                seen,
+            })
+        }
         Ok(Some(roster)) => {
-            let mut entries = Vec::with_capacity(roster.entries.len());
-            let mut bad = 0;
-            for row in &roster.entries {
-                match RosterEntry::from_row(row, admission_no_len) {
-                    Ok(e) => entries.push(e),
-                    Err(_) => bad += 1,
-                }
-            }
-            if entries.is_empty() && bad > 0 {
+            let (entries, invalid, duplicates) = usable_rows(&roster.entries, admission_no_len);
+            let held = lock(store).roster_len()?;
+            let shrinks = (entries.len() as u64) * 2 < held;
+            if entries.is_empty() && invalid > 0 {
                 lock(store).refuse_roster_version(roster.version)?;
                 summary.problems.push(SyncProblem::RosterUnusable {
                     version: roster.version,
-                    rows: bad,
+                    rows: invalid,
                     digits: admission_no_len,
                 });
+            } else if shrinks && lock(store).roster_confirmed()? != roster.version {
+                lock(store).hold_back_roster_version(roster.version, entries.len())?;
             } else {
                 let n = lock(store).apply_roster_version(&entries, roster.version)?;
-                summary.roster = Some((roster.version, n, bad));
+                summary.roster = Some(RosterApplied {
+                    version: roster.version,
+                    entries: n,
+                    invalid,
+                    duplicates,
+                });
             }
         }
         Ok(None) => {}
         Err(why) => summary.problems.push(why),
+    }
+    let held_back = lock(store).roster_held_back()?;
+    if let Some((version, rows)) = held_back {
+        let held = lock(store).roster_len()?;
+        summary.problems.push(SyncProblem::RosterShrunk {
+            version,
+            rows,
+            held,
+        });
     }
     let mut cursor = lock(store).decisions_cursor()?;
     for _ in 0..MAX_DECISION_PAGES {
@@ -456,7 +552,11 @@ pub fn heartbeat(store: &Store, camera: &str) -> Result<Heartbeat, StoreError> {
         queue_length: counts.pending,
         refused: counts.failed,
         free_disk_bytes: capture_durable::free_space(store.data_dir()).ok(),
-        camera: camera.into(),
+        camera: camera
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(capture_protocol::MAX_CAMERA_CHARS)
+            .collect(),
         sent_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })
 }

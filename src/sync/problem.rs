@@ -70,6 +70,27 @@ pub enum SyncProblem {
         rows: usize,
         digits: usize,
     },
+    /// A roster version with no usable row, or under half the rows of the roster in use:
+    /// the roster in use is kept until staff confirm (`capture-kiosk roster confirm`).
+    #[error(
+        "roster version {version} has {rows} usable rows against the {held} in use: kept the \
+         roster in use; if the smaller one is right, confirm it with `capture-kiosk roster \
+         confirm {version}`"
+    )]
+    RosterShrunk { version: i64, rows: u64, held: u64 },
+    /// A roster version not newer than the one asked after: a service that lies (ignored).
+    #[error("the service sent roster version {version}, asked for one newer than {seen}; ignored")]
+    RosterNotNewer { version: i64, seen: i64 },
+    /// An answer longer than any the service gives to this call (a proxy's, or a service
+    /// that lies): dropped unread past the limit.
+    #[error(
+        "{call}: HTTP {status}: the answer is larger than {limit} bytes; not the service's, dropped"
+    )]
+    AnswerTooLarge {
+        call: &'static str,
+        status: u16,
+        limit: usize,
+    },
     /// Not tried in this pass because the service was found unreachable.
     #[error("not tried this pass: {0}")]
     Deferred(Box<SyncProblem>),
@@ -116,8 +137,18 @@ impl SyncProblem {
                 "中心发布的名单在本机无法使用（准考证号位数不符？），已保留原名单",
                 "the roster the service published cannot be used here (admission number length?); the old one is kept",
             ),
+            P::RosterShrunk { .. } => Localized::fixed(
+                "中心发布的新名单比本机名单少一半以上（或为空），已保留原名单；如无误，请工作人员确认",
+                "the service's new roster has under half the candidates of the one in use (or none); the old one is kept until staff confirm it",
+            ),
+            P::AnswerTooLarge { .. } => Localized::fixed(
+                "中心服务（或网络中的代理）回应异常过大，已丢弃，稍后自动重试",
+                "an answer far larger than the service's came back (a proxy?); dropped and retried automatically",
+            ),
             P::Deferred(why) => return why.for_staff(),
-            P::Refused { .. } | P::WrongReceipt(_) | P::Store(_) => return None,
+            P::Refused { .. } | P::WrongReceipt(_) | P::RosterNotNewer { .. } | P::Store(_) => {
+                return None;
+            }
         })
     }
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod central;
+pub mod liar;
 pub mod proxy;
 
 use std::collections::VecDeque;

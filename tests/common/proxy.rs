@@ -86,7 +86,7 @@ fn reset(stream: &TcpStream) {
 
 /// Reads one HTTP request's head (up to the blank line) and returns it with any body bytes
 /// that came along.
-fn read_head(client: &mut TcpStream) -> Option<Vec<u8>> {
+pub fn read_head(client: &mut TcpStream) -> Option<Vec<u8>> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {

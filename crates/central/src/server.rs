@@ -6,11 +6,13 @@
 use crate::store::{Central, CentralError, Stored};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use capture_protocol::{ApiError, CaptureUpload, Heartbeat, MAX_BODY_BYTES, UploadError};
+use capture_protocol::{
+    ApiError, CaptureUpload, Heartbeat, MAX_BODY_BYTES, MAX_HEARTBEAT_BYTES, UploadError,
+};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -36,14 +38,47 @@ pub fn router(central: Central) -> Router {
         central: Arc::new(Mutex::new(central)),
         sessions: Default::default(),
     };
-    Router::new()
+    // A heartbeat is a few hundred bytes: a bigger body is not read.
+    let heartbeat = post(post_heartbeat).layer(DefaultBodyLimit::max(MAX_HEARTBEAT_BYTES));
+    // The kiosks' API: the token checked before a byte of the body is read, the whole
+    // request within its time.
+    let kiosk_api = Router::new()
         .route("/v1/captures/{id}", put(put_capture).get(get_capture))
         .route("/v1/roster", get(get_roster))
         .route("/v1/decisions", get(get_decisions))
-        .route("/v1/heartbeat", post(post_heartbeat))
+        .route("/v1/heartbeat", heartbeat)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            kiosk_only,
+        ));
+    Router::new()
+        .merge(kiosk_api)
         .merge(review::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(safe_headers))
         .with_state(state)
+}
+
+/// On every answer: no content sniffing (a "photo" is never run as a page), no referrer
+/// (a photo's address names its capture), and, where a handler set no policy of its own,
+/// nothing loaded or framed.
+async fn safe_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    response
 }
 
 /// The service's own TLS: a certificate chain and its private key, PEM files.
@@ -122,17 +157,7 @@ impl Service {
                     let stop = async {
                         let _ = stopped.await;
                     };
-                    match acceptor {
-                        None => {
-                            if let Err(e) = axum::serve(listener, app)
-                                .with_graceful_shutdown(stop)
-                                .await
-                            {
-                                tracing::error!("central: {e}");
-                            }
-                        }
-                        Some(acceptor) => serve_tls(listener, acceptor, app, stop).await,
-                    }
+                    serve(listener, acceptor, app, stop).await;
                 });
                 let _ = done_tx.send(());
             })?;
@@ -199,39 +224,101 @@ pub fn run(listen: SocketAddr, dir: &std::path::Path, tls: Option<&Tls>) -> anyh
     Ok(())
 }
 
-/// HTTPS: each connection's TLS handshake, then HTTP/1.1 served by the same router.
-async fn serve_tls(
+/// Connections open at once, at most; the next is accepted when one closes. A kiosk
+/// holds one or a few; reviewers one each.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// A request's head must arrive whole within this time of the connection (or of the last
+/// answer on it): a client that trickles or stops is dropped.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The TLS handshake must be over within this time.
+pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// A request's body must arrive whole within this time (an upload is ~400 kB: at 10 kB/s,
+/// 40 s).
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Accepts connections (at most [`MAX_CONNECTIONS`] open; on an accept error such as "too
+/// many open files", waiting 10 ms doubling to 1 s before the next try, one log line per
+/// wait), shakes hands over TLS when `acceptor` is given (within [`HANDSHAKE_TIMEOUT`]),
+/// and serves HTTP/1.1 with the router, dropping a connection whose request head does not
+/// arrive within [`HEADER_TIMEOUT`]. When `stop` comes: no more accepting, the requests in
+/// flight finished, then return.
+async fn serve(
     listener: tokio::net::TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
     stop: impl std::future::Future<Output = ()>,
 ) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let http = Arc::new(http);
+    let mut pause = std::time::Duration::ZERO;
     tokio::pin!(stop);
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            _ = &mut stop => break,
+        };
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(a) => a,
+                Ok(a) => {
+                    pause = std::time::Duration::ZERO;
+                    a
+                }
                 Err(e) => {
-                    tracing::warn!("central: accept failed: {e}");
-                    continue;
+                    pause = (pause * 2).clamp(std::time::Duration::from_millis(10), std::time::Duration::from_secs(1));
+                    tracing::warn!("central: accept failed ({e}); next try in {pause:?}");
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => continue,
+                        _ = &mut stop => break,
+                    }
                 }
             },
-            _ = &mut stop => return,
+            _ = &mut stop => break,
         };
-        let (acceptor, app) = (acceptor.clone(), app.clone());
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let (http, watcher) = (http.clone(), graceful.watcher());
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let stream = match acceptor.accept(tcp).await {
-                Ok(s) => s,
-                Err(e) => return tracing::debug!("central: TLS handshake with {peer} failed: {e}"),
+            let _slot = slot;
+            let served = match acceptor {
+                None => {
+                    let conn = http.serve_connection(TokioIo::new(tcp), service);
+                    watcher.watch(conn).await
+                }
+                Some(acceptor) => {
+                    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp))
+                        .await
+                    {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
+                            return tracing::debug!(
+                                "central: TLS handshake with {peer} failed: {e}"
+                            );
+                        }
+                        Err(_) => {
+                            return tracing::debug!("central: TLS handshake with {peer} timed out");
+                        }
+                    };
+                    let conn = http.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(conn).await
+                }
             };
-            let service = hyper_util::service::TowerToHyperService::new(app);
-            let served = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
             if let Err(e) = served {
                 tracing::debug!("central: connection from {peer}: {e}");
             }
         });
+    }
+    drop(listener);
+    let patience = STOP_PATIENCE - std::time::Duration::from_secs(1);
+    if tokio::time::timeout(patience, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("central: requests still in flight after {patience:?}; stopping anyway");
     }
 }
 
@@ -293,20 +380,48 @@ async fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<String, Re
         .ok_or_else(|| unauthorized("unknown token"))
 }
 
+/// The calling kiosk, as the token names it (put in the request by [`kiosk_only`]).
+#[derive(Clone)]
+struct Kiosk(String);
+
+/// In front of every kiosk route: the bearer token checked first (a 401 reads no body),
+/// then the request handled within [`BODY_TIMEOUT`] (a body that trickles in is cut: 408).
+async fn kiosk_only(
+    State(state): State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let kiosk = match authenticate(&state.central, request.headers()).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    request.extensions_mut().insert(Kiosk(kiosk));
+    match tokio::time::timeout(BODY_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut r = error(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request did not arrive whole in time",
+            );
+            r.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            r
+        }
+    }
+}
+
 fn not_a_uuid() -> Response {
     error(StatusCode::BAD_REQUEST, "the capture id is not a UUID")
 }
 
 async fn put_capture(
     State(state): State<AppState>,
+    Extension(Kiosk(kiosk)): Extension<Kiosk>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let kiosk = match authenticate(&state.central, &headers).await {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
     let Ok(id) = Uuid::parse_str(&id) else {
         return not_a_uuid();
     };
@@ -314,6 +429,12 @@ async fn put_capture(
         Ok(u) => u,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("malformed body: {e}")),
     };
+    if capture_core::profile::Profile::builtin(&upload.profile).is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "profile: not a photo profile this service knows",
+        );
+    }
     let photo = match upload.verified_photo(id) {
         Ok(p) => p,
         Err(e @ UploadError::TooLarge(_)) => {
@@ -336,14 +457,7 @@ async fn put_capture(
     }
 }
 
-async fn get_capture(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = authenticate(&state.central, &headers).await {
-        return r;
-    }
+async fn get_capture(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let Ok(id) = Uuid::parse_str(&id) else {
         return not_a_uuid();
     };
@@ -364,13 +478,12 @@ struct Since {
 /// else 204.
 async fn get_roster(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(Kiosk(kiosk)): Extension<Kiosk>,
     Query(Since { since }): Query<Since>,
 ) -> Response {
-    let kiosk = match authenticate(&state.central, &headers).await {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
+    if since < 0 {
+        return error(StatusCode::BAD_REQUEST, "since: must be 0 or more");
+    }
     match with_store(&state.central, move |c| c.roster_since(&kiosk, since)).await {
         Ok(Some(roster)) => axum::Json(roster).into_response(),
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
@@ -381,13 +494,12 @@ async fn get_roster(
 /// `GET /v1/decisions?since=C`: decisions on the calling kiosk's captures after C.
 async fn get_decisions(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(Kiosk(kiosk)): Extension<Kiosk>,
     Query(Since { since }): Query<Since>,
 ) -> Response {
-    let kiosk = match authenticate(&state.central, &headers).await {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
+    if since < 0 {
+        return error(StatusCode::BAD_REQUEST, "since: must be 0 or more");
+    }
     match with_store(&state.central, move |c| {
         c.decisions_since(&kiosk, since, DECISION_PAGE)
     })
@@ -401,17 +513,16 @@ async fn get_decisions(
 /// `POST /v1/heartbeat`: 204.
 async fn post_heartbeat(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(Kiosk(kiosk)): Extension<Kiosk>,
     body: Bytes,
 ) -> Response {
-    let kiosk = match authenticate(&state.central, &headers).await {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
     let beat: Heartbeat = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("malformed body: {e}")),
     };
+    if let Err(e) = beat.check_fields() {
+        return error(StatusCode::BAD_REQUEST, e.to_string());
+    }
     match with_store(&state.central, move |c| c.record_heartbeat(&kiosk, &beat)).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(r) => r,

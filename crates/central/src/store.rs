@@ -70,6 +70,8 @@ pub enum CentralError {
     UnknownKiosk(String),
     #[error("a rejection needs a reason (the candidate is shown it)")]
     ReasonNeeded,
+    #[error("roster version {version} is damaged in the database ({why}); publish it again")]
+    CorruptRoster { version: i64, why: String },
 }
 
 fn valid_name(what: &'static str, name: &str) -> Result<(), CentralError> {
@@ -388,13 +390,20 @@ impl Central {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        Ok(newest.filter(|(version, ..)| *version > since).map(
-            |(version, published_at, entries)| RosterVersion {
-                version,
-                published_at,
-                entries: serde_json::from_str(&entries).unwrap_or_default(),
-            },
-        ))
+        let Some((version, published_at, entries)) = newest.filter(|(v, ..)| *v > since) else {
+            return Ok(None);
+        };
+        // A damaged stored roster is an error (the kiosk keeps its own and asks again),
+        // never an empty roster that would turn every candidate away.
+        let entries = serde_json::from_str(&entries).map_err(|e| CentralError::CorruptRoster {
+            version,
+            why: e.to_string(),
+        })?;
+        Ok(Some(RosterVersion {
+            version,
+            published_at,
+            entries,
+        }))
     }
 
     /// Records a reviewer's decision (a later one replaces an earlier one).
@@ -771,6 +780,19 @@ mod tests {
             c.publish_roster(&[row("000011110004")], "x.csv", Some("nobody")),
             Err(CentralError::UnknownKiosk(_))
         ));
+        // A roster damaged in the database is an error, not an empty roster.
+        c.conn
+            .execute(
+                "UPDATE rosters SET entries = '[{\"admission' WHERE version = ?1",
+                [v3],
+            )
+            .unwrap();
+        let err = c.roster_since("b", v2).unwrap_err();
+        assert!(
+            matches!(err, CentralError::CorruptRoster { version, .. } if version == v3),
+            "{err}"
+        );
+        assert!(err.to_string().contains("publish it again"), "{err}");
 
         let password = c.add_reviewer("li").unwrap();
         assert!(c.check_reviewer("li", &password).unwrap());

@@ -150,6 +150,35 @@ fn bad_requests_get_their_own_status_and_nothing_is_stored() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{why}");
         assert!(why.contains(says), "{why} says {says}");
     }
+    // A field past what any kiosk sends (a path in the admission number, a 100 kB one, a
+    // formula, a script as a check id): 400 naming the field, never echoing the value.
+    for (field, spoil) in [
+        (
+            "admission_no",
+            Box::new(|u: &mut CaptureUpload| u.admission_no = "../../000011110001".into())
+                as Box<dyn Fn(&mut CaptureUpload)>,
+        ),
+        (
+            "admission_no",
+            Box::new(|u| u.admission_no = "1".repeat(100_000)),
+        ),
+        (
+            "name",
+            Box::new(|u| u.name = "=HYPERLINK(\"x\")".repeat(10)),
+        ),
+        (
+            "checks[].id",
+            Box::new(|u| u.checks[0].id = "<img src=x>".into()),
+        ),
+        ("taken_at", Box::new(|u| u.taken_at = String::new())),
+        ("profile", Box::new(|u| u.profile = "passport".into())),
+    ] {
+        let mut bad = u.clone();
+        spoil(&mut bad);
+        let (status, why) = error_of(put_raw(u.id.to_string(), serde_json::to_vec(&bad).unwrap()));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{field}: {why}");
+        assert!(why.starts_with(field) && why.len() < 100, "{field}: {why}");
+    }
     // Over the size limit: 413, whether the body or the decoded photo is too big.
     let big = CaptureUpload::sample(&vec![7u8; capture_protocol::MAX_PHOTO_BYTES + 1]);
     let r = put_raw(big.id.to_string(), serde_json::to_vec(&big).unwrap());
@@ -232,6 +261,24 @@ fn the_openapi_document_and_the_service_agree() {
         .send()
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    // Every answer forbids sniffing and referrers; the review page runs only its own script.
+    for r in [
+        unknown,
+        http.get(format!("{}/review", service.base)).send().unwrap(),
+        http.get(service.url(Uuid::new_v4())).send().unwrap(),
+    ] {
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{}", r.url());
+        assert_eq!(h["referrer-policy"], "no-referrer", "{}", r.url());
+        let policy = h["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        if r.url().path() == "/review" {
+            assert!(policy.contains("script-src 'sha256-"), "{policy}");
+            assert!(!policy.contains("unsafe-eval"), "{policy}");
+        } else {
+            assert!(policy.starts_with("default-src 'none'"), "{policy}");
+        }
+    }
 
     // Heartbeat: 204, a malformed one 400; roster: 204 while none is published.
     let beat = capture_protocol::Heartbeat {
@@ -256,6 +303,33 @@ fn the_openapi_document_and_the_service_agree() {
         .send()
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // A heartbeat is small: a long camera text or an empty time is refused, a body over
+    // 4 KB is not read.
+    for (spoil, status) in [
+        (
+            Box::new(|b: &mut capture_protocol::Heartbeat| b.camera = "x".repeat(201))
+                as Box<dyn Fn(&mut capture_protocol::Heartbeat)>,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Box::new(|b| b.sent_at = String::new()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Box::new(|b| b.camera = "x".repeat(5000)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ] {
+        let mut bad = beat.clone();
+        spoil(&mut bad);
+        let r = http
+            .post(format!("{}/v1/heartbeat", service.base))
+            .bearer_auth(&token)
+            .json(&bad)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), status);
+    }
     let kiosks = capture_central::Central::open(dir.path())
         .unwrap()
         .kiosks()
@@ -278,6 +352,17 @@ fn the_openapi_document_and_the_service_agree() {
         .send()
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // A cursor below 0 is no kiosk's: 400, as the document says.
+    for call in ["roster", "decisions"] {
+        let r = http
+            .get(format!("{}/v1/{call}?since=-1", service.base))
+            .bearer_auth(&token)
+            .send()
+            .unwrap();
+        let (status, why) = error_of(r);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{call}");
+        assert_eq!(why, "since: must be 0 or more");
+    }
 }
 
 #[test]

@@ -299,6 +299,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// Standard base64 of the sha256 of `bytes` (a Content-Security-Policy source hash).
+pub fn sha256_base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -323,10 +329,187 @@ pub enum UploadError {
         "staff_override is not valid: a note is needed for \"other\", at most 200 characters; at least one check id"
     )]
     Override,
+    /// A field out of its bounds (the field's name and its rule; never its value, which
+    /// may be personal data).
+    #[error("{field}: {rule}")]
+    Field {
+        field: &'static str,
+        rule: &'static str,
+    },
+}
+
+/// The bounds of an upload's fields, as a kiosk fills them (a roster row's bounds, the
+/// check catalogue's ids): anything past them is not a kiosk's.
+pub mod bounds {
+    pub const ADMISSION_NO_DIGITS: std::ops::RangeInclusive<usize> = 4..=32;
+    pub const NAME_CHARS: usize = 64;
+    pub const LEVEL_CHARS: usize = 32;
+    pub const PROFILE_CHARS: usize = 32;
+    pub const TAKEN_AT_CHARS: usize = 40;
+    pub const RETAKES: u32 = 1000;
+    pub const CHECKS: usize = 100;
+    pub const CHECK_ID_CHARS: usize = 64;
+    pub const CHECK_LIMIT_CHARS: usize = 200;
+    pub const CHECK_ALSO: usize = 16;
 }
 
 impl CaptureUpload {
-    /// The JPEG bytes, checked against the path's id, the size limit and the sha256.
+    /// Every field but the photo within [`bounds`].
+    pub fn check_fields(&self) -> Result<(), UploadError> {
+        use bounds::*;
+        let field = |field, rule| Err(UploadError::Field { field, rule });
+        let text_ok = |s: &str, max: usize| {
+            let s = s.trim();
+            !s.is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)
+        };
+        if !ADMISSION_NO_DIGITS.contains(&self.admission_no.len())
+            || !self.admission_no.bytes().all(|b| b.is_ascii_digit())
+        {
+            return field("admission_no", "must be 4 to 32 digits");
+        }
+        if !text_ok(&self.name, NAME_CHARS) {
+            return field("name", "must be 1 to 64 characters, no control characters");
+        }
+        if !text_ok(&self.education_level, LEVEL_CHARS) {
+            return field(
+                "education_level",
+                "must be 1 to 32 characters, no control characters",
+            );
+        }
+        if self.profile.is_empty()
+            || self.profile.len() > PROFILE_CHARS
+            || !self
+                .profile
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return field("profile", "must be 1 to 32 of a-z, 0-9 and '-'");
+        }
+        if !looks_like_rfc3339(&self.taken_at) || self.taken_at.len() > TAKEN_AT_CHARS {
+            return field("taken_at", "must be an RFC 3339 date and time");
+        }
+        if self.retakes > RETAKES {
+            return field("retakes", "must be at most 1000");
+        }
+        if self.sha256.len() != 64 || !self.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return field("sha256", "must be 64 hex digits");
+        }
+        if self.checks.len() > CHECKS {
+            return field("checks", "at most 100");
+        }
+        for c in &self.checks {
+            if c.id.is_empty()
+                || c.id.len() > CHECK_ID_CHARS
+                || !c
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_')
+            {
+                return field("checks[].id", "must be 1 to 64 of a-z, 0-9, '.' and '_'");
+            }
+            if c.limit.chars().count() > CHECK_LIMIT_CHARS || c.limit.chars().any(char::is_control)
+            {
+                return field(
+                    "checks[].limit",
+                    "at most 200 characters, no control characters",
+                );
+            }
+            if c.value.is_some_and(|v| !v.is_finite())
+                || c.also.len() > CHECK_ALSO
+                || c.also.keys().any(|k| !text_ok(k, CHECK_ID_CHARS))
+                || c.also.values().flatten().any(|v| !v.is_finite())
+            {
+                return field(
+                    "checks[].also",
+                    "at most 16 finite measures named in at most 64 characters",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A heartbeat's camera text, at most (a kiosk cuts a longer one).
+pub const MAX_CAMERA_CHARS: usize = 200;
+
+/// The largest heartbeat body the service reads.
+pub const MAX_HEARTBEAT_BYTES: usize = 4096;
+
+impl Heartbeat {
+    /// Every field within what a kiosk sends.
+    pub fn check_fields(&self) -> Result<(), UploadError> {
+        let field = |field, rule| Err(UploadError::Field { field, rule });
+        if self.version.is_empty()
+            || self.version.len() > 32
+            || !self
+                .version
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".+-".contains(&b))
+        {
+            return field(
+                "version",
+                "must be 1 to 32 of A-Z, a-z, 0-9, '.', '+' and '-'",
+            );
+        }
+        if self.camera.chars().count() > MAX_CAMERA_CHARS
+            || self.camera.chars().any(char::is_control)
+        {
+            return field("camera", "at most 200 characters, no control characters");
+        }
+        if !looks_like_rfc3339(&self.sent_at) || self.sent_at.len() > bounds::TAKEN_AT_CHARS {
+            return field("sent_at", "must be an RFC 3339 date and time");
+        }
+        Ok(())
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, each part's range checked (the service keeps
+/// the text; this keeps out what no kiosk sends).
+fn looks_like_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(r)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return false;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return false;
+    }
+    let ok = num(0..4).is_some()
+        && num(5..7).is_some_and(|m| (1..=12).contains(&m))
+        && num(8..10).is_some_and(|d| (1..=31).contains(&d))
+        && num(11..13).is_some_and(|h| h < 24)
+        && num(14..16).is_some_and(|m| m < 60)
+        && num(17..19).is_some_and(|s| s <= 60);
+    if !ok {
+        return false;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 9 {
+            return false;
+        }
+        rest = &frac[digits..];
+    }
+    match rest.as_bytes() {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', _, _, b':', _, _] => {
+            num(s.len() - 5..s.len() - 3).is_some_and(|h| h < 24)
+                && num(s.len() - 2..s.len()).is_some_and(|m| m < 60)
+        }
+        _ => false,
+    }
+}
+
+impl CaptureUpload {
+    /// The JPEG bytes, checked against the path's id, the size limit and the sha256, with
+    /// every other field within its bounds ([`CaptureUpload::check_fields`]).
     pub fn verified_photo(&self, path_id: Uuid) -> Result<Vec<u8>, UploadError> {
         use base64::Engine;
         if self.id != path_id {
@@ -335,6 +518,7 @@ impl CaptureUpload {
                 body: self.id,
             });
         }
+        self.check_fields()?;
         let photo = base64::engine::general_purpose::STANDARD
             .decode(self.photo_base64.as_bytes())
             .map_err(|e| UploadError::Base64(e.to_string()))?;
@@ -460,6 +644,90 @@ mod tests {
             big.verified_photo(big.id),
             Err(UploadError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn every_field_past_what_a_kiosk_sends_is_refused_without_echoing_it() {
+        let photo = b"\xff\xd8\xffphoto";
+        let good = CaptureUpload::sample(photo);
+        assert!(good.verified_photo(good.id).is_ok());
+        // Kiosk-made variants that must pass.
+        for taken_at in [
+            "2026-11-21T01:30:00Z",
+            "2026-11-21T09:29:59.500+08:00",
+            "2026-11-21T09:29:59.123456789-05:30",
+        ] {
+            let mut u = good.clone();
+            u.taken_at = taken_at.into();
+            assert!(u.check_fields().is_ok(), "{taken_at}");
+        }
+        let long = "王".repeat(65);
+        let cases: Vec<(&str, Box<dyn Fn(&mut CaptureUpload)>)> = vec![
+            (
+                "admission_no",
+                Box::new(|u| u.admission_no = "../000011110001".into()),
+            ),
+            (
+                "admission_no",
+                Box::new(|u| u.admission_no = "1".repeat(100_000)),
+            ),
+            ("admission_no", Box::new(|u| u.admission_no = "123".into())),
+            (
+                "admission_no",
+                Box::new(|u| u.admission_no = "０００011110001".into()),
+            ),
+            ("name", Box::new(|u| u.name = "  ".into())),
+            ("name", Box::new(move |u| u.name = long.clone())),
+            ("name", Box::new(|u| u.name = "王\u{0}小明".into())),
+            (
+                "education_level",
+                Box::new(|u| u.education_level = "本\n科".into()),
+            ),
+            ("profile", Box::new(|u| u.profile = "../bj".into())),
+            ("taken_at", Box::new(|u| u.taken_at = "yesterday".into())),
+            (
+                "taken_at",
+                Box::new(|u| u.taken_at = "2026-13-21T09:30:00Z".into()),
+            ),
+            (
+                "taken_at",
+                Box::new(|u| u.taken_at = "2026-11-21T09:30:00+08:00x".into()),
+            ),
+            ("retakes", Box::new(|u| u.retakes = u32::MAX)),
+            ("sha256", Box::new(|u| u.sha256 = "=HYPERLINK(1)".into())),
+            (
+                "checks",
+                Box::new(|u| u.checks = vec![u.checks[0].clone(); 101]),
+            ),
+            (
+                "checks[].id",
+                Box::new(|u| u.checks[0].id = "<script>".into()),
+            ),
+            (
+                "checks[].limit",
+                Box::new(|u| u.checks[0].limit = "x".repeat(201)),
+            ),
+            (
+                "checks[].also",
+                Box::new(|u| {
+                    u.checks[0].also.insert("teeth".into(), Some(f64::NAN));
+                }),
+            ),
+        ];
+        for (field, spoil) in cases {
+            let mut u = good.clone();
+            spoil(&mut u);
+            let err = u.verified_photo(u.id).unwrap_err();
+            assert!(
+                matches!(err, UploadError::Field { field: f, .. } if f == field),
+                "{field}: {err}"
+            );
+            assert!(err.to_string().starts_with(field), "{err}");
+            assert!(
+                err.to_string().len() < 100,
+                "the value is not echoed: {err}"
+            );
+        }
     }
 
     #[test]

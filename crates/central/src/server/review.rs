@@ -36,10 +36,31 @@ async fn page() -> Response {
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::X_FRAME_OPTIONS, "DENY"),
+            (header::CONTENT_SECURITY_POLICY, page_policy()),
         ],
         Html(PAGE),
     )
         .into_response()
+}
+
+/// The page's Content-Security-Policy: its own inline script (by its hash) and nothing
+/// else runs; pictures and calls only from this service; no framing, no form elsewhere. A
+/// name or a reason that smuggled markup into the page could not run or send anything.
+fn page_policy() -> &'static str {
+    static POLICY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let script = PAGE
+            .split_once("<script>")
+            .and_then(|(_, rest)| rest.split_once("</script>"))
+            .map(|(script, _)| script)
+            .expect("review.html has one inline script");
+        format!(
+            "default-src 'none'; script-src 'sha256-{}'; style-src 'unsafe-inline'; \
+             img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+             base-uri 'none'",
+            capture_protocol::sha256_base64(script.as_bytes())
+        )
+    });
+    &POLICY
 }
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {
@@ -237,7 +258,8 @@ async fn photo(
         Ok(Some(jpeg)) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),
-                (header::CACHE_CONTROL, "private, max-age=3600"),
+                // A candidate's face: kept in no cache, the browser's included.
+                (header::CACHE_CONTROL, "no-store"),
             ],
             jpeg,
         )

@@ -66,12 +66,19 @@ pub struct Service {
 
 impl Service {
     pub fn start(data: &Path) -> Service {
-        let mut child = central_bin()
+        Service::start_with(data, |_| {})
+    }
+
+    /// As [`Service::start`], the command changed by `configure` first (its stderr, its
+    /// limits).
+    pub fn start_with(data: &Path, configure: impl FnOnce(&mut Command)) -> Service {
+        let mut command = central_bin();
+        command
             .args(["--listen", "127.0.0.1:0", "--data"])
             .arg(data)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stdout(Stdio::piped());
+        configure(&mut command);
+        let mut child = command.spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -82,6 +89,22 @@ impl Service {
             .unwrap_or_else(|| panic!("the address in {line:?}"))
             .to_owned();
         Service { child, base }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The stderr the service was started with, when [`Service::start_with`] piped it.
+    pub fn take_stderr(&mut self) -> Option<std::process::ChildStderr> {
+        self.child.stderr.take()
+    }
+
+    /// "127.0.0.1:PORT".
+    pub fn addr(&self) -> &str {
+        self.base
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
     }
 
     pub fn url(&self, id: Uuid) -> String {

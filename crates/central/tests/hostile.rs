@@ -1,0 +1,200 @@
+//! The service against clients that attack its connections (issue 11, item 5), the real
+//! binary on loopback: bodies sent without a token, heads that never end, hundreds of
+//! stalled connections, and more connections than it has file descriptors. It keeps
+//! answering a normal kiosk, keeps its memory, and does not spin.
+
+mod common;
+
+use capture_protocol::CaptureUpload;
+use common::{Service, add_kiosk};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+fn rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    kb / 1024
+}
+
+/// The first line of the answer on `tcp` ("HTTP/1.1 401 Unauthorized"), or "" when the
+/// service closed the connection without one.
+fn status_line(tcp: &TcpStream) -> String {
+    let mut line = String::new();
+    let _ = BufReader::new(tcp).read_line(&mut line);
+    line.trim().to_owned()
+}
+
+/// A normal kiosk's call: GET /v1/roster with its token (204: none published), trusting
+/// the test CA over HTTPS.
+fn kiosk_call(service: &Service, token: &str) -> u16 {
+    let ca = std::fs::read(common::repo().join("tests/fixtures/tls/ca.pem")).unwrap();
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .tls_certs_merge(reqwest::Certificate::from_pem_bundle(&ca).unwrap())
+        .build()
+        .unwrap()
+        .get(format!("{}/v1/roster?since=0", service.base))
+        .bearer_auth(token)
+        .send()
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_body_without_a_token_is_not_read_and_stalled_connections_starve_no_kiosk() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = add_kiosk(dir.path(), "site-01");
+    let service = Service::start(dir.path());
+    let before = rss_mb(service.pid());
+
+    // 40 uploads of a declared 5.5 MB without a token: each answered 401 after its head,
+    // before any of its body is sent; the service holds none of them.
+    let declared = capture_protocol::MAX_BODY_BYTES - 1;
+    let mut refused = Vec::new();
+    for _ in 0..40 {
+        let mut tcp = TcpStream::connect(service.addr()).unwrap();
+        write!(
+            tcp,
+            "PUT /v1/captures/{} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             Content-Length: {declared}\r\n\r\n",
+            Uuid::new_v4()
+        )
+        .unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        refused.push(tcp);
+    }
+    for tcp in &refused {
+        assert!(
+            status_line(tcp).starts_with("HTTP/1.1 401"),
+            "answered before the body"
+        );
+    }
+
+    // 300 heads that stop half-way, and 40 uploads with the token whose bodies stall after
+    // 100 kB: a normal kiosk's call still gets its answer.
+    let mut stalled = Vec::new();
+    for _ in 0..300 {
+        let mut tcp = TcpStream::connect(service.addr()).unwrap();
+        tcp.write_all(b"GET /v1/roster?since=0 HTTP/1.1\r\nHost: x\r\nAuthor")
+            .unwrap();
+        stalled.push(tcp);
+    }
+    let upload = serde_json::to_vec(&CaptureUpload::sample(&vec![7u8; 3 << 20])).unwrap();
+    for _ in 0..40 {
+        let mut tcp = TcpStream::connect(service.addr()).unwrap();
+        write!(
+            tcp,
+            "PUT /v1/captures/{} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            Uuid::new_v4(),
+            upload.len()
+        )
+        .unwrap();
+        tcp.write_all(&upload[..100_000]).unwrap();
+        stalled.push(tcp);
+    }
+    assert_eq!(
+        kiosk_call(&service, &token),
+        204,
+        "a kiosk is answered meanwhile"
+    );
+    let during = rss_mb(service.pid());
+    assert!(
+        during < before + 60,
+        "380 stalled connections hold {before} → {during} MB"
+    );
+
+    // The heads that stopped are dropped by the service within its header time-out; the
+    // connections stay usable for nobody.
+    let head = &stalled[0];
+    head.set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut buf = [0u8; 512];
+    let started = Instant::now();
+    let read = (&*head).read(&mut buf);
+    assert!(
+        matches!(read, Ok(0) | Err(_)) || String::from_utf8_lossy(&buf).contains("408"),
+        "the service closed a head that never ended: {read:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(55),
+        "closed by the service, not by the test's own time-out"
+    );
+    assert_eq!(kiosk_call(&service, &token), 204);
+}
+
+#[test]
+fn out_of_file_descriptors_the_service_waits_instead_of_spinning_and_recovers() {
+    out_of_file_descriptors(false);
+}
+
+#[test]
+fn out_of_file_descriptors_over_tls_the_service_waits_instead_of_spinning_and_recovers() {
+    out_of_file_descriptors(true);
+}
+
+fn out_of_file_descriptors(tls: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let token = add_kiosk(dir.path(), "site-01");
+    let fixtures = common::repo().join("tests/fixtures/tls");
+    let mut service = Service::start_with(dir.path(), |c| {
+        if tls {
+            c.arg("--tls-cert")
+                .arg(fixtures.join("server.pem"))
+                .arg("--tls-key")
+                .arg(fixtures.join("server.key"));
+        }
+        c.stderr(std::process::Stdio::piped());
+        // SAFETY: setrlimit in the child before exec; no allocation, no locks.
+        unsafe {
+            c.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 64,
+                    rlim_max: 64,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    });
+    let stderr = service.take_stderr().unwrap();
+    let lines = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("accept failed") {
+                counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    });
+
+    // Twice as many connections as it has descriptors, held for 3 s.
+    let held: Vec<TcpStream> = (0..128)
+        .map(|_| TcpStream::connect(service.addr()).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_secs(3));
+    let logged = lines.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(logged >= 1, "the accept errors are logged");
+    assert!(
+        logged < 40,
+        "one line per wait of up to 1 s, not a spin: {logged} lines in 3 s"
+    );
+
+    // Once they close, a kiosk is served again.
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while kiosk_call(&service, &token) != 204 {
+        assert!(Instant::now() < deadline, "the service answers again");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
