@@ -319,6 +319,8 @@ pub fn resolve_data_dir(explicit: Option<&Path>, config: &Config) -> PathBuf {
 }
 
 pub fn main() -> ExitCode {
+    // Photos, names and phones: whatever this creates is its user's only.
+    capture_durable::private_umask();
     let cli = Cli::parse();
     init_logging();
     match dispatch(cli) {

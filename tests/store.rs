@@ -108,6 +108,44 @@ fn accepting_stores_photo_capture_outbox_and_audit_together() {
     assert_eq!((stats.captures_today, stats.pending_uploads), (1, 1));
 }
 
+/// The mode bits of `path` (0o777 part).
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn the_data_directory_is_its_users_only_whatever_the_umask() {
+    // This test process has the usual umask (022): the store does not rely on the kiosk
+    // binary's own (077).
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut store = Store::open(&data).unwrap();
+    let stored = accept(
+        &mut store,
+        Uuid::new_v4(),
+        &entry("000011110001", "本科"),
+        &jpeg(1),
+    );
+    let photo = data.join(&stored.photo_file);
+    for folder in [
+        data.clone(),
+        data.join("photos"),
+        photo.parent().unwrap().to_owned(),
+        data.join("orphans"),
+    ] {
+        assert_eq!(mode(&folder), 0o700, "{}", folder.display());
+    }
+    for file in [photo, data.join("kiosk.db"), data.join("kiosk.db-wal")] {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+}
+
 #[test]
 fn accepting_the_same_capture_twice_stores_it_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -283,10 +283,11 @@ impl Store {
     fn prepare(data_dir: &Path) -> Result<(), StoreError> {
         for dir in [
             data_dir.to_owned(),
+            data_dir.join(PHOTOS),
             data_dir.join(INCOMING),
             data_dir.join(ORPHANS),
         ] {
-            std::fs::create_dir_all(&dir).map_err(|source| StoreError::NotWritable {
+            capture_durable::private_dir(&dir).map_err(|source| StoreError::NotWritable {
                 path: dir.clone(),
                 source,
             })?;
@@ -776,7 +777,7 @@ impl Store {
         let temp = self.data_dir.join(INCOMING).join(format!("{id}.jpg.tmp"));
         let target = self.data_dir.join(relative);
         let folder = target.parent().expect("photo path has a folder").to_owned();
-        std::fs::create_dir_all(&folder)
+        capture_durable::private_dir(&folder)
             .map_err(|e| StoreError::io("cannot create", &folder, e))?;
         capture_durable::write_via(&temp, &target, jpeg)
             .map_err(|e| StoreError::io("cannot write", &target, e))

@@ -15,6 +15,8 @@ const EXAMPLES: &str = "\
 Examples:
   capture-central --data /srv/central add-kiosk site-01      prints the kiosk's token (shown once)
   capture-central --data /srv/central add-reviewer li        prints li's password for /review
+  capture-central --data /srv/central rotate-kiosk site-01   a new token; the old one is refused
+  capture-central --data /srv/central reset-reviewer li      a new password; li's sessions end
   capture-central --data /srv/central roster import roster.csv
   capture-central --data /srv/central --listen 0.0.0.0:8470 --tls-cert cert.pem --tls-key key.pem
   capture-central --data /srv/central status                 each kiosk: received, undecided, heartbeat
@@ -22,6 +24,8 @@ Examples:
 
 /// Parses the command line and runs it; errors are printed with what to do.
 pub fn main() -> ExitCode {
+    // Photos, names, phones and keys: whatever this creates is its user's only.
+    capture_durable::private_umask();
     let cli = Cli::parse();
     init_logging();
     match run(cli, &mut std::io::stdout(), &mut std::io::stderr()) {
@@ -118,9 +122,28 @@ enum CentralCommand {
         /// The kiosk's name
         name: String,
     },
-    /// Register a reviewer for the /review page and print a new password (only a hash is kept)
+    /// Give a kiosk a new token and print it; the old token is refused from now on
+    #[command(
+        after_help = "Put the new token into the kiosk's [sync] token. A revoked kiosk is \
+        admitted again with its new token."
+    )]
+    RotateKiosk {
+        /// The kiosk's name
+        name: String,
+    },
+    /// Register a reviewer for the /review page and print a new password (only an argon2id hash is kept)
     AddReviewer {
         /// The reviewer's log-in name (letters, digits, '-', '_', '.')
+        name: String,
+    },
+    /// Give a reviewer a new password and print it; their open sessions end
+    ResetReviewer {
+        /// The reviewer's log-in name
+        name: String,
+    },
+    /// Remove a reviewer: they cannot log in, their open sessions end (their decisions stay)
+    RemoveReviewer {
+        /// The reviewer's log-in name
         name: String,
     },
     /// Publish a new roster version; the kiosks fetch it at their next sync
@@ -229,6 +252,32 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
             writeln!(
                 out,
                 "kiosk {name}: token revoked; its requests are refused from now on"
+            )?;
+        }
+        Some(CentralCommand::RotateKiosk { name }) => {
+            let mut central = Central::open(&args.data)?;
+            let token = central.rotate_kiosk(&name)?;
+            writeln!(
+                err,
+                "kiosk {name}: new token (put it into the kiosk's [sync] token; the old one is refused from now on):"
+            )?;
+            writeln!(out, "{token}")?;
+        }
+        Some(CentralCommand::ResetReviewer { name }) => {
+            let mut central = Central::open(&args.data)?;
+            let password = central.reset_reviewer(&name)?;
+            writeln!(
+                err,
+                "reviewer {name}: new password for /review (their sessions have ended; it is not shown again):"
+            )?;
+            writeln!(out, "{password}")?;
+        }
+        Some(CentralCommand::RemoveReviewer { name }) => {
+            let mut central = Central::open(&args.data)?;
+            central.remove_reviewer(&name)?;
+            writeln!(
+                out,
+                "reviewer {name} removed: cannot log in, sessions ended (decisions kept)"
             )?;
         }
         Some(CentralCommand::AddReviewer { name }) => {

@@ -201,6 +201,14 @@ pub fn import_bundle(central: &mut Central, bundle: &Path) -> Result<BundleImpor
                 Stored::Created(_) => report.created += 1,
                 Stored::Repeated(_) => report.repeated += 1,
                 Stored::Conflict(_) => report.conflicts.push(entry.id),
+                Stored::NotOnRoster { version } => report.damaged.push((
+                    entry.file.clone(),
+                    format!(
+                        "the candidate is not on roster version {version}, the newest \
+                         published for kiosk {}: not stored",
+                        manifest.kiosk
+                    ),
+                )),
             },
             Err(why) => report.damaged.push((entry.file.clone(), why)),
         }

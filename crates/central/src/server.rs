@@ -21,22 +21,28 @@ mod review;
 
 type Shared = Arc<Mutex<Central>>;
 
-/// What every handler shares: the store and the reviewers' sessions.
+/// What every handler shares: the store (reviewer sessions and log-in failures included,
+/// so a restart logs nobody out), and whether the service speaks TLS itself.
 #[derive(Clone)]
 struct AppState {
     central: Shared,
-    /// Session cookie → (reviewer name, logged in at). In memory: a restart logs reviewers out.
-    sessions: Arc<Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>>,
+    /// Cookies marked `Secure`, and HSTS sent.
+    tls: bool,
 }
+
+/// The address a request came from (put in by the accept loop; absent in-process).
+#[derive(Clone, Copy)]
+pub(crate) struct Peer(pub std::net::IpAddr);
 
 /// Decisions in one page of `GET /v1/decisions`.
 const DECISION_PAGE: usize = 500;
 
-/// The service's routes over an opened store.
-pub fn router(central: Central) -> Router {
+/// The service's routes over an opened store; `tls`: it is served over HTTPS by this
+/// process (`Secure` cookies, HSTS).
+pub fn router(central: Central, tls: bool) -> Router {
     let state = AppState {
         central: Arc::new(Mutex::new(central)),
-        sessions: Default::default(),
+        tls,
     };
     // A heartbeat is a few hundred bytes: a bigger body is not read.
     let heartbeat = post(post_heartbeat).layer(DefaultBodyLimit::max(MAX_HEARTBEAT_BYTES));
@@ -55,15 +61,24 @@ pub fn router(central: Central) -> Router {
         .merge(kiosk_api)
         .merge(review::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::map_response(safe_headers))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            safe_headers,
+        ))
         .with_state(state)
 }
 
 /// On every answer: no content sniffing (a "photo" is never run as a page), no referrer
-/// (a photo's address names its capture), and, where a handler set no policy of its own,
-/// nothing loaded or framed.
-async fn safe_headers(mut response: Response) -> Response {
+/// (a photo's address names its capture), where a handler set no policy of its own nothing
+/// loaded or framed, and over the service's own TLS, HSTS.
+async fn safe_headers(State(state): State<AppState>, mut response: Response) -> Response {
     let headers = response.headers_mut();
+    if state.tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         header::HeaderValue::from_static("nosniff"),
@@ -153,7 +168,7 @@ impl Service {
                         Ok(l) => l,
                         Err(e) => return tracing::error!("central: cannot listen: {e}"),
                     };
-                    let app = router(central);
+                    let app = router(central, is_tls);
                     let stop = async {
                         let _ = stopped.await;
                     };
@@ -279,7 +294,9 @@ async fn serve(
             },
             _ = &mut stop => break,
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let service = hyper_util::service::TowerToHyperService::new(
+            app.clone().layer(Extension(Peer(peer.ip()))),
+        );
         let (http, watcher) = (http.clone(), graceful.watcher());
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
@@ -449,6 +466,13 @@ async fn put_capture(
     {
         Ok(Stored::Created(receipt)) => (StatusCode::CREATED, axum::Json(receipt)).into_response(),
         Ok(Stored::Repeated(receipt)) => (StatusCode::OK, axum::Json(receipt)).into_response(),
+        Ok(Stored::NotOnRoster { version }) => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "the candidate (admission number, level and name) is not on roster version \
+                 {version}, the newest published for this kiosk"
+            ),
+        ),
         Ok(Stored::Conflict(_)) => error(
             StatusCode::CONFLICT,
             format!("capture {id} is already held with other bytes"),

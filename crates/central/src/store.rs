@@ -42,6 +42,14 @@ const MIGRATIONS: &[capture_durable::sqlite::Migration] = &[
         "0006_staff_override",
         include_str!("../migrations/0006_staff_override.sql"),
     ),
+    (
+        "0007_roster_entries",
+        include_str!("../migrations/0007_roster_entries.sql"),
+    ),
+    (
+        "0008_reviewer_accounts",
+        include_str!("../migrations/0008_reviewer_accounts.sql"),
+    ),
 ];
 
 const PHOTOS: &str = "photos";
@@ -64,6 +72,8 @@ pub enum CentralError {
     BadName(&'static str, String),
     #[error("a reviewer named {0:?} already exists")]
     ReviewerExists(String),
+    #[error("no reviewer named {0:?}")]
+    UnknownReviewer(String),
     #[error("no capture {0}")]
     NoCapture(Uuid),
     #[error("no kiosk named {0:?} is registered; add it with `capture-central add-kiosk {0}`")]
@@ -192,6 +202,10 @@ pub enum Stored {
     Repeated(Receipt),
     /// Already held with other bytes: refused.
     Conflict(Receipt),
+    /// The candidate (admission number, level, name) is not on the newest roster published
+    /// for this kiosk (the version named): not stored. With no roster published for the
+    /// kiosk, nothing is checked (a site that imports its roster at the kiosk).
+    NotOnRoster { version: i64 },
 }
 
 pub struct Central {
@@ -201,8 +215,9 @@ pub struct Central {
 
 impl Central {
     pub fn open(dir: &Path) -> Result<Central, CentralError> {
-        std::fs::create_dir_all(dir.join(PHOTOS))
-            .map_err(|e| io("cannot create", &dir.join(PHOTOS), e))?;
+        for folder in [dir.to_owned(), dir.join(PHOTOS)] {
+            capture_durable::private_dir(&folder).map_err(|e| io("cannot create", &folder, e))?;
+        }
         let conn = capture_durable::sqlite::open(&dir.join("central.db"), MIGRATIONS)?;
         Ok(Central {
             conn,
@@ -224,6 +239,20 @@ impl Central {
         )?;
         if added == 0 {
             return Err(CentralError::KioskExists(name.into()));
+        }
+        Ok(token)
+    }
+
+    /// Gives kiosk `name` a new token (returned): the old one is refused from then on. A
+    /// revoked kiosk is admitted again with it (it was found, or replaced).
+    pub fn rotate_kiosk(&mut self, name: &str) -> Result<String, CentralError> {
+        let token = secret();
+        let changed = self.conn.execute(
+            "UPDATE kiosks SET token_sha256 = ?2, revoked_at = NULL WHERE name = ?1",
+            params![name, sha256_hex(token.as_bytes())],
+        )?;
+        if changed == 0 {
+            return Err(CentralError::UnknownKiosk(name.into()));
         }
         Ok(token)
     }
@@ -284,6 +313,11 @@ impl Central {
             } else {
                 Stored::Conflict(held)
             });
+        }
+        if let Some(version) = self.roster_version_for(kiosk)?
+            && !self.on_roster(version, upload)?
+        {
+            return Ok(Stored::NotOnRoster { version });
         }
         // The file first, whole or not at all; a crash before the row leaves a file that
         // the next upload of this id overwrites.
@@ -362,7 +396,8 @@ impl Central {
         {
             return Err(CentralError::UnknownKiosk(k.into()));
         }
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "INSERT INTO rosters (published_at, source, entries, kiosk) VALUES (?1, ?2, ?3, ?4)",
             params![
                 now(),
@@ -371,7 +406,51 @@ impl Central {
                 kiosk
             ],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        let version = tx.last_insert_rowid();
+        {
+            let mut insert = tx.prepare(
+                "INSERT OR IGNORE INTO roster_entries (version, admission_no, education_level, name)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for row in rows {
+                insert.execute(params![
+                    version,
+                    row.admission_no,
+                    row.education_level.trim(),
+                    row.name
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(version)
+    }
+
+    /// The newest roster version published for `kiosk` (its own or one for every kiosk).
+    fn roster_version_for(&self, kiosk: &str) -> Result<Option<i64>, CentralError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT max(version) FROM rosters WHERE kiosk IS NULL OR kiosk = ?1",
+                [kiosk],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Whether the upload's admission number and level are on roster `version`, under the
+    /// upload's name.
+    fn on_roster(&self, version: i64, upload: &CaptureUpload) -> Result<bool, CentralError> {
+        let name: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT name FROM roster_entries
+                 WHERE version = ?1 AND admission_no = ?2 AND education_level = ?3",
+                params![version, upload.admission_no, upload.education_level.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(name.is_some_and(|n| n.trim() == upload.name.trim()))
     }
 
     /// The newest roster for `kiosk` (its own, or one for every kiosk, whichever was
@@ -535,24 +614,15 @@ impl Central {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Registers a reviewer for `/review` and returns a new password (only a salted hash
-    /// is kept).
+    /// Registers a reviewer for `/review` and returns a new password (only its argon2id
+    /// hash is kept).
     pub fn add_reviewer(&mut self, name: &str) -> Result<String, CentralError> {
         valid_name("reviewer", name)?;
-        // 20 characters people can type: from the random hex, grouped.
-        let raw = secret();
-        let password = format!(
-            "{}-{}-{}-{}",
-            &raw[0..5],
-            &raw[5..10],
-            &raw[10..15],
-            &raw[15..20]
-        );
-        let salt = secret();
+        let password = new_password();
         let added = self.conn.execute(
-            "INSERT OR IGNORE INTO reviewers (name, salt, password_sha256, created_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![name, salt, salted(&salt, &password), now()],
+            "INSERT OR IGNORE INTO reviewers (name, salt, password_sha256, password_hash, created_at)
+             VALUES (?1, '', '', ?2, ?3)",
+            params![name, hash_password(&password), now()],
         )?;
         if added == 0 {
             return Err(CentralError::ReviewerExists(name.into()));
@@ -560,26 +630,173 @@ impl Central {
         Ok(password)
     }
 
-    /// Whether `password` is `name`'s.
-    pub fn check_reviewer(&self, name: &str, password: &str) -> Result<bool, CentralError> {
-        let held: Option<(String, String)> = self
+    /// Gives `name` a new password (returned) and ends their sessions.
+    pub fn reset_reviewer(&mut self, name: &str) -> Result<String, CentralError> {
+        let password = new_password();
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE reviewers SET password_hash = ?2, salt = '', password_sha256 = '' WHERE name = ?1",
+            params![name, hash_password(&password)],
+        )?;
+        if changed == 0 {
+            return Err(CentralError::UnknownReviewer(name.into()));
+        }
+        tx.execute("DELETE FROM review_sessions WHERE reviewer = ?1", [name])?;
+        tx.commit()?;
+        Ok(password)
+    }
+
+    /// Removes `name` (their sessions end; their decisions stay, under their name).
+    pub fn remove_reviewer(&mut self, name: &str) -> Result<(), CentralError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM review_sessions WHERE reviewer = ?1", [name])?;
+        if tx.execute("DELETE FROM reviewers WHERE name = ?1", [name])? == 0 {
+            return Err(CentralError::UnknownReviewer(name.into()));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether `password` is `name`'s. A password of the salted-sha256 days that matches is
+    /// rehashed with argon2id on the spot. The work is the same for an unknown name (a hash
+    /// is checked all the same), so the answer's time does not tell names apart.
+    pub fn check_reviewer(&mut self, name: &str, password: &str) -> Result<bool, CentralError> {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        let password = password.trim();
+        let held: Option<(Option<String>, String, String)> = self
             .conn
             .query_row(
-                "SELECT salt, password_sha256 FROM reviewers WHERE name = ?1",
+                "SELECT password_hash, salt, password_sha256 FROM reviewers WHERE name = ?1",
                 [name],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        Ok(held.is_some_and(|(salt, hash)| {
-            // Compared whole, not byte by byte with an early exit.
-            let given = salted(&salt, password.trim());
-            given.len() == hash.len()
-                && given
-                    .bytes()
-                    .zip(hash.bytes())
-                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                    == 0
-        }))
+        let verify = |phc: &str| {
+            PasswordHash::new(phc).is_ok_and(|h| {
+                argon2::Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+        };
+        match held {
+            Some((Some(phc), ..)) => Ok(verify(&phc)),
+            Some((None, salt, hash)) => {
+                let given = salted(&salt, password);
+                let same = given.len() == hash.len()
+                    && given
+                        .bytes()
+                        .zip(hash.bytes())
+                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                        == 0;
+                if same {
+                    self.conn.execute(
+                        "UPDATE reviewers SET password_hash = ?2, salt = '', password_sha256 = ''
+                         WHERE name = ?1",
+                        params![name, hash_password(password)],
+                    )?;
+                }
+                Ok(same)
+            }
+            None => {
+                let _ = verify(&DUMMY_HASH);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Starts a session for `reviewer`; returns its cookie value (only its sha256 is kept).
+    pub fn start_session(&mut self, reviewer: &str) -> Result<String, CentralError> {
+        let token = secret();
+        let at = now();
+        self.conn.execute(
+            "INSERT INTO review_sessions (token_sha256, reviewer, created_at, last_seen_at)
+             VALUES (?1, ?2, ?3, ?3)",
+            params![sha256_hex(token.as_bytes()), reviewer, at],
+        )?;
+        Ok(token)
+    }
+
+    /// The reviewer of a session that is neither older than `lifetime` nor idle for longer
+    /// than `idle`; it counts as used now. An expired session is deleted.
+    pub fn session_reviewer(
+        &mut self,
+        token: &str,
+        lifetime: std::time::Duration,
+        idle: std::time::Duration,
+    ) -> Result<Option<String>, CentralError> {
+        let key = sha256_hex(token.as_bytes());
+        let now = chrono::Utc::now();
+        let ago = |d: std::time::Duration| {
+            (now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        };
+        self.conn.execute(
+            "DELETE FROM review_sessions WHERE created_at < ?1 OR last_seen_at < ?2",
+            params![ago(lifetime), ago(idle)],
+        )?;
+        let reviewer: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT reviewer FROM review_sessions WHERE token_sha256 = ?1",
+                [&key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if reviewer.is_some() {
+            self.conn.execute(
+                "UPDATE review_sessions SET last_seen_at = ?2 WHERE token_sha256 = ?1",
+                params![
+                    key,
+                    now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                ],
+            )?;
+        }
+        Ok(reviewer)
+    }
+
+    /// Ends a session (log-out).
+    pub fn end_session(&mut self, token: &str) -> Result<(), CentralError> {
+        self.conn.execute(
+            "DELETE FROM review_sessions WHERE token_sha256 = ?1",
+            [sha256_hex(token.as_bytes())],
+        )?;
+        Ok(())
+    }
+
+    /// Failed log-ins under each key (`name:…`, `addr:…`) within `window` up to now.
+    pub fn login_failures(
+        &self,
+        keys: &[&str],
+        window: std::time::Duration,
+    ) -> Result<Vec<u64>, CentralError> {
+        let since = (chrono::Utc::now() - chrono::Duration::from_std(window).unwrap_or_default())
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        keys.iter()
+            .map(|k| {
+                Ok(self.conn.query_row(
+                    "SELECT count(*) FROM login_failures WHERE key = ?1 AND at > ?2",
+                    params![k, since],
+                    |r| r.get::<_, i64>(0),
+                )? as u64)
+            })
+            .collect()
+    }
+
+    /// Records a failed log-in under each key, and forgets failures older than a day.
+    pub fn record_login_failure(&mut self, keys: &[&str]) -> Result<(), CentralError> {
+        let tx = self.conn.transaction()?;
+        let at = now();
+        for k in keys {
+            tx.execute(
+                "INSERT INTO login_failures (key, at) VALUES (?1, ?2)",
+                params![k, at],
+            )?;
+        }
+        let day_ago = (chrono::Utc::now() - chrono::Duration::days(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        tx.execute("DELETE FROM login_failures WHERE at < ?1", [day_ago])?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Received captures matching `q`, newest first, and how many match in all.
@@ -647,6 +864,35 @@ impl Central {
     }
 }
 
+/// 20 characters people can type: from the random hex, grouped.
+fn new_password() -> String {
+    let raw = secret();
+    format!(
+        "{}-{}-{}-{}",
+        &raw[0..5],
+        &raw[5..10],
+        &raw[10..15],
+        &raw[15..20]
+    )
+}
+
+/// The argon2id PHC string of `password` (RustCrypto's defaults: 19 MiB, 2 passes), salted
+/// with 16 random bytes.
+fn hash_password(password: &str) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::encode_b64(Uuid::new_v4().as_bytes()).expect("16 bytes make a salt");
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2id hashes any password")
+        .to_string()
+}
+
+/// Checked for a name that is no reviewer's, so that an unknown name costs the same time.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("no reviewer has this password"));
+
+/// The sha256 of a salt and a password: how passwords were kept before argon2id (read only
+/// to move a reviewer over).
 fn salted(salt: &str, password: &str) -> String {
     sha256_hex(format!("{salt}:{password}").as_bytes())
 }
@@ -794,14 +1040,236 @@ mod tests {
         );
         assert!(err.to_string().contains("publish it again"), "{err}");
 
-        let password = c.add_reviewer("li").unwrap();
-        assert!(c.check_reviewer("li", &password).unwrap());
-        assert!(!c.check_reviewer("li", "guess").unwrap());
-        assert!(!c.check_reviewer("wang", &password).unwrap());
+        c.add_reviewer("li").unwrap();
         assert!(matches!(
             c.add_reviewer("li"),
             Err(CentralError::ReviewerExists(_))
         ));
+    }
+
+    #[test]
+    fn an_upload_is_stored_only_for_a_candidate_on_the_roster_published_for_its_kiosk() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Central::open(dir.path()).unwrap();
+        c.add_kiosk("a").unwrap();
+        c.add_kiosk("b").unwrap();
+        let upload = |no: &str, level: &str, name: &str| {
+            let mut u = CaptureUpload::sample(no.as_bytes());
+            u.admission_no = no.into();
+            u.education_level = level.into();
+            u.name = name.into();
+            u
+        };
+        // No roster published: nothing to check against (a site with its own roster).
+        let u = upload("000011110009", "本科", "赵六");
+        assert!(matches!(
+            c.put_capture("a", &u, b"x").unwrap(),
+            Stored::Created(_)
+        ));
+        let row = |no: &str, name: &str| RosterRow {
+            admission_no: no.into(),
+            name: name.into(),
+            education_level: "本科".into(),
+            phone: None,
+        };
+        let general = c
+            .publish_roster(&[row("000011110001", "王小明")], "all.csv", None)
+            .unwrap();
+        let own = c
+            .publish_roster(&[row("000011110002", "李华")], "a.csv", Some("a"))
+            .unwrap();
+        let stored = |c: &mut Central, kiosk: &str, u: &CaptureUpload| {
+            c.put_capture(kiosk, u, u.admission_no.as_bytes()).unwrap()
+        };
+        // Kiosk a's newest roster is its own: its candidate goes in …
+        assert!(matches!(
+            stored(&mut c, "a", &upload("000011110002", "本科", "李华")),
+            Stored::Created(_)
+        ));
+        // … a forged one does not: another number, another level, another name, or a
+        // candidate of the general roster it no longer has.
+        for u in [
+            upload("000011110003", "本科", "李华"),
+            upload("000011110002", "专科", "李华"),
+            upload("000011110002", "本科", "王小明"),
+            upload("000011110001", "本科", "王小明"),
+        ] {
+            assert_eq!(
+                stored(&mut c, "a", &u),
+                Stored::NotOnRoster { version: own }
+            );
+        }
+        // Kiosk b has only the general roster.
+        assert!(matches!(
+            stored(&mut c, "b", &upload("000011110001", "本科", "王小明")),
+            Stored::Created(_)
+        ));
+        assert_eq!(
+            stored(&mut c, "b", &upload("000011110002", "本科", "李华")),
+            Stored::NotOnRoster { version: general }
+        );
+        // A capture already held is answered with its receipt, roster or not.
+        assert!(matches!(
+            c.put_capture("a", &u, b"x").unwrap(),
+            Stored::Repeated(_)
+        ));
+        assert_eq!(c.capture_count().unwrap(), 3);
+
+        // The migration fills the rows of rosters published before it.
+        c.conn.execute("DELETE FROM roster_entries", []).unwrap();
+        c.conn
+            .execute_batch(
+                include_str!("../migrations/0007_roster_entries.sql")
+                    .split_once(") WITHOUT ROWID;")
+                    .unwrap()
+                    .1,
+            )
+            .unwrap();
+        let rows: i64 = c
+            .conn
+            .query_row("SELECT count(*) FROM roster_entries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 2);
+    }
+
+    #[test]
+    fn reviewer_accounts_are_argon2id_and_their_sessions_end_when_reset_or_idle() {
+        use std::time::Duration;
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Central::open(dir.path()).unwrap();
+        let password = c.add_reviewer("li").unwrap();
+        let stored: String = c
+            .conn
+            .query_row(
+                "SELECT password_hash FROM reviewers WHERE name = 'li'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!stored.contains(&password));
+        assert!(c.check_reviewer("li", &password).unwrap());
+        assert!(!c.check_reviewer("li", "guess").unwrap());
+        assert!(!c.check_reviewer("wang", &password).unwrap());
+
+        // A reviewer of the salted-sha256 days logs in once and is moved over.
+        c.conn
+            .execute(
+                "INSERT INTO reviewers (name, salt, password_sha256, created_at)
+                 VALUES ('old', 's4lt', ?1, '2026-01-01T00:00:00Z')",
+                [salted("s4lt", "old-pass")],
+            )
+            .unwrap();
+        assert!(!c.check_reviewer("old", "wrong").unwrap());
+        assert!(c.check_reviewer("old", "old-pass").unwrap());
+        let (hash, legacy): (String, String) = c
+            .conn
+            .query_row(
+                "SELECT password_hash, password_sha256 FROM reviewers WHERE name = 'old'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(hash.starts_with("$argon2id$") && legacy.is_empty());
+        assert!(c.check_reviewer("old", "old-pass").unwrap());
+
+        // Sessions: found by their cookie, ended by idleness, age, reset and removal.
+        let day = Duration::from_secs(86_400);
+        let s1 = c.start_session("li").unwrap();
+        assert_eq!(
+            c.session_reviewer(&s1, day, day).unwrap().as_deref(),
+            Some("li")
+        );
+        assert_eq!(c.session_reviewer("forged", day, day).unwrap(), None);
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(
+            c.session_reviewer(&s1, day, Duration::from_millis(5))
+                .unwrap(),
+            None,
+            "idle too long"
+        );
+        let s2 = c.start_session("li").unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(
+            c.session_reviewer(&s2, Duration::from_millis(5), day)
+                .unwrap(),
+            None
+        );
+        let s3 = c.start_session("li").unwrap();
+        let new = c.reset_reviewer("li").unwrap();
+        assert_eq!(
+            c.session_reviewer(&s3, day, day).unwrap(),
+            None,
+            "reset ends it"
+        );
+        assert!(!c.check_reviewer("li", &password).unwrap());
+        assert!(c.check_reviewer("li", &new).unwrap());
+        let s4 = c.start_session("li").unwrap();
+        c.end_session(&s4).unwrap();
+        assert_eq!(
+            c.session_reviewer(&s4, day, day).unwrap(),
+            None,
+            "logged out"
+        );
+        let s5 = c.start_session("li").unwrap();
+        c.remove_reviewer("li").unwrap();
+        assert_eq!(c.session_reviewer(&s5, day, day).unwrap(), None, "removed");
+        assert!(!c.check_reviewer("li", &new).unwrap());
+        assert!(matches!(
+            c.remove_reviewer("li"),
+            Err(CentralError::UnknownReviewer(_))
+        ));
+
+        // Failed log-ins are counted per key within the window.
+        for _ in 0..3 {
+            c.record_login_failure(&["name:old", "addr:10.0.0.1"])
+                .unwrap();
+        }
+        c.record_login_failure(&["name:x", "addr:10.0.0.1"])
+            .unwrap();
+        assert_eq!(
+            c.login_failures(&["name:old", "addr:10.0.0.1", "name:x"], day)
+                .unwrap(),
+            [3, 4, 1]
+        );
+        assert_eq!(
+            c.login_failures(&["name:old"], Duration::ZERO).unwrap(),
+            [0]
+        );
+    }
+
+    #[test]
+    fn a_rotated_kiosk_token_replaces_the_old_one_and_readmits_a_revoked_kiosk() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Central::open(dir.path()).unwrap();
+        let old = c.add_kiosk("k").unwrap();
+        c.revoke_kiosk("k").unwrap();
+        let new = c.rotate_kiosk("k").unwrap();
+        assert_ne!(old, new);
+        assert_eq!(c.kiosk_for_token(&old).unwrap(), None);
+        assert_eq!(c.kiosk_for_token(&new).unwrap().as_deref(), Some("k"));
+        assert!(matches!(
+            c.rotate_kiosk("nobody"),
+            Err(CentralError::UnknownKiosk(_))
+        ));
+    }
+
+    #[test]
+    fn the_services_data_is_its_users_only_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("central");
+        let mut c = Central::open(&data).unwrap();
+        c.add_kiosk("a").unwrap();
+        let u = CaptureUpload::sample(b"photo");
+        c.put_capture("a", &u, b"photo").unwrap();
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join(PHOTOS)), 0o700);
+        for file in ["central.db", "central.db-wal"] {
+            assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+        }
+        assert_eq!(mode(&data.join(format!("photos/{}.jpg", u.id))), 0o600);
     }
 
     #[test]

@@ -198,3 +198,131 @@ fn out_of_file_descriptors(tls: bool) {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn an_upload_for_a_candidate_not_on_the_kiosks_roster_is_refused_and_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = add_kiosk(dir.path(), "site-01");
+    let csv = dir.path().join("site-01.csv");
+    std::fs::write(
+        &csv,
+        "admission_no,name,education_level\n000011110001,王小明,本科\n",
+    )
+    .unwrap();
+    let (code, out, err) = common::central_cli(
+        dir.path(),
+        &[
+            "roster",
+            "import",
+            csv.to_str().unwrap(),
+            "--kiosk",
+            "site-01",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let service = Service::start(dir.path());
+
+    // Filed under a candidate of another site, or under the right number and a wrong
+    // name: 422, nothing stored, and the answer names no candidate.
+    for (no, name) in [("000022220001", "王小明"), ("000011110001", "李四")] {
+        let mut u = CaptureUpload::sample(b"\xff\xd8 forged");
+        u.admission_no = no.into();
+        u.name = name.into();
+        let r = service.put(&token, &u);
+        assert_eq!(r.status().as_u16(), 422);
+        let why = r.text().unwrap();
+        assert!(why.contains("not on roster version 1"), "{why}");
+        assert!(!why.contains(no) && !why.contains(name), "{why}");
+    }
+    assert!(
+        std::fs::read_dir(dir.path().join("photos"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+            == 0,
+        "no photo of a forged upload is on disk"
+    );
+    let r = service.put(&token, &CaptureUpload::sample(b"\xff\xd8 real"));
+    assert_eq!(r.status().as_u16(), 201);
+}
+
+/// Logs in at /review; (status, the session cookie's value).
+fn log_in(service: &Service, name: &str, password: &str) -> (u16, Option<String>) {
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/review/login", service.base))
+        .json(&serde_json::json!({ "name": name, "password": password }))
+        .send()
+        .unwrap();
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_owned());
+    (r.status().as_u16(), cookie)
+}
+
+/// GET /review/api/captures with a session cookie: its status.
+fn list_with(service: &Service, session: &str) -> u16 {
+    reqwest::blocking::Client::new()
+        .get(format!("{}/review/api/captures", service.base))
+        .header("cookie", format!("review_session={session}"))
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn guessing_a_password_is_throttled_and_a_session_outlives_a_restart_not_a_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = common::add_reviewer(dir.path(), "li");
+    let other = common::add_reviewer(dir.path(), "wang");
+    let service = Service::start(dir.path());
+
+    // Five wrong guesses for li: then li is refused unchecked, the right password too,
+    // with Retry-After; another reviewer from the same address still logs in.
+    for _ in 0..5 {
+        assert_eq!(log_in(&service, "li", "guess").0, 401);
+    }
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/review/login", service.base))
+        .json(&serde_json::json!({ "name": "li", "password": password }))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "900");
+    let (status, session) = log_in(&service, "wang", &other);
+    assert_eq!(status, 204);
+    let session = session.expect("a session cookie");
+    assert_eq!(list_with(&service, &session), 200);
+    assert_eq!(list_with(&service, "forged"), 401);
+
+    // A restart logs nobody out; a reset does.
+    drop(service);
+    let service = Service::start(dir.path());
+    assert_eq!(list_with(&service, &session), 200, "the session survived the restart");
+    let (code, out, err) = common::central_cli(dir.path(), &["reset-reviewer", "wang"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(list_with(&service, &session), 401, "reset ends the session");
+    assert_eq!(log_in(&service, "wang", &other).0, 401);
+    assert_eq!(log_in(&service, "wang", out.trim()).0, 204);
+    let (code, _, err) = common::central_cli(dir.path(), &["remove-reviewer", "wang"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(log_in(&service, "wang", out.trim()).0, 401);
+}
+
+#[test]
+fn a_rotated_kiosk_token_is_the_only_one_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = add_kiosk(dir.path(), "site-01");
+    let service = Service::start(dir.path());
+    assert_eq!(kiosk_call(&service, &old), 204);
+    let (code, out, err) = common::central_cli(dir.path(), &["rotate-kiosk", "site-01"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("the old one is refused"), "{err}");
+    let new = out.trim();
+    assert_eq!(new.len(), 64);
+    assert_eq!(kiosk_call(&service, &old), 401);
+    assert_eq!(kiosk_call(&service, new), 204);
+}

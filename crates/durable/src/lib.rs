@@ -27,7 +27,15 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// to `target`, fsync both folders. On failure the temp file is removed.
 pub fn write_via(temp: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let written = (|| {
-        let mut f = std::fs::File::create(temp)?;
+        use std::os::unix::fs::OpenOptionsExt;
+        // Readable by this program's user only, whatever the umask it was started with.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(temp)?;
+        f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         f.write_all(bytes)?;
         f.sync_all()
     })();
@@ -46,6 +54,27 @@ pub fn write_via(temp: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()
         sync_dir(&temp_dir)?;
     }
     Ok(())
+}
+
+/// Creates `dir` (and its parents) if need be, and makes it this user's only (0700): the
+/// folders that hold personal data are closed to other users whoever created them.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    let mode = std::fs::metadata(dir)?.permissions().mode() & 0o7777;
+    if mode != 0o700 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Sets this process's umask to 077, so that anything it creates (files, folders, SQLite's
+/// journals) is its user's only, whatever started it. Called first thing by both programs.
+pub fn private_umask() {
+    // SAFETY: umask(2) cannot fail; it changes only this process's file-creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
 }
 
 /// Makes a folder's entries (files created, renamed or removed in it) durable.

@@ -28,6 +28,15 @@ pub enum OpenError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error(
+        "the database {path} is readable by other users and cannot be made private ({source}); \
+         run as the user that owns it, or `chmod 600` it"
+    )]
+    NotPrivate {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl OpenError {
@@ -35,7 +44,7 @@ impl OpenError {
     pub fn sqlite(&self) -> Option<&rusqlite::Error> {
         match self {
             OpenError::Sqlite { source, .. } => Some(source),
-            OpenError::TooNew { .. } => None,
+            OpenError::TooNew { .. } | OpenError::NotPrivate { .. } => None,
         }
     }
 }
@@ -47,6 +56,20 @@ pub fn open(path: &Path, migrations: &[Migration]) -> Result<Connection, OpenErr
         source,
     };
     let mut conn = Connection::open(path).map_err(at)?;
+    // The database holds personal data: its user's only (SQLite gives its -wal and -shm
+    // files the database's own mode when it creates them, below).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777);
+        if mode.is_ok_and(|m| m & 0o077 != 0) {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+                |source| OpenError::NotPrivate {
+                    path: path.display().to_string(),
+                    source,
+                },
+            )?;
+        }
+    }
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(at)?;
     conn.pragma_update(None, "synchronous", "FULL")

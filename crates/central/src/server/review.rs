@@ -4,10 +4,10 @@
 //! SameSite=Strict cookie, and every change is a JSON POST, so another site's page cannot
 //! make a reviewer's browser decide anything.
 
-use super::{AppState, error, with_store};
+use super::{AppState, Peer, error, with_store};
 use crate::store::CentralError;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,8 +16,16 @@ use uuid::Uuid;
 
 const PAGE: &str = include_str!("review.html");
 const COOKIE: &str = "review_session";
-/// A reviewer logs in again after this long.
+/// A reviewer logs in again after this long …
 const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+/// … or after this long without a request.
+const SESSION_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+/// Failed log-ins are counted over this window; past the limits below, log-ins for that
+/// name or from that address are refused unchecked until it has passed.
+const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+const MAX_FAILURES_PER_NAME: u64 = 5;
+/// Higher: reviewers behind one reverse proxy or office NAT share an address.
+const MAX_FAILURES_PER_ADDRESS: u64 = 50;
 /// Captures listed at once on the page ("more" fetches the next ones).
 const LIST_LIMIT: usize = 100;
 
@@ -74,11 +82,23 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// The reviewer logged in with this request's cookie (a session lasts a working day).
-fn reviewer(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let mut sessions = state.sessions.lock().unwrap_or_else(|p| p.into_inner());
-    sessions.retain(|_, (_, since)| since.elapsed() < SESSION_LIFETIME);
-    cookie_value(headers).and_then(|c| sessions.get(&c).map(|(name, _)| name.clone()))
+/// The reviewer logged in with this request's cookie: a session lasts a working day, and
+/// ends after [`SESSION_IDLE`] without a request (and when the reviewer is reset or
+/// removed). Sessions are in the database: a restart logs nobody out.
+async fn reviewer(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let token = cookie_value(headers)?;
+    with_store(&state.central, move |c| {
+        c.session_reviewer(&token, SESSION_LIFETIME, SESSION_IDLE)
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// The `Set-Cookie` value of a session (`Secure` when the service speaks TLS itself).
+fn session_cookie(state: &AppState, value: &str, max_age: u64) -> String {
+    let secure = if state.tls { "; Secure" } else { "" };
+    format!("{COOKIE}={value}; Path=/review; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
 fn log_in_first() -> Response {
@@ -91,57 +111,88 @@ struct Login {
     password: String,
 }
 
-async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    peer: Option<Extension<Peer>>,
+    body: axum::body::Bytes,
+) -> Response {
     let Ok(Login { name, password }) = serde_json::from_slice(&body) else {
         return error(StatusCode::BAD_REQUEST, "expected {\"name\", \"password\"}");
     };
     let who = name.trim().to_owned();
-    let ok = match with_store(&state.central, move |c| c.check_reviewer(&who, &password)).await {
-        Ok(ok) => ok,
-        Err(r) => return r,
+    let address = peer.map_or("in-process".to_owned(), |Extension(Peer(ip))| {
+        ip.to_string()
+    });
+    let keys = [format!("name:{who}"), format!("addr:{address}")];
+    // Too many failures for this name or from this address: refused unchecked, even
+    // with the right password, until the window has passed.
+    let checked = {
+        let keys = keys.clone();
+        with_store(&state.central, move |c| {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let failures = c.login_failures(&keys, LOGIN_WINDOW)?;
+            if failures[0] >= MAX_FAILURES_PER_NAME || failures[1] >= MAX_FAILURES_PER_ADDRESS {
+                return Ok(None);
+            }
+            let ok = c.check_reviewer(&who, &password)?;
+            if !ok {
+                c.record_login_failure(&keys)?;
+            }
+            Ok(Some(ok))
+        })
+        .await
     };
-    if !ok {
-        tracing::warn!("review: a failed log-in");
-        // Slows guessing down to one try a second per connection.
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        return error(StatusCode::UNAUTHORIZED, "wrong name or password");
+    match checked {
+        Err(r) => r,
+        Ok(None) => {
+            tracing::warn!("review: log-in refused unchecked: too many failures (from {address})");
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "too many failed log-ins; try again in {} minutes",
+                    LOGIN_WINDOW.as_secs() / 60
+                ),
+            );
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(LOGIN_WINDOW.as_secs()),
+            );
+            r
+        }
+        Ok(Some(false)) => {
+            // Never the password, nor the name typed (it may be a password typed there).
+            tracing::warn!("review: a failed log-in (from {address})");
+            // Slows guessing down to one try a second per connection.
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            error(StatusCode::UNAUTHORIZED, "wrong name or password")
+        }
+        Ok(Some(true)) => {
+            let who = name.trim().to_owned();
+            let session = match with_store(&state.central, move |c| c.start_session(&who)).await {
+                Ok(s) => s,
+                Err(r) => return r,
+            };
+            (
+                StatusCode::NO_CONTENT,
+                [(
+                    header::SET_COOKIE,
+                    session_cookie(&state, &session, SESSION_LIFETIME.as_secs()),
+                )],
+            )
+                .into_response()
+        }
     }
-    let session = crate::store::secret();
-    state
-        .sessions
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(
-            session.clone(),
-            (name.trim().to_owned(), std::time::Instant::now()),
-        );
-    (
-        StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            format!(
-                "{COOKIE}={session}; Path=/review; HttpOnly; SameSite=Strict; Max-Age={}",
-                SESSION_LIFETIME.as_secs()
-            ),
-        )],
-    )
-        .into_response()
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(c) = cookie_value(&headers) {
-        state
-            .sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&c);
+    if let Some(c) = cookie_value(&headers)
+        && let Err(r) = with_store(&state.central, move |central| central.end_session(&c)).await
+    {
+        return r;
     }
     (
         StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            format!("{COOKIE}=; Path=/review; HttpOnly; SameSite=Strict; Max-Age=0"),
-        )],
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
     )
         .into_response()
 }
@@ -163,7 +214,7 @@ async fn list(
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let Some(who) = reviewer(&state, &headers) else {
+    let Some(who) = reviewer(&state, &headers).await else {
         return log_in_first();
     };
     let listed = with_store(&state.central, move |c| {
@@ -215,7 +266,7 @@ async fn decide(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let Some(who) = reviewer(&state, &headers) else {
+    let Some(who) = reviewer(&state, &headers).await else {
         return log_in_first();
     };
     let Ok(id) = Uuid::parse_str(&id) else {
@@ -248,7 +299,7 @@ async fn photo(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if reviewer(&state, &headers).is_none() {
+    if reviewer(&state, &headers).await.is_none() {
         return log_in_first();
     }
     let Ok(id) = Uuid::parse_str(id.trim_end_matches(".jpg")) else {
