@@ -8,8 +8,8 @@ BUILD_PACKAGES="build-essential pkg-config libclang-dev libfontconfig1-dev libhe
 # Running the window on X11 (winit loads these at run time).
 RUN_PACKAGES="libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1"
 # Tests: a virtual display, real input events, screenshots; headless Chromium (and a CJK
-# font for it) for the /review page.
-TEST_PACKAGES="xvfb xdotool imagemagick chromium fonts-wqy-microhei"
+# font for it) for the /review page; systemd-analyze for the units in systemd/.
+TEST_PACKAGES="xvfb xdotool imagemagick chromium fonts-wqy-microhei systemd"
 
 need_packages() {
   local missing=()
