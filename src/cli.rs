@@ -81,6 +81,9 @@ enum Command {
     /// Import or list the roster of candidates who may have their photo taken here
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// The staff PIN
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Check cameras, data directory, free disk, database, config and the central service,
     /// and say what to fix
     #[command(
@@ -231,6 +234,21 @@ enum Command {
 }
 
 #[derive(Subcommand, Debug)]
+enum StaffCommand {
+    /// Set the staff PIN (6 to 12 digits), kept as an argon2id hash in the data directory
+    #[command(
+        after_help = "Asks for the PIN twice on a terminal (not shown); reads one line from \
+        standard input otherwise. A PIN of one digit repeated or of digits in a row (123456) \
+        is refused. The set PIN replaces [staff] pin at the kiosk's next start; remove that \
+        line from the config. With a central service configured ([sync] server), the kiosk \
+        does not start on the demo PIN: set one first. Wrong PINs lock the staff screens for \
+        [staff] lockout_secs, twice as long at each lock-out in a row (up to an hour), and \
+        a restart does not reset that."
+    )]
+    SetPin,
+}
+
+#[derive(Subcommand, Debug)]
 enum RosterCommand {
     /// Replace the roster with a CSV file (UTF-8; header admission_no,name,education_level,phone)
     #[command(
@@ -366,6 +384,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Roster(RosterCommand::Import { file, dry_run })) => {
             roster_import(&file, dry_run, &loaded.config, &data_dir)
         }
+        Some(Command::Staff(StaffCommand::SetPin)) => set_pin(&data_dir),
         Some(Command::Roster(RosterCommand::Confirm { version })) => {
             let mut store = Store::open(&data_dir)?;
             let rows = store.roster_held_back()?.map_or(0, |(_, rows)| rows);
@@ -550,8 +569,104 @@ fn camera_or_configured(given: Option<CameraSpec>, config: &Config) -> anyhow::R
     }
 }
 
+/// The shortest staff PIN `staff set-pin` takes.
+pub const MIN_SET_PIN_DIGITS: usize = 6;
+
+/// `capture-kiosk staff set-pin`.
+fn set_pin(data_dir: &Path) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let pin = if std::io::stdin().is_terminal() {
+        let first = read_hidden("新员工PIN New staff PIN: ")?;
+        let again = read_hidden("再输入一次 Once more: ")?;
+        anyhow::ensure!(
+            first == again,
+            "两次输入不一致 the two PINs differ; nothing changed"
+        );
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim().to_owned()
+    };
+    check_new_pin(&pin)?;
+    let mut store = Store::open(data_dir)?;
+    store.set_staff_pin_hash(&capture_core::session::StaffPin::hash(&pin))?;
+    println!(
+        "员工PIN已设置（以 argon2id 哈希保存），下次启动生效 / staff PIN set (kept as an argon2id \
+         hash); it opens the staff screens from the kiosk's next start (remove [staff] pin from \
+         the config)"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A PIN `staff set-pin` takes: 6 to 12 digits, not one digit repeated nor digits in a row.
+fn check_new_pin(pin: &str) -> anyhow::Result<()> {
+    let digits: Vec<u8> = pin.bytes().map(|b| b.wrapping_sub(b'0')).collect();
+    anyhow::ensure!(
+        (MIN_SET_PIN_DIGITS..=crate::config::MAX_PIN_DIGITS).contains(&pin.len())
+            && digits.iter().all(|d| *d <= 9),
+        "PIN须为6至12位数字 the PIN must be {MIN_SET_PIN_DIGITS} to {} digits; nothing changed",
+        crate::config::MAX_PIN_DIGITS
+    );
+    let steps: Vec<i16> = digits
+        .windows(2)
+        .map(|w| i16::from(w[1]) - i16::from(w[0]))
+        .collect();
+    let guessable = steps.iter().all(|s| *s == 0)
+        || steps.iter().all(|s| *s == 1)
+        || steps.iter().all(|s| *s == -1);
+    anyhow::ensure!(
+        !guessable,
+        "PIN太容易猜到 the PIN is too easy to guess (one digit repeated, or digits in a row); \
+         nothing changed"
+    );
+    Ok(())
+}
+
+/// A line from the terminal with echo off.
+fn read_hidden(prompt: &str) -> anyhow::Result<String> {
+    use std::io::Write;
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    // SAFETY: tcgetattr/tcsetattr on standard input (a terminal: checked by the caller),
+    // with a termios we own; echo is restored before returning.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    let have_tty = unsafe { libc::tcgetattr(0, &mut saved) } == 0;
+    if have_tty {
+        let mut quiet = saved;
+        quiet.c_lflag &= !libc::ECHO;
+        unsafe { libc::tcsetattr(0, libc::TCSANOW, &quiet) };
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line);
+    if have_tty {
+        unsafe { libc::tcsetattr(0, libc::TCSANOW, &saved) };
+    }
+    eprintln!();
+    read?;
+    Ok(line.trim().to_owned())
+}
+
+/// With a central service configured, the demo PIN (printed in the README) would open the
+/// staff screens — accepting failing photos, exporting bundles — to anyone: refused until
+/// staff set one.
+fn refuse_demo_pin_with_a_service(config: &Config, data_dir: &Path) -> anyhow::Result<()> {
+    if config.sync.server.trim().is_empty() || !config.uses_demo_pin() {
+        return Ok(());
+    }
+    let store = Store::open(data_dir)?;
+    anyhow::ensure!(
+        store.staff_pin_hash()?.is_some(),
+        "员工PIN仍是演示PIN，且已配置中心服务：请先运行 capture-kiosk staff set-pin / the staff PIN \
+         is the demo PIN and a central service is configured ([sync] server): set one first with \
+         `capture-kiosk staff set-pin`"
+    );
+    Ok(())
+}
+
 fn run(args: RunArgs, loaded: LoadedConfig, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
     tracing::info!("config: {}", loaded.source);
+    refuse_demo_pin_with_a_service(&loaded.config, &data_dir)?;
     let camera = camera_or_configured(args.camera, &loaded.config)?;
     let lang = args.lang.unwrap_or(loaded.config.kiosk.default_language);
     if loaded.builtin {

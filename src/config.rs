@@ -455,7 +455,7 @@ impl Config {
             max_retakes: self.campaign.max_retakes,
             countdown: Duration::from_secs(self.campaign.capture_countdown_secs),
             auto_capture: self.campaign.auto_capture,
-            staff_pin: self.staff.pin.clone(),
+            staff_pin: capture_core::session::StaffPin::Plain(self.staff.pin.clone()),
             max_pin_attempts: self.staff.max_pin_attempts.max(1),
             pin_lockout: Duration::from_secs(self.staff.lockout_secs),
         }

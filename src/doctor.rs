@@ -80,13 +80,6 @@ pub fn run(opts: Options) -> ExitCode {
     };
     let config = &config;
 
-    if config.uses_demo_pin() {
-        r.line(
-            "",
-            Level::Warn,
-            "the staff PIN is the demo PIN: set [staff] pin in the config",
-        );
-    }
     let now = chrono::Local::now().naive_local();
     if now < config.campaign.window_start || now > config.campaign.window_end {
         r.line(
@@ -109,6 +102,7 @@ pub fn run(opts: Options) -> ExitCode {
             check_disk(&mut r, data_dir);
             check_database(&mut r, &store);
             check_outbox(&mut r, &store);
+            check_staff_pin(&mut r, config, &store);
         }
         Err(e @ (StoreError::Open(_) | StoreError::Sqlite(_))) => {
             r.line(
@@ -165,6 +159,41 @@ pub fn run(opts: Options) -> ExitCode {
             println!("The kiosk cannot capture until the errors above are fixed.");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Which PIN opens the staff screens: one set with `staff set-pin` (argon2id), else the
+/// config's in plain text; the demo PIN with a central service stops the kiosk.
+fn check_staff_pin(r: &mut Report, config: &Config, store: &Store) {
+    let set_pin = "`capture-kiosk staff set-pin`";
+    match store.staff_pin_hash() {
+        Ok(Some(_)) => r.line(
+            "staff PIN",
+            Level::Ok,
+            "set with staff set-pin (kept as an argon2id hash)",
+        ),
+        Ok(None) if config.uses_demo_pin() && !config.sync.server.trim().is_empty() => r.line(
+            "staff PIN",
+            Level::Error,
+            format!(
+                "the demo PIN, and a central service is configured: the kiosk will not start; \
+                 set one with {set_pin}"
+            ),
+        ),
+        Ok(None) if config.uses_demo_pin() => r.line(
+            "staff PIN",
+            Level::Warn,
+            format!("the demo PIN: set one with {set_pin}"),
+        ),
+        Ok(None) => r.line(
+            "staff PIN",
+            Level::Warn,
+            format!(
+                "[staff] pin, in plain text in the config: set it with {set_pin}, then remove \
+                 that line"
+            ),
+        ),
+        Err(e) => r.line("staff PIN", Level::Error, format!("cannot be read: {e}")),
     }
 }
 

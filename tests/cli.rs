@@ -776,3 +776,104 @@ fn chsi_graduation_holds_the_top_of_the_head_and_the_face_width_to_its_pixels() 
     assert!(!size["limit"].as_str().unwrap().contains("px"), "{size}");
     assert!(size["also"].as_object().unwrap().is_empty(), "{size}");
 }
+
+/// `capture-kiosk ARGS` with `stdin` on its standard input.
+fn kiosk_with_input(args: &[&str], data_dir: &Path, stdin: &str) -> (i32, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_capture-kiosk"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("CAPTURE_KIOSK_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn a_set_pin_is_kept_hashed_and_the_demo_pin_does_not_open_a_kiosk_with_a_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("site.toml");
+    std::fs::write(
+        &config,
+        "[sync]\nserver = \"https://photos.example.edu.cn\"\ntoken = \"t\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+
+    // On the demo PIN with a central service configured, the kiosk does not start (before
+    // any window or camera), and doctor says why.
+    let (code, _, err) = kiosk(&["run", "--config", config, "--camera", "demo"], &data);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("capture-kiosk staff set-pin"), "{err}");
+    let (_, out, _) = kiosk(&["doctor", "--offline", "--config", config], &data);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("staff PIN"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("ERROR") && line.contains("will not start"),
+        "{line}"
+    );
+
+    // Short, repeated and sequential PINs are refused, and change nothing.
+    for weak in ["2580", "12345", "111111", "123456", "987654", "12345a"] {
+        let (code, out) = kiosk_with_input(&["staff", "set-pin"], &data, &format!("{weak}\n"));
+        assert_eq!(code, 1, "{weak}: {out}");
+        assert!(out.contains("nothing changed"), "{weak}: {out}");
+    }
+    let (code, out) = kiosk_with_input(&["staff", "set-pin"], &data, "739201\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("argon2id"), "{out}");
+
+    // Kept as an argon2id hash, never as the PIN; audited; doctor is content.
+    let db = rusqlite::Connection::open(data.join("kiosk.db")).unwrap();
+    let hash: String = db
+        .query_row("SELECT hash FROM staff_pin", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        hash.starts_with("$argon2id$") && !hash.contains("739201"),
+        "{hash}"
+    );
+    let audited: i64 = db
+        .query_row(
+            "SELECT count(*) FROM audit WHERE action = 'staff.pin_set'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 1);
+    let mut everything = std::fs::read(data.join("kiosk.db")).unwrap();
+    everything.extend(std::fs::read(data.join("kiosk.db-wal")).unwrap_or_default());
+    assert!(
+        !everything.windows(6).any(|w| w == b"739201"),
+        "the PIN is nowhere in the database"
+    );
+    let (_, out, _) = kiosk(&["doctor", "--offline", "--config", config], &data);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("staff PIN"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("argon2id") && !line.contains("ERROR"),
+        "{line}"
+    );
+}

@@ -158,6 +158,10 @@ fn the_running_kiosk_killed_during_an_upload_sends_everything_once_after_restart
     // Six captures waiting when the kiosk starts (as after a day offline).
     let captures: Vec<(Uuid, Vec<u8>)> = {
         let mut store = capture_kiosk::store::Store::open(&site.data_dir()).unwrap();
+        // With a central service the kiosk does not start on the demo PIN.
+        store
+            .set_staff_pin_hash(&capture_core::session::StaffPin::hash("739201"))
+            .unwrap();
         (0..6)
             .map(|i| {
                 let jpeg = capture_kiosk::synthetic::noise_jpeg(i, 480);

@@ -147,6 +147,52 @@ fn the_data_directory_is_its_users_only_whatever_the_umask() {
 }
 
 #[test]
+fn the_staff_pin_lock_out_is_kept_as_a_wall_clock_time_across_opening() {
+    use capture_core::session::PinRecord;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.pin_record().unwrap(), PinRecord::default());
+    assert_eq!(store.staff_pin_hash().unwrap(), None);
+    store
+        .save_pin_record(&PinRecord {
+            failures: 0,
+            lockouts: 2,
+            locked_for: Some(Duration::from_secs(120)),
+        })
+        .unwrap();
+    drop(store);
+    let mut store = Store::open(dir.path()).unwrap();
+    let kept = store.pin_record().unwrap();
+    assert_eq!((kept.failures, kept.lockouts), (0, 2));
+    let left = kept.locked_for.unwrap();
+    assert!(
+        left <= Duration::from_secs(120) && left > Duration::from_secs(100),
+        "{left:?}"
+    );
+    store
+        .save_pin_record(&PinRecord {
+            failures: 2,
+            lockouts: 0,
+            locked_for: None,
+        })
+        .unwrap();
+    assert_eq!(store.pin_record().unwrap().locked_for, None);
+    // A new PIN starts with a clean slate.
+    store
+        .set_staff_pin_hash("$argon2id$v=19$m=19456,t=2,p=1$x$y")
+        .unwrap();
+    assert_eq!(store.pin_record().unwrap(), PinRecord::default());
+    assert!(
+        store
+            .staff_pin_hash()
+            .unwrap()
+            .unwrap()
+            .starts_with("$argon2id$")
+    );
+}
+
+#[test]
 fn accepting_the_same_capture_twice_stores_it_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
@@ -628,6 +674,8 @@ fn every_stored_time_is_utc_and_an_older_kiosks_local_times_are_converted() {
              VALUES ('000011110001', '本科', '2026-11-20T21:00:00.000-05:00', 'retake');
          ALTER TABLE captures DROP COLUMN staff_override;
          DROP TABLE backdrop;
+         DROP TABLE staff_pin;
+         DROP TABLE pin_lockout;
          PRAGMA user_version = 4;",
     )
     .unwrap();

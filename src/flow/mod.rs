@@ -180,8 +180,21 @@ pub fn start_sync(
 impl Flow {
     pub fn new(parts: Parts, now: Instant) -> Flow {
         let camera = parts.feed.monitor();
+        // The PIN staff set (its argon2id hash), else the config's; and the wrong-PIN count
+        // and lock-out as they were before this start.
+        let mut config = parts.config.session();
+        match parts.store.staff_pin_hash() {
+            Ok(Some(hash)) => config.staff_pin = capture_core::session::StaffPin::Hashed(hash),
+            Ok(None) => {}
+            Err(e) => tracing::error!("the staff PIN set with `staff set-pin` cannot be read: {e}"),
+        }
+        let mut session = Session::new(config, now);
+        match parts.store.pin_record() {
+            Ok(record) => session.restore_pin_record(record, now),
+            Err(e) => tracing::error!("the staff PIN lock-out cannot be read: {e}"),
+        }
         Flow {
-            session: Session::new(parts.config.session(), now),
+            session,
             profile: parts.config.profile(),
             admission_digits: parts.config.identity.admission_number_length,
             store: parts.store,
@@ -277,6 +290,11 @@ impl Flow {
     /// Staff typed a PIN; the attempt goes to the audit log either way.
     pub fn enter_pin(&mut self, pin: &str) {
         self.dispatch(Event::PinEntered(pin.into()));
+        // Kept at once: pulling the plug must not give a guesser fresh attempts.
+        let record = self.session.pin_record(Instant::now());
+        if let Err(e) = self.store.save_pin_record(&record) {
+            tracing::error!("the staff PIN lock-out cannot be kept: {e}");
+        }
         let action = match self.state() {
             State::StaffDashboard => "staff.signed_in",
             State::OverrideReason { .. } => "staff.signed_in_to_accept",

@@ -46,6 +46,10 @@ const MIGRATIONS: &[capture_durable::sqlite::Migration] = &[
         "0007_backdrop",
         include_str!("migrations/0007_backdrop.sql"),
     ),
+    (
+        "0008_staff_pin",
+        include_str!("migrations/0008_staff_pin.sql"),
+    ),
 ];
 
 pub const DB_FILE: &str = "kiosk.db";
@@ -823,6 +827,73 @@ impl Store {
                 },
             )
             .optional()?)
+    }
+
+    /// Keeps a new staff PIN's argon2id hash (replacing any) and audits that it was set.
+    pub fn set_staff_pin_hash(&mut self, hash: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO staff_pin (id, hash, set_at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET hash = ?1, set_at = ?2",
+            params![hash, now_text()],
+        )?;
+        // A new PIN starts with a clean slate.
+        tx.execute("DELETE FROM pin_lockout", [])?;
+        tx.execute(
+            "INSERT INTO audit (at, actor, action) VALUES (?1, 'staff', 'staff.pin_set')",
+            [now_text()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The staff PIN's argon2id hash, once `staff set-pin` has set one.
+    pub fn staff_pin_hash(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT hash FROM staff_pin WHERE id = 1", [], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Keeps the wrong-PIN count and lock-out (the lock-out's end as a wall-clock time).
+    pub fn save_pin_record(
+        &mut self,
+        record: &capture_core::session::PinRecord,
+    ) -> Result<(), StoreError> {
+        let until = record.locked_for.map(|d| {
+            (Utc::now() + chrono::Duration::from_std(d).unwrap_or_default())
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        });
+        self.conn.execute(
+            "INSERT INTO pin_lockout (id, failures, lockouts, locked_until) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET failures = ?1, lockouts = ?2, locked_until = ?3",
+            params![record.failures, record.lockouts, until],
+        )?;
+        Ok(())
+    }
+
+    /// The wrong-PIN count and what is left of the lock-out, as kept.
+    pub fn pin_record(&self) -> Result<capture_core::session::PinRecord, StoreError> {
+        let row: Option<(u32, u32, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT failures, lockouts, locked_until FROM pin_lockout WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((failures, lockouts, until)) = row else {
+            return Ok(Default::default());
+        };
+        let locked_for = until
+            .and_then(|u| chrono::DateTime::parse_from_rfc3339(&u).ok())
+            .and_then(|u| (u.with_timezone(&Utc) - Utc::now()).to_std().ok())
+            .filter(|d| !d.is_zero());
+        Ok(capture_core::session::PinRecord {
+            failures,
+            lockouts,
+            locked_for,
+        })
     }
 
     /// When the backdrop was last calibrated (RFC 3339, UTC), if it was.

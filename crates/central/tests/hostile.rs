@@ -301,7 +301,11 @@ fn guessing_a_password_is_throttled_and_a_session_outlives_a_restart_not_a_reset
     // A restart logs nobody out; a reset does.
     drop(service);
     let service = Service::start(dir.path());
-    assert_eq!(list_with(&service, &session), 200, "the session survived the restart");
+    assert_eq!(
+        list_with(&service, &session),
+        200,
+        "the session survived the restart"
+    );
     let (code, out, err) = common::central_cli(dir.path(), &["reset-reviewer", "wang"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(list_with(&service, &session), 401, "reset ends the session");

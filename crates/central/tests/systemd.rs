@@ -63,6 +63,9 @@ fn the_units_are_hardened() {
             .and_then(|(_, r)| r.split_whitespace().next())
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("{name}: no exposure level in {said}"));
-        assert!(exposure <= most, "{name}: exposure {exposure} (at most {most})");
+        assert!(
+            exposure <= most,
+            "{name}: exposure {exposure} (at most {most})"
+        );
     }
 }

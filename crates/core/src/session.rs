@@ -11,6 +11,7 @@ use crate::candidate::{Candidate, CandidateStatus};
 use crate::identity::{MobileNumber, Private};
 pub use capture_protocol::OverrideReason;
 use chrono::NaiveDateTime;
+use std::fmt;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -24,9 +25,68 @@ pub struct SessionConfig {
     pub countdown: Duration,
     /// Start the countdown by itself once every check has passed for the stable period.
     pub auto_capture: bool,
-    pub staff_pin: String,
+    pub staff_pin: StaffPin,
     pub max_pin_attempts: u32,
+    /// The first lock-out; each further one in a row lasts twice as long, up to
+    /// [`MAX_PIN_LOCKOUT`].
     pub pin_lockout: Duration,
+}
+
+/// The longest a wrong PIN locks the staff screens for.
+pub const MAX_PIN_LOCKOUT: Duration = Duration::from_secs(3600);
+
+/// The PIN that opens the staff screens.
+#[derive(Clone)]
+pub enum StaffPin {
+    /// As it is in the config's `[staff] pin` (the demo site, a site that set none).
+    Plain(String),
+    /// An argon2id PHC string (`capture-kiosk staff set-pin`).
+    Hashed(String),
+}
+
+impl StaffPin {
+    /// The argon2id PHC string of `pin` (RustCrypto's defaults), salted with 16 random bytes.
+    pub fn hash(pin: &str) -> String {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let salt = SaltString::encode_b64(Uuid::new_v4().as_bytes()).expect("16 bytes make a salt");
+        argon2::Argon2::default()
+            .hash_password(pin.as_bytes(), &salt)
+            .expect("argon2id hashes any PIN")
+            .to_string()
+    }
+
+    pub fn matches(&self, pin: &str) -> bool {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        match self {
+            StaffPin::Plain(p) => constant_time_eq(pin.as_bytes(), p.as_bytes()),
+            StaffPin::Hashed(phc) => PasswordHash::new(phc).is_ok_and(|h| {
+                argon2::Argon2::default()
+                    .verify_password(pin.as_bytes(), &h)
+                    .is_ok()
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for StaffPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the PIN, nor its hash.
+        f.write_str(match self {
+            StaffPin::Plain(_) => "StaffPin::Plain(…)",
+            StaffPin::Hashed(_) => "StaffPin::Hashed(…)",
+        })
+    }
+}
+
+/// The wrong-PIN count and lock-out, as the kiosk keeps them across restarts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PinRecord {
+    /// Wrong PINs since the last right one or lock-out.
+    pub failures: u32,
+    /// Lock-outs in a row (the next lasts `pin_lockout × 2^lockouts`).
+    pub lockouts: u32,
+    /// How long the current lock-out still lasts.
+    pub locked_for: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,6 +333,7 @@ pub struct Session {
     state: State,
     last_activity: Instant,
     pin_failures: u32,
+    pin_lockouts: u32,
     pin_locked_until: Option<Instant>,
 }
 
@@ -283,8 +344,28 @@ impl Session {
             state: State::Welcome,
             last_activity: now,
             pin_failures: 0,
+            pin_lockouts: 0,
             pin_locked_until: None,
         }
+    }
+
+    /// The wrong-PIN count and lock-out now, for keeping across a restart.
+    pub fn pin_record(&self, now: Instant) -> PinRecord {
+        PinRecord {
+            failures: self.pin_failures,
+            lockouts: self.pin_lockouts,
+            locked_for: self
+                .pin_locked_until
+                .filter(|until| *until > now)
+                .map(|until| until - now),
+        }
+    }
+
+    /// Takes up the wrong-PIN count and lock-out kept before a restart.
+    pub fn restore_pin_record(&mut self, record: PinRecord, now: Instant) {
+        self.pin_failures = record.failures;
+        self.pin_lockouts = record.lockouts;
+        self.pin_locked_until = record.locked_for.map(|d| now + d.min(MAX_PIN_LOCKOUT));
     }
 
     pub fn state(&self) -> &State {
@@ -814,15 +895,23 @@ impl Session {
             }
             self.pin_locked_until = None;
         }
-        if constant_time_eq(pin.as_bytes(), self.config.staff_pin.as_bytes()) {
+        if self.config.staff_pin.matches(pin) {
             self.pin_failures = 0;
+            self.pin_lockouts = 0;
             return None;
         }
         self.pin_failures += 1;
         if self.pin_failures >= self.config.max_pin_attempts {
+            // Each lock-out in a row twice as long as the one before.
+            let lockout = self
+                .config
+                .pin_lockout
+                .saturating_mul(1 << self.pin_lockouts.min(16))
+                .min(MAX_PIN_LOCKOUT);
             self.pin_failures = 0;
-            self.pin_locked_until = Some(now + self.config.pin_lockout);
-            let seconds_left = self.config.pin_lockout.as_secs();
+            self.pin_lockouts += 1;
+            self.pin_locked_until = Some(now + lockout);
+            let seconds_left = lockout.as_secs();
             return Some(PinProblem::Locked { seconds_left });
         }
         Some(PinProblem::Wrong {
@@ -851,7 +940,7 @@ mod tests {
             max_retakes: 2,
             countdown: Duration::from_secs(3),
             auto_capture: true,
-            staff_pin: "2580".into(),
+            staff_pin: StaffPin::Plain("2580".into()),
             max_pin_attempts: 3,
             pin_lockout: Duration::from_secs(60),
         }
@@ -1646,6 +1735,85 @@ mod tests {
         run.at(60);
         run.send(Event::PinEntered("2580".into()));
         assert_eq!(run.state(), &State::StaffDashboard);
+    }
+
+    #[test]
+    fn lockouts_in_a_row_grow_and_a_restart_keeps_them() {
+        let mut run = Run::new();
+        run.send(Event::OpenStaff);
+        let lock_out = |run: &mut Run| {
+            for pin in ["0000", "1111", "2222"] {
+                run.send(Event::PinEntered(pin.into()));
+            }
+            match run.state() {
+                State::StaffPin {
+                    problem: Some(PinProblem::Locked { seconds_left }),
+                } => *seconds_left,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(lock_out(&mut run), 60);
+        run.at(61);
+        assert_eq!(
+            lock_out(&mut run),
+            120,
+            "the second lock-out in a row is twice as long"
+        );
+        // Restarted 20 s into it: the new session takes up the count and the time left.
+        run.at(81);
+        let record = run.session.pin_record(run.now);
+        assert_eq!(
+            record,
+            PinRecord {
+                failures: 0,
+                lockouts: 2,
+                locked_for: Some(Duration::from_secs(100)),
+            }
+        );
+        let mut again = Run::new();
+        again.session.restore_pin_record(record, again.now);
+        again.send(Event::OpenStaff);
+        again.send(Event::PinEntered("2580".into()));
+        assert_eq!(
+            again.state(),
+            &State::StaffPin {
+                problem: Some(PinProblem::Locked { seconds_left: 100 })
+            },
+            "the lock-out outlives the restart"
+        );
+        again.at(100);
+        again.send(Event::PinEntered("2580".into()));
+        assert_eq!(again.state(), &State::StaffDashboard);
+        assert_eq!(again.session.pin_record(again.now), PinRecord::default());
+        // A restored lock-out is never longer than the longest there is.
+        let mut third = Run::new();
+        third.session.restore_pin_record(
+            PinRecord {
+                failures: 0,
+                lockouts: 40,
+                locked_for: Some(Duration::from_secs(1 << 40)),
+            },
+            third.now,
+        );
+        assert_eq!(
+            third.session.pin_record(third.now).locked_for,
+            Some(MAX_PIN_LOCKOUT)
+        );
+    }
+
+    #[test]
+    fn a_hashed_pin_opens_only_with_that_pin_and_never_shows_itself() {
+        let phc = StaffPin::hash("135790");
+        assert!(phc.starts_with("$argon2id$") && !phc.contains("135790"));
+        let pin = StaffPin::Hashed(phc);
+        assert!(pin.matches("135790"));
+        assert!(!pin.matches("135791") && !pin.matches(""));
+        assert!(!StaffPin::Hashed("not a hash".into()).matches("135790"));
+        assert_eq!(format!("{pin:?}"), "StaffPin::Hashed(…)");
+        assert_eq!(
+            format!("{:?}", StaffPin::Plain("2580".into())),
+            "StaffPin::Plain(…)"
+        );
     }
 
     #[test]
