@@ -1025,3 +1025,55 @@ fn staff_send_now_and_put_refused_uploads_back_in_line_from_the_screen() {
         "{log}"
     );
 }
+
+/// The PIN staff set (an argon2id hash in the store) opens the staff screens; wrong PINs
+/// lock them, and the lock-out outlives a restart of the kiosk.
+#[test]
+fn a_set_pin_opens_staff_mode_and_its_lock_out_survives_a_restart() {
+    // No [staff] pin: the set one is the only PIN.
+    let site = Site::new("[kiosk]\nid = \"test-kiosk\"\n[staff]\nlockout_secs = 300\n");
+    site.import_demo_roster();
+    capture_kiosk::store::Store::open(&site.data_dir())
+        .unwrap()
+        .set_staff_pin_hash(&capture_core::session::StaffPin::hash("739201"))
+        .unwrap();
+    let display = Display::start(1280, 800);
+    let mut k = site.start_kiosk(&display, &["--camera", "demo", "--lang", "en"]);
+    k.wait_screen("Welcome");
+    k.click("open-staff");
+    k.wait_screen("StaffPin");
+    // The config's demo PIN no longer opens anything.
+    k.type_keys("2580");
+    k.key("Return");
+    assert_eq!(k.label("problem"), "Wrong PIN. 4 tries left.");
+    k.type_keys("739201");
+    k.key("Return");
+    k.wait_screen("StaffDashboard");
+    k.click("leave-staff");
+    k.wait_screen("Welcome");
+    k.click("open-staff");
+    k.wait_screen("StaffPin");
+    for _ in 0..5 {
+        k.type_keys("000000");
+        k.key("Return");
+    }
+    assert_eq!(
+        k.label("problem"),
+        "Too many wrong PINs. Try again in 300 s."
+    );
+    k.kill9();
+
+    // Restarted (power cut): still locked, the right PIN too.
+    let mut k = site.start_kiosk(&display, &["--camera", "demo", "--lang", "en"]);
+    k.wait_screen("Welcome");
+    k.click("open-staff");
+    k.wait_screen("StaffPin");
+    k.type_keys("739201");
+    k.key("Return");
+    let said = k.label("problem");
+    assert!(
+        said.starts_with("Too many wrong PINs. Try again in "),
+        "the lock-out outlived the restart: {said}"
+    );
+    k.ask_screen("StaffPin");
+}
