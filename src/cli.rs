@@ -84,6 +84,9 @@ enum Command {
     /// The staff PIN
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The audit log (who did what, when; no personal data)
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Check cameras, data directory, free disk, database, config and the central service,
     /// and say what to fix
     #[command(
@@ -231,6 +234,18 @@ enum Command {
         #[arg(long)]
         reason: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Check the audit log's hash chain: exit 0 when every entry is as written, 1 naming
+    /// the first that was edited, inserted or deleted
+    #[command(
+        after_help = "Each entry carries the hash of the one before it and its own. An entry cut \
+        off at the end, or a log rewritten whole by someone who can write the database, does not \
+        show here: compare the head hash printed with one noted earlier."
+    )]
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -385,6 +400,30 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             roster_import(&file, dry_run, &loaded.config, &data_dir)
         }
         Some(Command::Staff(StaffCommand::SetPin)) => set_pin(&data_dir),
+        Some(Command::Audit(AuditCommand::Verify)) => {
+            let report = Store::open(&data_dir)?.verify_audit()?;
+            match report.broken {
+                None => {
+                    println!(
+                        "audit log: {} entries, every one as written (head {})",
+                        report.entries,
+                        if report.head.is_empty() {
+                            "none"
+                        } else {
+                            &report.head[..16]
+                        }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some((id, why)) => {
+                    println!(
+                        "audit log: BROKEN at entry {id}: {why}; the {} entries before it hold",
+                        report.entries - 1
+                    );
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         Some(Command::Roster(RosterCommand::Confirm { version })) => {
             let mut store = Store::open(&data_dir)?;
             let rows = store.roster_held_back()?.map_or(0, |(_, rows)| rows);

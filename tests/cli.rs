@@ -877,3 +877,32 @@ fn a_set_pin_is_kept_hashed_and_the_demo_pin_does_not_open_a_kiosk_with_a_servic
         "{line}"
     );
 }
+
+#[test]
+fn audit_verify_says_whether_the_log_is_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let demo = common_demo_roster();
+    let (code, out, err) = kiosk(&["roster", "import", demo.to_str().unwrap()], &data);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = kiosk(&["audit", "verify"], &data);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("audit log: 1 entries, every one as written (head "),
+        "{out}"
+    );
+    rusqlite::Connection::open(data.join("kiosk.db"))
+        .unwrap()
+        .execute("UPDATE audit SET detail = '{}' WHERE id = 1", [])
+        .unwrap();
+    let (code, out, _) = kiosk(&["audit", "verify"], &data);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("BROKEN at entry 1: its fields are not the ones it was written with"),
+        "{out}"
+    );
+}
+
+fn common_demo_roster() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/roster.csv")
+}

@@ -193,6 +193,81 @@ fn the_staff_pin_lock_out_is_kept_as_a_wall_clock_time_across_opening() {
 }
 
 #[test]
+fn the_audit_log_is_a_chain_that_shows_an_edited_inserted_or_deleted_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut store = Store::open(&data).unwrap();
+    for i in 0..3u8 {
+        accept(
+            &mut store,
+            Uuid::new_v4(),
+            &entry("000011110001", "本科"),
+            &jpeg(i),
+        );
+    }
+    store
+        .audit("staff", "staff.signed_in", None, &serde_json::json!({}))
+        .unwrap();
+    let report = store.verify_audit().unwrap();
+    assert_eq!((report.entries, report.broken), (4, None));
+    assert_eq!(report.head.len(), 64);
+    drop(store);
+
+    // Each tampering on its own copy of the data directory.
+    let tampered = |name: &str, sql: &str| -> capture_kiosk::store::ChainReport {
+        let copy = dir.path().join(name);
+        std::fs::create_dir(&copy).unwrap();
+        for f in ["kiosk.db", "kiosk.db-wal"] {
+            if data.join(f).exists() {
+                std::fs::copy(data.join(f), copy.join(f)).unwrap();
+            }
+        }
+        rusqlite::Connection::open(copy.join("kiosk.db"))
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+        Store::open(&copy).unwrap().verify_audit().unwrap()
+    };
+    let edited = tampered("edited", "UPDATE audit SET actor = 'staff' WHERE id = 2;");
+    assert_eq!(
+        edited.broken,
+        Some((
+            2,
+            "its fields are not the ones it was written with (edited)"
+        ))
+    );
+    let deleted = tampered("deleted", "DELETE FROM audit WHERE id = 2;");
+    assert_eq!(
+        deleted.broken,
+        Some((3, "an entry before it is missing (deleted)"))
+    );
+    let inserted = tampered(
+        "inserted",
+        "UPDATE audit SET id = id + 1000 WHERE id >= 2;
+         UPDATE audit SET id = id - 999 WHERE id >= 1002;
+         INSERT INTO audit (id, at, actor, action, detail, prev_hash, hash)
+             VALUES (2, '2026-12-04T00:00:00.000Z', 'staff', 'capture.override', '{}', 'x', 'y');",
+    );
+    assert_eq!(
+        inserted.broken,
+        Some((
+            2,
+            "it does not name the entry before it (inserted or replaced)"
+        ))
+    );
+    // Rewriting an entry's hash to match its edit breaks the next link instead.
+    let rehashed = tampered(
+        "rehashed",
+        "UPDATE audit SET detail = '{\"forged\":1}', hash = 'f00' WHERE id = 2;",
+    );
+    assert_eq!(rehashed.broken.map(|b| b.0), Some(2));
+
+    // A log written before the chain (no hashes) is chained when the store opens.
+    let legacy = tampered("legacy", "UPDATE audit SET prev_hash = NULL, hash = NULL;");
+    assert_eq!((legacy.entries, legacy.broken), (4, None));
+}
+
+#[test]
 fn accepting_the_same_capture_twice_stores_it_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
@@ -676,6 +751,8 @@ fn every_stored_time_is_utc_and_an_older_kiosks_local_times_are_converted() {
          DROP TABLE backdrop;
          DROP TABLE staff_pin;
          DROP TABLE pin_lockout;
+         ALTER TABLE audit DROP COLUMN prev_hash;
+         ALTER TABLE audit DROP COLUMN hash;
          PRAGMA user_version = 4;",
     )
     .unwrap();

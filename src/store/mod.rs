@@ -19,7 +19,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
+mod audit;
 mod outbox;
+
+pub use audit::ChainReport;
 pub use outbox::{OutboxCounts, OutboxItem};
 
 /// The schema: `migrations/*.sql`, applied in order when the store opens.
@@ -49,6 +52,10 @@ const MIGRATIONS: &[capture_durable::sqlite::Migration] = &[
     (
         "0008_staff_pin",
         include_str!("migrations/0008_staff_pin.sql"),
+    ),
+    (
+        "0009_audit_chain",
+        include_str!("migrations/0009_audit_chain.sql"),
     ),
 ];
 
@@ -302,6 +309,10 @@ impl Store {
     fn connect(data_dir: &Path, lock: Option<std::fs::File>) -> Result<Store, StoreError> {
         // synchronous = FULL: a committed capture survives power loss, not only a kill.
         let conn = capture_durable::sqlite::open(&data_dir.join(DB_FILE), MIGRATIONS)?;
+        let chained = audit::chain_unhashed(&conn)?;
+        if chained > 0 {
+            tracing::info!("audit log: {chained} earlier entries chained");
+        }
         Ok(Store {
             conn,
             data_dir: data_dir.to_owned(),
@@ -430,13 +441,13 @@ impl Store {
              ON CONFLICT (id) DO UPDATE SET imported_at = ?1, source = ?2, entries = ?3",
             params![now_text(), source, entries.len() as i64],
         )?;
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, 'roster.imported', ?3)",
-            params![
-                now_text(),
-                if version.is_some() { "system" } else { "staff" },
-                serde_json::json!({ "entries": entries.len(), "source": source }).to_string()
-            ],
+        audit::append(
+            &tx,
+            &now_text(),
+            &if version.is_some() { "system" } else { "staff" },
+            "roster.imported",
+            None,
+            &serde_json::json!({ "entries": entries.len(), "source": source }).to_string(),
         )?;
         tx.commit()?;
         Ok(entries.len())
@@ -521,9 +532,13 @@ impl Store {
             params![no.as_str(), level, now_text(), reason],
         )?;
         let reopening = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'staff', 'candidate.reopened', ?2)",
-            params![now_text(), serde_json::json!({ "reopening": reopening }).to_string()],
+        audit::append(
+            &tx,
+            &now_text(),
+            "staff",
+            "candidate.reopened",
+            None,
+            &serde_json::json!({ "reopening": reopening }).to_string(),
         )?;
         tx.commit()?;
         Ok(())
@@ -563,12 +578,13 @@ impl Store {
         let tx = self.conn.transaction()?;
         set_sync_state(&tx, ROSTER_HELD_BACK, version)?;
         set_sync_state(&tx, ROSTER_HELD_BACK_ROWS, rows as i64)?;
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'system', 'roster.held_back', ?2)",
-            params![
-                now_text(),
-                serde_json::json!({ "version": version, "rows": rows, "held": held }).to_string()
-            ],
+        audit::append(
+            &tx,
+            &now_text(),
+            "system",
+            "roster.held_back",
+            None,
+            &serde_json::json!({ "version": version, "rows": rows, "held": held }).to_string(),
         )?;
         tx.commit()?;
         Ok(())
@@ -600,9 +616,13 @@ impl Store {
         set_sync_state(&tx, ROSTER_CONFIRMED, version)?;
         set_sync_state(&tx, ROSTER_HELD_BACK, 0)?;
         set_sync_state(&tx, ROSTER_HELD_BACK_ROWS, 0)?;
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'staff', 'roster.confirmed', ?2)",
-            params![now_text(), serde_json::json!({ "version": version }).to_string()],
+        audit::append(
+            &tx,
+            &now_text(),
+            "staff",
+            "roster.confirmed",
+            None,
+            &serde_json::json!({ "version": version }).to_string(),
         )?;
         tx.commit()?;
         Ok(())
@@ -650,15 +670,13 @@ impl Store {
                 params![d.capture_id.to_string(), d.verdict.as_str(), d.reason, d.decided_at],
             )?;
             if changed > 0 {
-                tx.execute(
-                    "INSERT INTO audit (at, actor, action, capture_id, detail)
-                     VALUES (?1, 'system', 'capture.reviewed', ?2, ?3)",
-                    params![
-                        now_text(),
-                        d.capture_id.to_string(),
-                        serde_json::json!({ "verdict": d.verdict.as_str(), "seq": d.seq })
-                            .to_string()
-                    ],
+                audit::append(
+                    &tx,
+                    &now_text(),
+                    "system",
+                    "capture.reviewed",
+                    Some(&d.capture_id.to_string()),
+                    &serde_json::json!({ "verdict": d.verdict.as_str(), "seq": d.seq }).to_string(),
                 )?;
                 applied += 1;
             }
@@ -739,24 +757,17 @@ impl Store {
                 "INSERT INTO outbox (capture_id, enqueued_at) VALUES (?1, ?2)",
                 params![c.id.to_string(), accepted_at],
             )?;
-            tx.execute(
-                "INSERT INTO audit (at, actor, action, capture_id, detail) VALUES (?1, 'candidate', 'capture.accepted', ?2, ?3)",
-                params![
-                    accepted_at,
-                    c.id.to_string(),
-                    serde_json::json!({ "profile": c.profile, "retakes": c.retakes, "bytes": c.jpeg.len() }).to_string()
-                ],
-            )?;
+            audit::append(&tx, &accepted_at, "candidate", "capture.accepted", Some(&c.id.to_string()), &serde_json::json!({ "profile": c.profile, "retakes": c.retakes, "bytes": c.jpeg.len() }).to_string())?;
             if let Some(o) = c.staff_override {
                 // The note is the staff's own words about the photo, not the candidate's
                 // details; it stays in the database with the capture, never in the logs.
-                tx.execute(
-                    "INSERT INTO audit (at, actor, action, capture_id, detail) VALUES (?1, 'staff', 'capture.override', ?2, ?3)",
-                    params![
-                        accepted_at,
-                        c.id.to_string(),
-                        serde_json::to_string(o).expect("an override serialises")
-                    ],
+                audit::append(
+                    &tx,
+                    &accepted_at,
+                    "staff",
+                    "capture.override",
+                    Some(&c.id.to_string()),
+                    &serde_json::to_string(o).expect("an override serialises"),
                 )?;
             }
             tx.commit()?;
@@ -839,10 +850,7 @@ impl Store {
         )?;
         // A new PIN starts with a clean slate.
         tx.execute("DELETE FROM pin_lockout", [])?;
-        tx.execute(
-            "INSERT INTO audit (at, actor, action) VALUES (?1, 'staff', 'staff.pin_set')",
-            [now_text()],
-        )?;
+        audit::append(&tx, &now_text(), "staff", "staff.pin_set", None, "{}")?;
         tx.commit()?;
         Ok(())
     }
@@ -923,12 +931,13 @@ impl Store {
                 now_text()
             ],
         )?;
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, capture_id, detail) VALUES (?1, 'staff', 'backdrop.calibrated', NULL, ?2)",
-            params![
-                now_text(),
-                serde_json::json!({"lab": b.colour, "spread": b.spread}).to_string()
-            ],
+        audit::append(
+            &tx,
+            &now_text(),
+            "staff",
+            "backdrop.calibrated",
+            None,
+            &serde_json::json!({"lab": b.colour, "spread": b.spread}).to_string(),
         )?;
         tx.commit()?;
         Ok(())
@@ -941,17 +950,20 @@ impl Store {
         capture_id: Option<Uuid>,
         detail: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO audit (at, actor, action, capture_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                now_text(),
-                actor,
-                action,
-                capture_id.map(|i| i.to_string()),
-                detail.to_string()
-            ],
+        audit::append(
+            &self.conn,
+            &now_text(),
+            &actor,
+            &action,
+            capture_id.map(|i| i.to_string()).as_deref(),
+            &detail.to_string(),
         )?;
         Ok(())
+    }
+
+    /// Walks the audit log's hash chain (`capture-kiosk audit verify`).
+    pub fn verify_audit(&self) -> Result<ChainReport, StoreError> {
+        Ok(audit::verify(&self.conn)?)
     }
 
     /// The counts for staff; "today" is the kiosk's local day `today`.

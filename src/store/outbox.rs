@@ -170,14 +170,13 @@ impl Store {
             params![id.to_string(), utc_text(Utc::now()), receipt.sha256],
         )?;
         if changed == 1 {
-            tx.execute(
-                "INSERT INTO audit (at, actor, action, capture_id, detail)
-                 VALUES (?1, 'system', 'capture.uploaded', ?2, ?3)",
-                params![
-                    super::now_text(),
-                    id.to_string(),
-                    serde_json::json!({ "received_at": receipt.received_at }).to_string()
-                ],
+            super::audit::append(
+                &tx,
+                &super::now_text(),
+                "system",
+                "capture.uploaded",
+                Some(&id.to_string()),
+                &serde_json::json!({ "received_at": receipt.received_at }).to_string(),
             )?;
         }
         tx.commit()?;
