@@ -116,7 +116,10 @@ impl SyncKiosk {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("config.toml"),
-            format!("[sync]\nserver = \"{server}\"\ntoken = \"{token}\"\nconcurrency = 3\n{more}"),
+            // A PIN of the site's own: with a central service, the demo PIN stops the kiosk.
+            format!(
+                "[staff]\npin = \"4321\"\n[sync]\nserver = \"{server}\"\ntoken = \"{token}\"\nconcurrency = 3\n{more}"
+            ),
         )
         .unwrap();
         SyncKiosk {
