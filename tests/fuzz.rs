@@ -115,9 +115,10 @@ fn the_upload_body_and_the_heartbeat() {
 #[test]
 fn the_roster_csv() {
     let demo = include_bytes!("../assets/demo/roster.csv").to_vec();
-    let chinese = "\u{feff}准考证号,姓名,学历层次,手机号\n０１００00000001,王小明,本科,13800000001\n"
-        .as_bytes()
-        .to_vec();
+    let chinese =
+        "\u{feff}准考证号,姓名,学历层次,手机号\n０１００00000001,王小明,本科,13800000001\n"
+            .as_bytes()
+            .to_vec();
     fuzz("roster CSV", vec![demo, chinese], |b| {
         let _ = capture_core::roster::parse_roster(b, 12);
     });
@@ -157,7 +158,8 @@ fn what_the_kiosk_fetches_and_a_bundle_manifest() {
 #[test]
 fn the_config_file() {
     let example = include_bytes!("../assets/config.example.toml").to_vec();
-    let small = b"[sync]\nserver = \"https://x\"\ntoken = \"t\"\n[staff]\npin = \"4321\"\n".to_vec();
+    let small =
+        b"[sync]\nserver = \"https://x\"\ntoken = \"t\"\n[staff]\npin = \"4321\"\n".to_vec();
     fuzz("config", vec![example, small], |b| {
         if let Ok(text) = std::str::from_utf8(b) {
             let _ = capture_kiosk::config::Config::parse(text, None);
@@ -168,7 +170,8 @@ fn the_config_file() {
 #[test]
 fn camera_frames() {
     use capture_kiosk::camera::decode::{decode_mjpeg, decode_yuyv};
-    let picture = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+    let picture =
+        image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
     let jpeg = capture_core::photo::encode_jpeg(&picture, 72).unwrap();
     fuzz("MJPEG frame", vec![jpeg], |b| {
         let _ = decode_mjpeg(b);

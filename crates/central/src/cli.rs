@@ -3,7 +3,7 @@
 //! Parses arguments and reports with what to do next; the work is in `store`, `server` and
 //! `handover`.
 
-use crate::store::Central;
+use crate::store::{Central, Quota};
 use anyhow::Context;
 use capture_core::roster::{RosterEntry, parse_roster};
 use clap::{Parser, Subcommand};
@@ -102,6 +102,13 @@ pub struct Cli {
     /// The private key of --tls-cert (PEM)
     #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Serving: new captures one kiosk may send in an hour (more are answered 429, and the
+    /// kiosk sends them later)
+    #[arg(long, value_name = "N", default_value_t = Quota::default().captures_per_hour)]
+    max_captures_per_hour: u64,
+    /// Serving: photo bytes one kiosk may send in a day
+    #[arg(long, value_name = "BYTES", default_value_t = Quota::default().bytes_per_day)]
+    max_bytes_per_day: u64,
     #[command(subcommand)]
     command: Option<CentralCommand>,
 }
@@ -235,7 +242,15 @@ pub fn run(args: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
                 .tls_cert
                 .zip(args.tls_key)
                 .map(|(cert, key)| crate::server::Tls { cert, key });
-            crate::server::run(args.listen, &args.data, tls.as_ref())?
+            crate::server::run(
+                args.listen,
+                &args.data,
+                tls.as_ref(),
+                Quota {
+                    captures_per_hour: args.max_captures_per_hour,
+                    bytes_per_day: args.max_bytes_per_day,
+                },
+            )?
         }
         Some(CentralCommand::AddKiosk { name }) => {
             let mut central = Central::open(&args.data)?;

@@ -201,6 +201,7 @@ pub fn import_bundle(central: &mut Central, bundle: &Path) -> Result<BundleImpor
                 Stored::Created(_) => report.created += 1,
                 Stored::Repeated(_) => report.repeated += 1,
                 Stored::Conflict(_) => report.conflicts.push(entry.id),
+                Stored::OverQuota(why) => report.damaged.push((entry.file.clone(), why)),
                 Stored::NotOnRoster { version } => report.damaged.push((
                     entry.file.clone(),
                     format!(

@@ -3,7 +3,7 @@
 //! request at a time; the network side is async. [`Service`] runs it on its own thread (the
 //! binary, and the kiosk's tests in-process).
 
-use crate::store::{Central, CentralError, Stored};
+use crate::store::{Central, CentralError, Quota, Stored};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
@@ -146,7 +146,18 @@ impl Service {
         dir: &std::path::Path,
         tls: Option<&Tls>,
     ) -> anyhow::Result<Service> {
-        let central = Central::open(dir)?;
+        Service::start_with(listen, dir, tls, Quota::default())
+    }
+
+    /// As [`Service::start`], each kiosk held to `quota`.
+    pub fn start_with(
+        listen: SocketAddr,
+        dir: &std::path::Path,
+        tls: Option<&Tls>,
+        quota: Quota,
+    ) -> anyhow::Result<Service> {
+        let mut central = Central::open(dir)?;
+        central.set_quota(quota);
         let acceptor = tls.map(tls_acceptor).transpose()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -221,8 +232,13 @@ impl Drop for Service {
 
 /// `capture-central` serving: until Ctrl-C or SIGTERM. Prints the address it listens on
 /// (port 0 picks one) once it does.
-pub fn run(listen: SocketAddr, dir: &std::path::Path, tls: Option<&Tls>) -> anyhow::Result<()> {
-    let service = Service::start(listen, dir, tls)?;
+pub fn run(
+    listen: SocketAddr,
+    dir: &std::path::Path,
+    tls: Option<&Tls>,
+    quota: Quota,
+) -> anyhow::Result<()> {
+    let service = Service::start_with(listen, dir, tls, quota)?;
     println!(
         "central service listening on {} (data in {})",
         service.base_url(),
@@ -238,6 +254,9 @@ pub fn run(listen: SocketAddr, dir: &std::path::Path, tls: Option<&Tls>) -> anyh
     service.stop();
     Ok(())
 }
+
+/// What a kiosk over its quota is told to wait.
+const QUOTA_RETRY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Connections open at once, at most; the next is accepted when one closes. A kiosk
 /// holds one or a few; reviewers one each.
@@ -473,6 +492,14 @@ async fn put_capture(
                  {version}, the newest published for this kiosk"
             ),
         ),
+        Ok(Stored::OverQuota(why)) => {
+            let mut r = error(StatusCode::TOO_MANY_REQUESTS, why);
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(QUOTA_RETRY.as_secs()),
+            );
+            r
+        }
         Ok(Stored::Conflict(_)) => error(
             StatusCode::CONFLICT,
             format!("capture {id} is already held with other bytes"),

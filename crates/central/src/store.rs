@@ -206,11 +206,33 @@ pub enum Stored {
     /// for this kiosk (the version named): not stored. With no roster published for the
     /// kiosk, nothing is checked (a site that imports its roster at the kiosk).
     NotOnRoster { version: i64 },
+    /// The kiosk is over its [`Quota`] (why): not stored; it sends again later.
+    OverQuota(String),
 }
 
 pub struct Central {
     conn: Connection,
     pub(crate) dir: PathBuf,
+    quota: Quota,
+}
+
+/// How much one kiosk may send: new captures in the last hour, photo bytes in the last
+/// day. A capture already held is answered with its receipt whatever the quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub captures_per_hour: u64,
+    pub bytes_per_day: u64,
+}
+
+impl Default for Quota {
+    /// Far above a real site's pace (a candidate a minute), with room for the backlog of a
+    /// kiosk back after days offline; a stolen token cannot fill the disk in a night.
+    fn default() -> Self {
+        Quota {
+            captures_per_hour: 3_000,
+            bytes_per_day: 4 << 30,
+        }
+    }
 }
 
 impl Central {
@@ -222,11 +244,50 @@ impl Central {
         Ok(Central {
             conn,
             dir: dir.to_owned(),
+            quota: Quota::default(),
         })
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// What each kiosk may send from now on.
+    pub fn set_quota(&mut self, quota: Quota) {
+        self.quota = quota;
+    }
+
+    /// Why a new capture of `bytes` from `kiosk` is over its quota, if it is.
+    fn over_quota(&self, kiosk: &str, bytes: usize) -> Result<Option<String>, CentralError> {
+        let ago = |hours: i64| {
+            (chrono::Utc::now() - chrono::Duration::hours(hours))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        };
+        let (last_hour, _): (i64, i64) = self.conn.query_row(
+            "SELECT count(*), 0 FROM captures WHERE kiosk = ?1 AND received_at > ?2",
+            params![kiosk, ago(1)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if last_hour as u64 >= self.quota.captures_per_hour {
+            return Ok(Some(format!(
+                "this kiosk sent {last_hour} captures in the last hour (at most {}); the rest \
+                 are taken later",
+                self.quota.captures_per_hour
+            )));
+        }
+        let last_day: i64 = self.conn.query_row(
+            "SELECT coalesce(sum(bytes), 0) FROM captures WHERE kiosk = ?1 AND received_at > ?2",
+            params![kiosk, ago(24)],
+            |r| r.get(0),
+        )?;
+        if last_day as u64 + bytes as u64 > self.quota.bytes_per_day {
+            return Ok(Some(format!(
+                "this kiosk sent {} in the last day (at most {}); the rest are taken later",
+                capture_durable::human_bytes(last_day as u64),
+                capture_durable::human_bytes(self.quota.bytes_per_day)
+            )));
+        }
+        Ok(None)
     }
 
     /// Registers a kiosk and returns its new bearer token (only its sha256 is kept).
@@ -318,6 +379,9 @@ impl Central {
             && !self.on_roster(version, upload)?
         {
             return Ok(Stored::NotOnRoster { version });
+        }
+        if let Some(why) = self.over_quota(kiosk, photo.len())? {
+            return Ok(Stored::OverQuota(why));
         }
         // The file first, whole or not at all; a crash before the row leaves a file that
         // the next upload of this id overwrites.

@@ -330,3 +330,55 @@ fn a_rotated_kiosk_token_is_the_only_one_accepted() {
     assert_eq!(kiosk_call(&service, &old), 401);
     assert_eq!(kiosk_call(&service, new), 204);
 }
+
+#[test]
+fn a_kiosk_over_its_quota_is_told_to_wait_and_a_held_capture_still_gets_its_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = add_kiosk(dir.path(), "site-01");
+    let other = add_kiosk(dir.path(), "site-02");
+    let service = Service::start_with(dir.path(), |c| {
+        c.args([
+            "--max-captures-per-hour",
+            "2",
+            "--max-bytes-per-day",
+            "100000",
+        ]);
+    });
+    let first = CaptureUpload::sample(b"\xff\xd8 one");
+    assert_eq!(service.put(&token, &first).status().as_u16(), 201);
+    assert_eq!(
+        service
+            .put(&token, &CaptureUpload::sample(b"\xff\xd8 two"))
+            .status()
+            .as_u16(),
+        201
+    );
+    // The third new capture in the hour: 429 with Retry-After, not stored.
+    let third = CaptureUpload::sample(b"\xff\xd8 three");
+    let r = service.put(&token, &third);
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "600");
+    assert!(
+        r.text()
+            .unwrap()
+            .contains("2 captures in the last hour (at most 2)")
+    );
+    // A capture it holds is confirmed whatever the quota (a kiosk that lost a receipt).
+    assert_eq!(service.put(&token, &first).status().as_u16(), 200);
+    // Another kiosk has its own quota; bytes count too.
+    assert_eq!(
+        service
+            .put(&other, &CaptureUpload::sample(&vec![0xff; 60_000]))
+            .status()
+            .as_u16(),
+        201
+    );
+    let r = service.put(&other, &CaptureUpload::sample(&vec![0xfe; 60_000]));
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.text().unwrap().contains("in the last day"));
+    let held: i64 = rusqlite::Connection::open(dir.path().join("central.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM captures", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(held, 3);
+}
