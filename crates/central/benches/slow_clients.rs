@@ -69,8 +69,11 @@ fn main() {
         .unwrap();
     report("quiet", &latencies(&client, &base, &token));
 
-    let upload = serde_json::to_vec(&capture_protocol::CaptureUpload::sample(&vec![7u8; 3 << 20]))
-        .unwrap();
+    let upload = serde_json::to_vec(&capture_protocol::CaptureUpload::sample(&vec![
+        7u8;
+        3 << 20
+    ]))
+    .unwrap();
     let mut held = Vec::new();
     for i in 0..500 {
         let mut tcp = TcpStream::connect(addr).unwrap();

@@ -238,6 +238,18 @@ pub fn run(
     tls: Option<&Tls>,
     quota: Quota,
 ) -> anyhow::Result<()> {
+    // The signal handlers first: once serving, clients may take every file descriptor
+    // there is, and a handler that could not be set up then would end the service.
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (mut term, mut interrupt) = signals.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        anyhow::Ok((
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        ))
+    })?;
     let service = Service::start_with(listen, dir, tls, quota)?;
     println!(
         "central service listening on {} (data in {})",
@@ -246,10 +258,12 @@ pub fn run(
     );
     use std::io::Write;
     std::io::stdout().flush()?;
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(shutdown_signal());
+    signals.block_on(async {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    });
     tracing::info!("central service stopping: finishing the requests in flight");
     service.stop();
     Ok(())
@@ -355,15 +369,6 @@ async fn serve(
         .is_err()
     {
         tracing::warn!("central: requests still in flight after {patience:?}; stopping anyway");
-    }
-}
-
-async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("a SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
     }
 }
 

@@ -170,17 +170,28 @@ fn out_of_file_descriptors(tls: bool) {
     let stderr = service.take_stderr().unwrap();
     let lines = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counted = lines.clone();
+    let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let kept = said.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if line.contains("accept failed") {
                 counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
+            let mut kept = kept.lock().unwrap();
+            if kept.len() < 200 {
+                kept.push(line);
+            }
         }
     });
+    let service_said = || said.lock().unwrap().join("\n");
 
-    // Twice as many connections as it has descriptors, held for 3 s.
-    let held: Vec<TcpStream> = (0..128)
-        .map(|_| TcpStream::connect(service.addr()).unwrap())
+    // More connections than it has descriptors (64), held for 3 s (within the listen backlog).
+    let held: Vec<TcpStream> = (0..96)
+        .map(|i| {
+            TcpStream::connect(service.addr()).unwrap_or_else(|e| {
+                panic!("connection {i}: {e}; the service said:\n{}", service_said())
+            })
+        })
         .collect();
     std::thread::sleep(Duration::from_secs(3));
     let logged = lines.load(std::sync::atomic::Ordering::Relaxed);
@@ -194,7 +205,11 @@ fn out_of_file_descriptors(tls: bool) {
     drop(held);
     let deadline = Instant::now() + Duration::from_secs(60);
     while kiosk_call(&service, &token) != 204 {
-        assert!(Instant::now() < deadline, "the service answers again");
+        assert!(
+            Instant::now() < deadline,
+            "the service answers again; it said:\n{}",
+            service_said()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -381,4 +396,55 @@ fn a_kiosk_over_its_quota_is_told_to_wait_and_a_held_capture_still_gets_its_rece
         .query_row("SELECT count(*) FROM captures", [], |r| r.get(0))
         .unwrap();
     assert_eq!(held, 3);
+}
+
+#[test]
+fn a_decision_from_another_sites_page_is_refused_whatever_the_cookie() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = add_kiosk(dir.path(), "site-01");
+    let password = common::add_reviewer(dir.path(), "li");
+    let service = Service::start(dir.path());
+    let capture = CaptureUpload::sample(b"\xff\xd8 photo");
+    assert_eq!(service.put(&token, &capture).status().as_u16(), 201);
+    let (_, session) = log_in(&service, "li", &password);
+    let session = session.unwrap();
+    let decide = |content_type: &str, extra: &[(&str, &str)]| {
+        let mut r = reqwest::blocking::Client::new()
+            .post(format!(
+                "{}/review/api/captures/{}/decision",
+                service.base, capture.id
+            ))
+            .header("cookie", format!("review_session={session}"))
+            .header("content-type", content_type)
+            .body(r#"{"verdict":"approved"}"#);
+        for (k, v) in extra {
+            r = r.header(*k, *v);
+        }
+        r.send().unwrap().status().as_u16()
+    };
+    // A form or a "simple" fetch from elsewhere: text/plain.
+    assert_eq!(decide("text/plain", &[]), 415);
+    // JSON, but the browser says it comes from another site.
+    assert_eq!(
+        decide("application/json", &[("origin", "http://evil.example")]),
+        403
+    );
+    assert_eq!(
+        decide("application/json", &[("sec-fetch-site", "cross-site")]),
+        403
+    );
+    let undecided: i64 = rusqlite::Connection::open(dir.path().join("central.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(undecided, 0, "none of those decided anything");
+    // From the page itself.
+    let own = format!("http://{}", service.addr());
+    assert_eq!(
+        decide(
+            "application/json",
+            &[("origin", &own), ("sec-fetch-site", "same-origin")]
+        ),
+        200
+    );
 }

@@ -1,8 +1,9 @@
 //! `/review`: the reviewers' page. Plain HTML and a little JS (`review.html`, no build
 //! step) over a small JSON API under `/review/api`. Reviewers log in with the name and
 //! password `capture-central add-reviewer` gave them; the session is an HttpOnly,
-//! SameSite=Strict cookie, and every change is a JSON POST, so another site's page cannot
-//! make a reviewer's browser decide anything.
+//! SameSite=Strict cookie (Secure over the service's TLS), and every change must be a JSON
+//! POST from this origin (`Origin`, `Sec-Fetch-Site`), so another site's page cannot make
+//! a reviewer's browser decide anything.
 
 use super::{AppState, Peer, error, with_store};
 use crate::store::CentralError;
@@ -101,6 +102,48 @@ fn session_cookie(state: &AppState, value: &str, max_age: u64) -> String {
     format!("{COOKIE}={value}; Path=/review; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
+/// A change (log-in, log-out, a decision) comes only from this service's own page: a JSON
+/// body (which a form on another site cannot send without the browser asking first), and,
+/// where the browser says where the request comes from, from this origin. SameSite cookies
+/// alone are not relied on.
+fn from_own_page(headers: &HeaderMap) -> Result<(), Response> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    if !json {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "a change is sent as application/json",
+        ));
+    }
+    let foreign = || {
+        Err(error(
+            StatusCode::FORBIDDEN,
+            "another site's page cannot change anything here",
+        ))
+    };
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return foreign();
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let origin_host = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"))
+            .unwrap_or("");
+        if host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
+            return foreign();
+        }
+    }
+    Ok(())
+}
+
 fn log_in_first() -> Response {
     error(StatusCode::UNAUTHORIZED, "log in first")
 }
@@ -114,8 +157,12 @@ struct Login {
 async fn login(
     State(state): State<AppState>,
     peer: Option<Extension<Peer>>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    if let Err(r) = from_own_page(&headers) {
+        return r;
+    }
     let Ok(Login { name, password }) = serde_json::from_slice(&body) else {
         return error(StatusCode::BAD_REQUEST, "expected {\"name\", \"password\"}");
     };
@@ -185,6 +232,9 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(r) = from_own_page(&headers) {
+        return r;
+    }
     if let Some(c) = cookie_value(&headers)
         && let Err(r) = with_store(&state.central, move |central| central.end_session(&c)).await
     {
@@ -266,6 +316,9 @@ async fn decide(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
+    if let Err(r) = from_own_page(&headers) {
+        return r;
+    }
     let Some(who) = reviewer(&state, &headers).await else {
         return log_in_first();
     };
