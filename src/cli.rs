@@ -81,6 +81,20 @@ enum Command {
     /// Import or list the roster of candidates who may have their photo taken here
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Delete what the kiosk no longer needs after the collection: the roster, and the
+    /// photo, name and mobile number of every capture the service confirmed
+    #[command(
+        after_help = "Captures without the service's receipt are kept whole (nothing is lost); \
+        orphans/ is emptied. What stays of a confirmed capture: its id, admission number, level \
+        and review state. The kiosk does this by itself campaign.purge_after_days (30) days after \
+        campaign.window_end, at its next start. Exit status: 0 done, 2 without --yes (nothing \
+        deleted)."
+    )]
+    Purge {
+        /// Really delete
+        #[arg(long)]
+        yes: bool,
+    },
     /// The staff PIN
     #[command(subcommand)]
     Staff(StaffCommand),
@@ -400,6 +414,23 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             roster_import(&file, dry_run, &loaded.config, &data_dir)
         }
         Some(Command::Staff(StaffCommand::SetPin)) => set_pin(&data_dir),
+        Some(Command::Purge { yes: false }) => {
+            eprintln!(
+                "capture-kiosk purge deletes the roster, and the photo, name and mobile number of \
+                 every capture the central service confirmed (the rest is kept whole). Run it \
+                 again with --yes to do it."
+            );
+            Ok(ExitCode::from(2))
+        }
+        Some(Command::Purge { yes: true }) => {
+            let p = Store::open(&data_dir)?.purge()?;
+            println!(
+                "purged: {} roster entries, {} photo files, the names and mobile numbers of {} \
+                 confirmed captures, {} files in orphans/",
+                p.roster_entries, p.photos, p.captures, p.orphans
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Audit(AuditCommand::Verify)) => {
             let report = Store::open(&data_dir)?.verify_audit()?;
             match report.broken {
@@ -706,6 +737,18 @@ fn refuse_demo_pin_with_a_service(config: &Config, data_dir: &Path) -> anyhow::R
 fn run(args: RunArgs, loaded: LoadedConfig, data_dir: PathBuf) -> anyhow::Result<ExitCode> {
     tracing::info!("config: {}", loaded.source);
     refuse_demo_pin_with_a_service(&loaded.config, &data_dir)?;
+    if loaded.config.purge_due(chrono::Local::now().naive_local()) {
+        let p = Store::open(&data_dir)?.purge()?;
+        tracing::info!(
+            "the collection ended over {} days ago: purged {} roster entries, {} photos, {} \
+             confirmed captures' names and mobile numbers, {} orphans",
+            loaded.config.campaign.purge_after_days,
+            p.roster_entries,
+            p.photos,
+            p.captures,
+            p.orphans
+        );
+    }
     let camera = camera_or_configured(args.camera, &loaded.config)?;
     let lang = args.lang.unwrap_or(loaded.config.kiosk.default_language);
     if loaded.builtin {

@@ -69,6 +69,8 @@ pub struct CampaignSection {
     pub capture_countdown_secs: u64,
     pub auto_capture: bool,
     pub auto_capture_stable_ms: u64,
+    /// Days after window_end when the kiosk purges itself (`capture-kiosk purge`); 0: never.
+    pub purge_after_days: u32,
 }
 
 impl Default for CampaignSection {
@@ -89,6 +91,7 @@ impl Default for CampaignSection {
             capture_countdown_secs: 3,
             auto_capture: true,
             auto_capture_stable_ms: 1000,
+            purge_after_days: 30,
         }
     }
 }
@@ -441,6 +444,14 @@ impl Config {
         Ok(())
     }
 
+    /// Whether the automatic purge is due at local time `now`.
+    pub fn purge_due(&self, now: NaiveDateTime) -> bool {
+        self.campaign.purge_after_days > 0
+            && now
+                > self.campaign.window_end
+                    + chrono::Duration::days(i64::from(self.campaign.purge_after_days))
+    }
+
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.kiosk.idle_timeout_secs)
     }
@@ -622,6 +633,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("config, line 2: `camera.source`"), "{err}");
+    }
+
+    #[test]
+    fn the_purge_is_due_its_days_after_the_window_and_never_with_0() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").unwrap();
+        let text =
+            "[campaign]\nwindow_start = 2026-06-01T08:00:00\nwindow_end = 2026-06-30T17:00:00\n";
+        let c = Config::parse(text, None).unwrap();
+        assert_eq!(c.campaign.purge_after_days, 30);
+        assert!(!c.purge_due(at("2026-07-30T17:00:00")));
+        assert!(c.purge_due(at("2026-07-30T17:00:01")));
+        let never = Config::parse(&format!("{text}purge_after_days = 0\n"), None).unwrap();
+        assert!(!never.purge_due(at("2036-01-01T00:00:00")));
     }
 
     #[test]

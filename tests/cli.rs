@@ -906,3 +906,27 @@ fn audit_verify_says_whether_the_log_is_as_written() {
 fn common_demo_roster() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/roster.csv")
 }
+
+#[test]
+fn purge_asks_for_yes_and_then_says_what_it_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let demo = common_demo_roster();
+    kiosk(&["roster", "import", demo.to_str().unwrap()], &data);
+    let (code, _, err) = kiosk(&["purge"], &data);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--yes"), "{err}");
+    let (_, out, _) = kiosk(&["roster", "list"], &data);
+    assert!(
+        out.contains("000011110001"),
+        "nothing deleted without --yes: {out}"
+    );
+    let (code, out, err) = kiosk(&["purge", "--yes"], &data);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("purged: 9 roster entries, 0 photo files"),
+        "{out}"
+    );
+    let (_, out, _) = kiosk(&["roster", "list"], &data);
+    assert!(!out.contains("000011110001"), "{out}");
+}

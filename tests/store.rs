@@ -268,6 +268,98 @@ fn the_audit_log_is_a_chain_that_shows_an_edited_inserted_or_deleted_entry() {
 }
 
 #[test]
+fn a_purge_leaves_no_confirmed_candidates_data_and_keeps_every_unsent_capture_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let mut store = Store::open(data).unwrap();
+    let named = |no: &str, name: &str| RosterEntry {
+        name: name.into(),
+        ..entry(no, "本科")
+    };
+    store
+        .replace_roster(&[named("000011110007", "欧阳锋")], "roster.csv")
+        .unwrap();
+    let sent: Vec<_> = ["慕容复", "段正淳"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let s = accept(
+                &mut store,
+                Uuid::new_v4(),
+                &named(&format!("00001111000{i}"), name),
+                &jpeg(i as u8),
+            );
+            store
+                .mark_uploaded(
+                    s.id,
+                    &capture_protocol::Receipt {
+                        id: s.id,
+                        sha256: s.sha256.clone(),
+                        received_at: "2026-11-21T02:00:00.000Z".into(),
+                    },
+                )
+                .unwrap();
+            s
+        })
+        .collect();
+    let waiting = accept(
+        &mut store,
+        Uuid::new_v4(),
+        &named("000011110005", "王小明"),
+        &jpeg(9),
+    );
+    std::fs::write(data.join("orphans/left-behind.jpg"), b"old").unwrap();
+
+    let purged = store.purge().unwrap();
+    assert_eq!(
+        (
+            purged.roster_entries,
+            purged.photos,
+            purged.captures,
+            purged.orphans
+        ),
+        (1, 2, 2, 1)
+    );
+    for s in &sent {
+        assert!(!data.join(&s.photo_file).exists());
+    }
+    assert!(
+        data.join(&waiting.photo_file).exists(),
+        "an unsent capture is kept whole"
+    );
+    assert_eq!(
+        count(data, "SELECT count(*) FROM captures"),
+        3,
+        "the records stay"
+    );
+    assert_eq!(
+        count(
+            data,
+            "SELECT count(*) FROM captures WHERE name = '王小明' AND mobile != ''"
+        ),
+        1
+    );
+    assert_eq!(count(data, "SELECT count(*) FROM roster"), 0);
+    assert_eq!(std::fs::read_dir(data.join("orphans")).unwrap().count(), 0);
+    // Not left in the database file's free pages or its log either.
+    let mut bytes = std::fs::read(data.join("kiosk.db")).unwrap();
+    bytes.extend(std::fs::read(data.join("kiosk.db-wal")).unwrap_or_default());
+    for gone in ["慕容复", "段正淳", "欧阳锋"] {
+        let needle = gone.as_bytes();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "{gone} is still in the database file"
+        );
+    }
+    assert!(store.verify_audit().unwrap().broken.is_none());
+    // Again: nothing more to delete.
+    assert_eq!(
+        store.purge().unwrap(),
+        capture_kiosk::store::Purged::default()
+    );
+}
+
+#[test]
 fn accepting_the_same_capture_twice_stores_it_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();

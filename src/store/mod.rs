@@ -23,7 +23,7 @@ mod audit;
 mod outbox;
 
 pub use audit::ChainReport;
-pub use outbox::{OutboxCounts, OutboxItem};
+pub use outbox::{OutboxCounts, OutboxItem, Purged};
 
 /// The schema: `migrations/*.sql`, applied in order when the store opens.
 const MIGRATIONS: &[capture_durable::sqlite::Migration] = &[

@@ -37,6 +37,17 @@ fn uuid_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Uuid> {
     })
 }
 
+/// What [`Store::purge`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub roster_entries: u64,
+    /// Captures whose name and mobile number were deleted.
+    pub captures: u64,
+    pub photos: u64,
+    /// Files and folders in `orphans/`.
+    pub orphans: u64,
+}
+
 impl Store {
     /// Captures due for upload at `now`, oldest first.
     pub fn outbox_due(
@@ -308,6 +319,69 @@ impl Store {
             )?;
         }
         Ok(due.len())
+    }
+
+    /// Deletes what the kiosk no longer needs once the collection is over: the roster; of
+    /// every capture the service confirmed (receipt of its very photo), the photo file and
+    /// the candidate's name and mobile number (its id, admission number, level and review
+    /// state stay, for the audit and "already captured"); and everything in `orphans/`.
+    /// Captures without a receipt are kept whole. Deleted rows are overwritten in the
+    /// database file and the write-ahead log is emptied, so the data is not left in free
+    /// pages. Running it again deletes nothing more.
+    pub fn purge(&mut self) -> Result<Purged, StoreError> {
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
+        let photos = self.prune_uploaded_photos(Utc::now(), std::time::Duration::ZERO)? as u64;
+        let tx = self.conn.transaction()?;
+        let captures = tx.execute(
+            "UPDATE captures SET name = '', mobile = ''
+             WHERE (name != '' OR mobile != '') AND id IN (
+                 SELECT o.capture_id FROM outbox o JOIN captures c ON c.id = o.capture_id
+                 WHERE o.uploaded_at IS NOT NULL AND o.receipt_sha256 = c.photo_sha256)",
+            [],
+        )? as u64;
+        let roster_entries = tx.execute("DELETE FROM roster", [])? as u64;
+        tx.execute("DELETE FROM roster_source", [])?;
+        let orphans_dir = self.data_dir.join(super::ORPHANS);
+        let mut orphans = 0;
+        for f in std::fs::read_dir(&orphans_dir)
+            .map_err(|e| StoreError::io("cannot read", &orphans_dir, e))?
+            .flatten()
+        {
+            let path = f.path();
+            let gone = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            gone.map_err(|e| StoreError::io("cannot delete", &path, e))?;
+            orphans += 1;
+        }
+        let purged = Purged {
+            roster_entries,
+            captures,
+            photos,
+            orphans,
+        };
+        if purged != Purged::default() {
+            super::audit::append(
+                &tx,
+                &super::now_text(),
+                "system",
+                "data.purged",
+                None,
+                &serde_json::json!({
+                    "roster_entries": roster_entries,
+                    "captures": captures,
+                    "photos": photos,
+                    "orphans": orphans,
+                })
+                .to_string(),
+            )?;
+        }
+        tx.commit()?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(purged)
     }
 
     /// Captures without a receipt (refused ones too), oldest first; with `all`, every
