@@ -807,6 +807,15 @@ fn kiosk_with_input(args: &[&str], data_dir: &Path, stdin: &str) -> (i32, String
     )
 }
 
+/// doctor's "staff PIN" line for this config and data.
+fn pin_line(config: &str, data: &Path) -> String {
+    let (_, out, _) = kiosk(&["doctor", "--offline", "--config", config], data);
+    out.lines()
+        .find(|l| l.starts_with("staff PIN"))
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_owned()
+}
+
 #[test]
 fn a_set_pin_is_kept_hashed_and_the_demo_pin_does_not_open_a_kiosk_with_a_service() {
     let dir = tempfile::tempdir().unwrap();
@@ -824,11 +833,7 @@ fn a_set_pin_is_kept_hashed_and_the_demo_pin_does_not_open_a_kiosk_with_a_servic
     let (code, _, err) = kiosk(&["run", "--config", config, "--camera", "demo"], &data);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("capture-kiosk staff set-pin"), "{err}");
-    let (_, out, _) = kiosk(&["doctor", "--offline", "--config", config], &data);
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("staff PIN"))
-        .unwrap_or_else(|| panic!("{out}"));
+    let line = pin_line(config, &data);
     assert!(
         line.contains("ERROR") && line.contains("will not start"),
         "{line}"
@@ -867,11 +872,7 @@ fn a_set_pin_is_kept_hashed_and_the_demo_pin_does_not_open_a_kiosk_with_a_servic
         !everything.windows(6).any(|w| w == b"739201"),
         "the PIN is nowhere in the database"
     );
-    let (_, out, _) = kiosk(&["doctor", "--offline", "--config", config], &data);
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("staff PIN"))
-        .unwrap_or_else(|| panic!("{out}"));
+    let line = pin_line(config, &data);
     assert!(
         line.contains("argon2id") && !line.contains("ERROR"),
         "{line}"

@@ -77,15 +77,7 @@ pub(crate) fn chain_unhashed(conn: &Connection) -> rusqlite::Result<usize> {
             .collect::<rusqlite::Result<_>>()?
     };
     for e in &rows {
-        let hash = link(
-            &prev,
-            e.id,
-            &e.at,
-            &e.actor,
-            &e.action,
-            e.capture_id.as_deref(),
-            &e.detail,
-        );
+        let hash = e.link(&prev);
         conn.execute(
             "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE id = ?1",
             params![e.id, prev, hash],
@@ -102,6 +94,21 @@ struct Entry {
     action: String,
     capture_id: Option<String>,
     detail: String,
+}
+
+impl Entry {
+    /// The hash this entry carries after `prev`.
+    fn link(&self, prev: &str) -> String {
+        link(
+            prev,
+            self.id,
+            &self.at,
+            &self.actor,
+            &self.action,
+            self.capture_id.as_deref(),
+            &self.detail,
+        )
+    }
 }
 
 fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
@@ -149,15 +156,7 @@ pub(crate) fn verify(conn: &Connection) -> rusqlite::Result<ChainReport> {
         if prev_hash.as_deref() != Some(prev.as_str()) {
             return broken("it does not name the entry before it (inserted or replaced)");
         }
-        let own = link(
-            &prev,
-            e.id,
-            &e.at,
-            &e.actor,
-            &e.action,
-            e.capture_id.as_deref(),
-            &e.detail,
-        );
+        let own = e.link(&prev);
         if hash.as_deref() != Some(own.as_str()) {
             return broken("its fields are not the ones it was written with (edited)");
         }
